@@ -1,0 +1,52 @@
+package reconciler.manifest;
+
+import java.time.Instant;
+import java.util.Collections;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * One immutable manifest version: the complete, atomic state of a graph.
+ *
+ * @param formatVersion manifest format, currently {@value #FORMAT_VERSION}
+ * @param graphId the graph's identity (stable across versions)
+ * @param version this version, 1 for the manifest written by {@code graph init}
+ * @param previousVersion the version this one was published on top of (0 for version 1)
+ * @param operationId the operation that published it (a writer's ULID, or {@code init})
+ * @param kind how it was published: {@code init}, {@code write} (a writer's phase C),
+ *     {@code roll_forward} or {@code roll_back} (the reconciler, for {@code operationId})
+ * @param publishedAt wall-clock time of the publish (informational)
+ * @param tables every table's pin, keyed by table key ({@code node:Package})
+ */
+public record Manifest(int formatVersion, String graphId, long version, long previousVersion,
+                       String operationId, String kind, Instant publishedAt, SortedMap<String, TablePin> tables) {
+
+    /** The current manifest format version. */
+    public static final int FORMAT_VERSION = 1;
+
+    public Manifest {
+        tables = Collections.unmodifiableSortedMap(new TreeMap<>(tables));
+    }
+
+    /** The pin of a table. @throws IllegalArgumentException if the manifest has no such table */
+    public TablePin pin(String tableKey) {
+        TablePin p = tables.get(tableKey);
+        if (p == null) {
+            throw new IllegalArgumentException("graph " + graphId + " manifest v" + version + " has no table " + tableKey);
+        }
+        return p;
+    }
+
+    /** Kinds of manifest versions. */
+    public static final String KIND_INIT = "init";
+    public static final String KIND_WRITE = "write";
+    public static final String KIND_ROLL_FORWARD = "roll_forward";
+    public static final String KIND_ROLL_BACK = "roll_back";
+
+    static Manifest next(Manifest base, String operationId, String kind, Map<String, TablePin> replacedPins) {
+        TreeMap<String, TablePin> t = new TreeMap<>(base.tables());
+        t.putAll(replacedPins);
+        return new Manifest(FORMAT_VERSION, base.graphId(), base.version() + 1, base.version(), operationId, kind, Instant.now(), t);
+    }
+}

@@ -1,0 +1,20 @@
+package reconciler.manifest;
+
+/** A publish lost to another publish that changed the pin of one of its own tables. */
+public class ManifestConflictException extends Exception {
+    private final String tableKey;
+    private final long expectedVersion;
+    private final long foundVersion;
+
+    public ManifestConflictException(String graphId, String tableKey, long expectedVersion, long foundVersion, long manifestVersion) {
+        super("manifest conflict in graph " + graphId + ": table " + tableKey + " is pinned at " + foundVersion
+                + " in manifest v" + manifestVersion + ", expected " + expectedVersion);
+        this.tableKey = tableKey;
+        this.expectedVersion = expectedVersion;
+        this.foundVersion = foundVersion;
+    }
+
+    public String tableKey() { return tableKey; }
+    public long expectedVersion() { return expectedVersion; }
+    public long foundVersion() { return foundVersion; }
+}

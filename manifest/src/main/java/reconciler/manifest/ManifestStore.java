@@ -1,0 +1,222 @@
+package reconciler.manifest;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.concurrent.atomic.AtomicLong;
+import reconciler.storage.GraphStore;
+import reconciler.storage.Json;
+
+/**
+ * Reads and publishes manifest versions under {@code _manifest/} of a graph root.
+ *
+ * <p>Layout (protocol v1, docs/protocol.md): version N is the immutable object
+ * {@code _manifest/NNNNNNNNNNNNNNNNNNNN.json} (20 zero-padded digits). Versions are dense: N+1 is
+ * only ever created on top of N. A publish is a compare-and-swap: create N+1 only if absent
+ * ({@link GraphStore#createIfAbsent}). {@code _manifest/latest-hint} is a best-effort pointer; it is
+ * never trusted beyond "start probing here".
+ *
+ * <p>Thread-safe.
+ */
+public final class ManifestStore {
+
+    /** Directory of manifest versions. */
+    public static final String DIR = "_manifest";
+    private static final String HINT = DIR + "/latest-hint";
+
+    private final GraphStore store;
+    private final AtomicLong lastKnown = new AtomicLong(0);
+
+    public ManifestStore(GraphStore store) {
+        this.store = store;
+    }
+
+    /** The storage key of manifest version {@code version}. */
+    public static String key(long version) {
+        return String.format("%s/%020d.json", DIR, version);
+    }
+
+    /**
+     * Reads one manifest version.
+     *
+     * @return the manifest, or empty if that version does not exist
+     * @throws ManifestCorruptException if the object is unreadable or disagrees with its key
+     * @throws IOException on a storage error
+     */
+    public Optional<Manifest> read(long version) throws IOException {
+        Optional<byte[]> bytes = store.read(key(version));
+        if (bytes.isEmpty()) {
+            return Optional.empty();
+        }
+        Manifest m;
+        try {
+            m = Json.MAPPER.readValue(bytes.get(), Manifest.class);
+        } catch (IOException e) {
+            throw new ManifestCorruptException("manifest " + key(version) + " in " + store.root() + " is unreadable: " + e.getMessage(), e);
+        }
+        if (m.formatVersion() != Manifest.FORMAT_VERSION) {
+            throw new ManifestCorruptException("manifest " + key(version) + " has unsupported formatVersion " + m.formatVersion()
+                    + " (this reconciler understands " + Manifest.FORMAT_VERSION + ")", null);
+        }
+        if (m.version() != version) {
+            throw new ManifestCorruptException("manifest " + key(version) + " claims version " + m.version(), null);
+        }
+        return Optional.of(m);
+    }
+
+    /**
+     * The latest manifest version.
+     *
+     * @return the latest manifest, or empty if the graph was never initialised
+     * @throws IOException on a storage error or a corrupt manifest
+     */
+    public Optional<Manifest> latest() throws IOException {
+        long start = Math.max(lastKnown.get(), readHint());
+        Optional<Manifest> at = start > 0 ? read(start) : Optional.empty();
+        if (at.isEmpty()) {
+            long listed = listLatestNumber();
+            if (listed == 0) {
+                return Optional.empty();
+            }
+            at = read(listed);
+            if (at.isEmpty()) {
+                throw new IOException("manifest v" + listed + " listed but unreadable in " + store.root());
+            }
+        }
+        Manifest cur = at.get();
+        while (true) {
+            Optional<Manifest> next = read(cur.version() + 1);
+            if (next.isEmpty()) {
+                break;
+            }
+            cur = next.get();
+        }
+        lastKnown.accumulateAndGet(cur.version(), Math::max);
+        return Optional.of(cur);
+    }
+
+    /**
+     * The latest manifest, which must exist.
+     *
+     * @throws IOException if the graph has no manifest ("not a graph root") or on a storage error
+     */
+    public Manifest require() throws IOException {
+        return latest().orElseThrow(() -> new IOException("no manifest under " + store.root() + "/" + DIR
+                + ": not a graph root (run 'reconciler graph init')"));
+    }
+
+    private long readHint() throws IOException {
+        Optional<byte[]> h = store.read(HINT);
+        if (h.isEmpty()) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(new String(h.get(), StandardCharsets.US_ASCII).trim());
+        } catch (NumberFormatException e) {
+            return 0; // the hint is advisory; a bad one only costs a listing
+        }
+    }
+
+    private long listLatestNumber() throws IOException {
+        long max = 0;
+        for (String name : store.list(DIR)) {
+            if (name.endsWith(".json")) {
+                try {
+                    max = Math.max(max, Long.parseLong(name.substring(0, name.length() - 5)));
+                } catch (NumberFormatException e) {
+                    // not a manifest version object
+                }
+            }
+        }
+        return max;
+    }
+
+    /**
+     * Writes manifest version 1 of a new graph.
+     *
+     * @throws IllegalStateException if the graph root already has a manifest
+     * @throws IOException on a storage error
+     */
+    public Manifest init(String graphId, SortedMap<String, TablePin> tables) throws IOException {
+        Manifest m = new Manifest(Manifest.FORMAT_VERSION, graphId, 1, 0, "init", Manifest.KIND_INIT, java.time.Instant.now(), tables);
+        if (!store.createIfAbsent(key(1), Json.MAPPER.writeValueAsBytes(m))) {
+            throw new IllegalStateException("graph root " + store.root() + " already has a manifest");
+        }
+        lastKnown.accumulateAndGet(1, Math::max);
+        return m;
+    }
+
+    /**
+     * Publishes a new manifest version that moves the pins of {@code updates} and keeps every
+     * other table's pin. Compare-and-swap with rebase: on losing the race for version N+1 the
+     * publisher re-reads the latest version and retries as long as the pins of its own tables are
+     * unchanged, so publishers of disjoint tables both succeed.
+     *
+     * @param operationId the operation published (a writer's ULID)
+     * @param kind {@link Manifest#KIND_WRITE}, {@link Manifest#KIND_ROLL_FORWARD} or {@link Manifest#KIND_ROLL_BACK}
+     * @return the manifest this call created
+     * @throws FencedOffException if an update's fencing token is below the table's recorded token
+     * @throws ManifestConflictException if a table's latest pin differs from its expected version
+     * @throws IOException on a storage error
+     */
+    public Manifest publish(String operationId, String kind, List<PinUpdate> updates)
+            throws IOException, ManifestConflictException, FencedOffException {
+        while (true) {
+            Manifest cur = require();
+            Map<String, TablePin> moved = new HashMap<>();
+            for (PinUpdate u : updates) {
+                TablePin pin = cur.pin(u.tableKey());
+                if (u.fencingToken() < pin.fencingToken()) {
+                    throw new FencedOffException(cur.graphId(), u.tableKey(), u.fencingToken(), pin.fencingToken());
+                }
+                if (pin.version() != u.expectedVersion()) {
+                    throw new ManifestConflictException(cur.graphId(), u.tableKey(), u.expectedVersion(), pin.version(), cur.version());
+                }
+                moved.put(u.tableKey(), pin.moved(u.newVersion(), u.fencingToken()));
+            }
+            Manifest next = Manifest.next(cur, operationId, kind, moved);
+            if (store.createIfAbsent(key(next.version()), Json.MAPPER.writeValueAsBytes(next))) {
+                lastKnown.accumulateAndGet(next.version(), Math::max);
+                try {
+                    store.replace(HINT, Long.toString(next.version()).getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException e) {
+                    // advisory only
+                }
+                return next;
+            }
+        }
+    }
+
+    /**
+     * Finds the manifest version published by {@code operationId}, scanning versions after
+     * {@code afterVersion} up to the latest (a sidecar's base version bounds the scan).
+     *
+     * @return the first manifest whose operation id matches, or empty
+     * @throws IOException on a storage error or a corrupt manifest
+     */
+    public Optional<Manifest> findOperation(String operationId, long afterVersion) throws IOException {
+        Manifest latest = require();
+        for (long v = latest.version(); v > afterVersion; v--) {
+            Optional<Manifest> m = v == latest.version() ? Optional.of(latest) : read(v);
+            if (m.isPresent() && operationId.equals(m.get().operationId())) {
+                return m;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Manifest versions after {@code afterVersion} (oldest first), up to the latest. @throws IOException */
+    public List<Manifest> history(long afterVersion) throws IOException {
+        Manifest latest = require();
+        List<Manifest> out = new ArrayList<>();
+        for (long v = afterVersion + 1; v <= latest.version(); v++) {
+            read(v).ifPresent(out::add);
+        }
+        return out;
+    }
+}

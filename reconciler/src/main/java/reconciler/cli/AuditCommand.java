@@ -1,0 +1,77 @@
+package reconciler.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import reconciler.core.AuditRecord;
+import reconciler.daemon.Config;
+import reconciler.storage.Json;
+
+@Command(name = "audit", description = "Print the local audit log (one record per recovery outcome).")
+final class AuditCommand implements Callable<Integer> {
+    @Mixin
+    Main.ConfigOption config;
+
+    @Option(names = "--follow", description = "keep printing records as they are appended")
+    boolean follow;
+
+    @Option(names = "--graph", paramLabel = "GRAPH", description = "only records of this graph (root path or graph id)")
+    String graph;
+
+    @Option(names = "--json", description = "print the JSON lines as stored")
+    boolean json;
+
+    @Option(names = "--log", paramLabel = "FILE", description = "audit log file (default: the config's auditLog)")
+    Path log;
+
+    @Override
+    public Integer call() throws Exception {
+        Config cfg = config.load();
+        Path file = log != null ? log : Path.of(cfg.auditLog);
+        if (!Files.exists(file) && !follow) {
+            System.err.println("no audit log at " + file + " (no recovery recorded yet)");
+            return Main.OK;
+        }
+        while (!Files.exists(file)) {
+            Thread.sleep(200); // --follow on a log not yet created: poll for its creation
+        }
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            while (true) {
+                String line = r.readLine();
+                if (line == null) {
+                    if (!follow) {
+                        return Main.OK;
+                    }
+                    Thread.sleep(200); // tailing a file: there is no event to await portably
+                    continue;
+                }
+                print(line);
+            }
+        }
+    }
+
+    private void print(String line) throws IOException {
+        if (line.isBlank()) {
+            return;
+        }
+        AuditRecord r = Json.MAPPER.readValue(line, AuditRecord.class);
+        if (graph != null && !graph.equals(r.graphId()) && !Path.of(graph).toAbsolutePath().normalize().toString().equals(r.graphRoot())) {
+            return;
+        }
+        if (json) {
+            System.out.println(line);
+        } else {
+            StringBuilder t = new StringBuilder();
+            r.tables().forEach(x -> t.append(' ').append(x.tableKey()).append(' ').append(x.fromVersion()).append("->").append(x.toVersion()));
+            System.out.printf("%s %s %s %s manifest=v%d writer=%s@%s:%d%s | %s%n", r.at(), r.graphId(), r.operationId(), r.outcome(),
+                    r.manifestVersion(), r.writerKind(), r.writerHost(), r.writerPid(), t, r.reason());
+        }
+        System.out.flush();
+    }
+}

@@ -1,0 +1,226 @@
+package reconciler.cli;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import reconciler.daemon.Config;
+import reconciler.daemon.Coordination;
+import reconciler.leases.LeaseException;
+import reconciler.manifest.Manifest;
+import reconciler.storage.TableKey;
+import reconciler.writer.DebianArchive;
+import reconciler.writer.DebianImport;
+import reconciler.writer.DriftException;
+import reconciler.writer.Failpoints;
+import reconciler.writer.Graph;
+import reconciler.writer.GraphWriter;
+import reconciler.writer.RecoveryRequiredException;
+
+@Command(name = "graph", description = "Writer tools: create a graph, import the Debian archive with the reference writer, count rows.",
+        subcommands = {GraphCommand.Init.class, GraphCommand.ImportDebian.class, GraphCommand.Count.class})
+final class GraphCommand implements Callable<Integer> {
+    @Override
+    public Integer call() {
+        picocli.CommandLine.usage(this, System.out);
+        return Main.USAGE;
+    }
+
+    @Command(name = "init", description = "Create a graph root with the Debian schema (4 empty tables, manifest v1).")
+    static final class Init implements Callable<Integer> {
+        @Parameters(paramLabel = "GRAPH", description = "graph root directory")
+        Path root;
+
+        @Option(names = "--graph-id", description = "graph id (default: the directory name)")
+        String graphId;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Graph g = Graph.local(root)) {
+                Manifest m = g.init(graphId != null ? graphId : root.toAbsolutePath().normalize().getFileName().toString(), DebianImport.schema());
+                System.out.println("initialised graph " + m.graphId() + " at " + g.store().root() + ": manifest v1, tables " + m.tables().keySet());
+                return Main.OK;
+            } catch (IllegalStateException e) {
+                System.err.println("error: " + e.getMessage());
+                return Main.REFUSED;
+            }
+        }
+    }
+
+    @Command(name = "count", description = "Rows of TABLE visible at the manifest pin.")
+    static final class Count implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "GRAPH")
+        Path root;
+
+        @Parameters(index = "1", paramLabel = "TABLE", description = "table key, e.g. node:Package")
+        String table;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Graph g = Graph.local(root)) {
+                Manifest m = g.manifests().require();
+                System.out.println(g.tables().countRows(TableKey.parse(table), m.pin(table).version()));
+                return Main.OK;
+            }
+        }
+    }
+
+    @Command(name = "import-debian", description = {
+            "Import the Debian package archive with the reference writer, in one or several writer processes.",
+            "Output lines (a contract for tests): 'PLAN op=<ulid> label=<l> rows=<table>=<n>,...' before each operation,",
+            "'ACK op=<ulid> manifest=v<N>' once it is published, 'REFUSED op=<ulid> <reason>' if the writer refuses."})
+    static final class ImportDebian implements Callable<Integer> {
+        @Mixin
+        Main.ConfigOption config;
+
+        @Parameters(paramLabel = "GRAPH", description = "graph root directory")
+        Path root;
+
+        @Option(names = "--writers", defaultValue = "1", description = "concurrent writer processes (default ${DEFAULT-VALUE})")
+        int writers;
+
+        @Option(names = "--batch", defaultValue = "2000", description = "packages per batch (default ${DEFAULT-VALUE})")
+        int batch;
+
+        @Option(names = "--skip", defaultValue = "0", description = "skip the first N packages of the archive")
+        int skip;
+
+        @Option(names = "--limit", defaultValue = "-1", description = "import at most N packages (default: all)")
+        int limit;
+
+        @Option(names = "--source", description = "an uncompressed Packages or dpkg status file (default: apt's index, else /var/lib/dpkg/status)")
+        Path source;
+
+        @Option(names = "--ops", defaultValue = "all", description = "which operations: all, packages (node:Package + edge:DependsOn) or maintainers")
+        String ops;
+
+        @Option(names = "--crash-at", paramLabel = "FAILPOINT", description = "halt writer i at the i-th given failpoint (repeatable): "
+                + "after-sidecar, after-commit:K, after-publish, after-sidecar-delete")
+        List<String> crashAt = new ArrayList<>();
+
+        @Option(names = "--crash-op", defaultValue = "1", description = "which operation of a crashing writer halts (1-based, default 1)")
+        int crashOp;
+
+        @Option(names = "--lease-timeout", defaultValue = "60s", description = "how long to wait for leases (default ${DEFAULT-VALUE})")
+        String leaseTimeout;
+
+        @Option(names = "--shard", hidden = true, description = "internal: run shard i/N in this process")
+        String shard;
+
+        @Override
+        public Integer call() throws Exception {
+            for (String fp : crashAt) {
+                Failpoints.validate(fp);
+            }
+            if (!List.of("all", "packages", "maintainers").contains(ops)) {
+                System.err.println("error: --ops must be all, packages or maintainers");
+                return Main.USAGE;
+            }
+            if (shard != null) {
+                String[] p = shard.split("/");
+                return runShard(Integer.parseInt(p[0]), Integer.parseInt(p[1]), Failpoints.fromEnvironment());
+            }
+            if (writers == 1) {
+                return runShard(0, 1, crashAt.isEmpty() ? Failpoints.fromEnvironment() : new Failpoints(crashAt.get(0), crashOp));
+            }
+            return spawn();
+        }
+
+        private int spawn() throws Exception {
+            List<Process> procs = new ArrayList<>();
+            List<Thread> relays = new ArrayList<>();
+            for (int i = 0; i < writers; i++) {
+                List<String> cmd = new ArrayList<>(javaCommand());
+                cmd.addAll(List.of("graph", "import-debian", root.toString(), "--shard", i + "/" + writers, "--batch", Integer.toString(batch),
+                        "--skip", Integer.toString(skip), "--limit", Integer.toString(limit), "--ops", ops, "--lease-timeout", leaseTimeout));
+                if (config.file != null) {
+                    cmd.addAll(List.of("--config", config.file.toString()));
+                }
+                if (source != null) {
+                    cmd.addAll(List.of("--source", source.toString()));
+                }
+                ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+                if (i < crashAt.size()) {
+                    pb.environment().put("RECONCILER_FAILPOINT", crashAt.get(i));
+                    pb.environment().put("RECONCILER_FAILPOINT_OP", Integer.toString(crashOp));
+                }
+                Process p = pb.start();
+                procs.add(p);
+                final int w = i;
+                Thread t = new Thread(() -> relay(p, "[writer " + w + "] "));
+                t.start();
+                relays.add(t);
+            }
+            int worst = Main.OK;
+            for (int i = 0; i < procs.size(); i++) {
+                int rc = procs.get(i).waitFor();
+                relays.get(i).join();
+                boolean expected = rc == 0 || (rc == Failpoints.EXIT_CODE && i < crashAt.size());
+                System.out.println("[writer " + i + "] exited " + rc + (rc == Failpoints.EXIT_CODE ? " (halted at failpoint " + crashAt.get(i) + ")" : ""));
+                if (!expected) {
+                    worst = Math.max(worst, rc == Failpoints.EXIT_CODE ? Main.FAILURE : rc);
+                }
+            }
+            return worst;
+        }
+
+        private static void relay(Process p, String prefix) {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    synchronized (System.out) {
+                        System.out.println(prefix + line);
+                    }
+                }
+            } catch (java.io.IOException e) {
+                // the child went away
+            }
+        }
+
+        private int runShard(int index, int of, Failpoints failpoints) throws Exception {
+            Config cfg = config.load();
+            List<DebianArchive.Package> archive = source != null ? DebianArchive.readFile(source)
+                    : DebianArchive.readSystemArchive(l -> System.err.println(l));
+            int from = Math.min(skip, archive.size());
+            int to = limit < 0 ? archive.size() : Math.min(archive.size(), from + limit);
+            List<DebianImport.Operation> plan = DebianImport.plan(archive.subList(from, to), index, of, batch).stream()
+                    .filter(o -> ops.equals("all") || o.label().startsWith(ops)).toList();
+            try (Graph g = Graph.local(root); Coordination c = Coordination.open(cfg, false)) {
+                GraphWriter w = new GraphWriter(g, c.leases(), "import", Config.parseDuration(leaseTimeout), failpoints);
+                for (DebianImport.Operation o : plan) {
+                    String op = GraphWriter.newOperationId();
+                    System.out.println("PLAN op=" + op + " label=" + o.label() + " rows=" + o.counts().entrySet().stream()
+                            .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")));
+                    System.out.flush();
+                    try {
+                        GraphWriter.Result r = w.write(op, o.rows());
+                        System.out.println("ACK op=" + op + " manifest=v" + r.manifestVersion());
+                        System.out.flush();
+                    } catch (RecoveryRequiredException | DriftException e) {
+                        System.out.println("REFUSED op=" + op + " " + e.getMessage());
+                        return Main.REFUSED;
+                    }
+                }
+                return Main.OK;
+            } catch (LeaseException e) {
+                System.out.println("FAILED " + e.getMessage());
+                return Main.FAILURE;
+            }
+        }
+    }
+
+    /** The java command line that runs this CLI again in a child JVM. */
+    static List<String> javaCommand() {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        return List.of(java, "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName());
+    }
+
+}

@@ -1,0 +1,68 @@
+package reconciler.cli;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import reconciler.core.ReconcilePass;
+import reconciler.daemon.Config;
+import reconciler.daemon.Daemon;
+
+@Command(name = "run", description = "Run the daemon (or one pass with --once). Exit 0 if every graph converged, 1 otherwise.")
+final class RunCommand implements Callable<Integer> {
+
+    @Mixin
+    Main.ConfigOption config;
+
+    @Option(names = "--once", description = "Run one pass over every graph and exit: 0 if every graph converged, 1 otherwise")
+    boolean once;
+
+    @Override
+    public Integer call() throws Exception {
+        Config cfg = config.load();
+        if (cfg.graphs.isEmpty()) {
+            System.err.println("error: no graph roots configured (key 'graphs')");
+            return Main.USAGE;
+        }
+        if (once) {
+            try (Daemon d = new Daemon(cfg)) {
+                List<ReconcilePass.Report> reports = d.runOnce();
+                boolean ok = true;
+                for (int i = 0; i < reports.size(); i++) {
+                    ReconcilePass.Report r = reports.get(i);
+                    if (r == null) {
+                        System.out.println(cfg.graphs.get(i) + ": pass failed (see log)");
+                        ok = false;
+                        continue;
+                    }
+                    final int idx = i;
+                    r.results().forEach(x -> System.out.println(cfg.graphs.get(idx) + ": sidecar " + x.operationId() + " " + x.status() + " " + x.message()));
+                    System.out.println(cfg.graphs.get(i) + ": manifest v" + r.status().manifestVersion() + (r.converged() ? " converged" : " NOT converged"));
+                    ok &= r.converged();
+                }
+                return ok ? Main.OK : Main.NOT_CONVERGED;
+            }
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        Daemon d = new Daemon(cfg);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            try {
+                stopped.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "reconciler-shutdown"));
+        try {
+            d.start();
+            d.awaitStop(stop);
+        } finally {
+            d.close();
+            stopped.countDown();
+        }
+        return Main.OK;
+    }
+}

@@ -1,0 +1,32 @@
+package reconciler.cli;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import reconciler.core.GraphStatus;
+import reconciler.writer.Graph;
+
+@Command(name = "sidecars", description = "Each pending sidecar and the decision the daemon would take (dry run). Exit 0 if none pending, 1 otherwise.")
+final class SidecarsCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "GRAPH", description = "graph root directory")
+    Path root;
+
+    @Option(names = "--json", description = "print JSON")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        try (Graph g = Graph.local(root)) {
+            GraphStatus s = GraphStatus.of(g);
+            if (json) {
+                Printer.json(System.out, Map.of("sidecars", s.sidecars(), "corruptSidecars", s.corruptSidecars()));
+            } else {
+                Printer.sidecars(System.out, s);
+            }
+            return s.sidecars().isEmpty() && s.corruptSidecars().isEmpty() ? Main.OK : Main.NOT_CONVERGED;
+        }
+    }
+}

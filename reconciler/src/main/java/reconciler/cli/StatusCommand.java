@@ -1,0 +1,31 @@
+package reconciler.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import reconciler.core.GraphStatus;
+import reconciler.writer.Graph;
+
+@Command(name = "status", description = "Manifest version, pins vs Lance HEAD per table, pending/deferred/corrupt sidecars. Exit 0 if converged, 1 if not.")
+final class StatusCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "GRAPH", description = "graph root directory")
+    Path root;
+
+    @Option(names = "--json", description = "print JSON")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        try (Graph g = Graph.local(root)) {
+            GraphStatus s = GraphStatus.of(g);
+            if (json) {
+                Printer.json(System.out, s);
+            } else {
+                Printer.status(System.out, s);
+            }
+            return s.converged() ? Main.OK : Main.NOT_CONVERGED;
+        }
+    }
+}

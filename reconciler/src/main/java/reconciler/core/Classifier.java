@@ -1,0 +1,186 @@
+package reconciler.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import reconciler.manifest.Manifest;
+import reconciler.sidecar.Sidecar;
+import reconciler.storage.CommitInfo;
+import reconciler.storage.CommitProperties;
+
+/**
+ * Decides what to do with a pending sidecar, from the manifest and each table's Lance history.
+ * A pure function: no I/O, so every case is unit-tested (docs/protocol.md, "Classification").
+ *
+ * <p>Per table (pin = the latest manifest's pin, E = the sidecar's expected version):
+ * <ul>
+ *   <li>{@link TableState#PIN_MOVED}: pin != E (someone published the table since);</li>
+ *   <li>{@link TableState#HEAD_BEHIND_PIN}: HEAD < pin (invariant violation);</li>
+ *   <li>{@link TableState#NO_MOVEMENT}: HEAD == pin;</li>
+ *   <li>{@link TableState#OWN_COMMIT}: HEAD == pin + 1 and version pin + 1 is this operation's writer
+ *       commit with the sidecar's fencing token, which is not below the manifest's token;</li>
+ *   <li>{@link TableState#RESTORED}: HEAD == pin + 2, version pin + 1 is the own commit and pin + 2 is
+ *       this operation's compensating Restore to the pin (an interrupted roll back);</li>
+ *   <li>{@link TableState#FOREIGN}: anything else (foreign or fenced-off commits after the pin).</li>
+ * </ul>
+ * Per sidecar: published already → {@link Action#FINISH}; any PIN_MOVED, HEAD_BEHIND_PIN or FOREIGN →
+ * {@link Action#DEFER}; all NO_MOVEMENT → {@link Action#ABORT}; all OWN_COMMIT →
+ * {@link Action#ROLL_FORWARD}; otherwise (a mix of NO_MOVEMENT, OWN_COMMIT, RESTORED) →
+ * {@link Action#ROLL_BACK}. One sidecar is one atomic unit: tables are never split between forward
+ * and back.
+ */
+public final class Classifier {
+    private Classifier() {
+    }
+
+    /** What the reconciler does with a sidecar. */
+    public enum Action { FINISH, ABORT, ROLL_FORWARD, ROLL_BACK, DEFER }
+
+    /** What one table shows. */
+    public enum TableState { NO_MOVEMENT, OWN_COMMIT, RESTORED, FOREIGN, PIN_MOVED, HEAD_BEHIND_PIN }
+
+    /**
+     * What was observed of one table (under its lease).
+     *
+     * @param tableKey the table
+     * @param pin the latest manifest's pinned version
+     * @param pinToken the latest manifest's fencing token for the table
+     * @param head Lance HEAD
+     * @param commits commit info of versions pin + 1 .. min(head, pin + 2), in order (missing entries
+     *     mean Lance recorded no transaction)
+     */
+    public record TableObservation(String tableKey, long pin, long pinToken, long head, List<CommitInfo> commits) {
+        public TableObservation {
+            commits = List.copyOf(commits);
+        }
+
+        Optional<CommitInfo> at(long version) {
+            return commits.stream().filter(c -> c.version() == version).findFirst();
+        }
+    }
+
+    /**
+     * One table's classification.
+     *
+     * @param tableKey the table
+     * @param state its state
+     * @param expected the sidecar's expected version
+     * @param pin the manifest pin
+     * @param head Lance HEAD
+     * @param detail a human-readable explanation
+     */
+    public record TablePlan(String tableKey, TableState state, long expected, long pin, long head, String detail) {
+    }
+
+    /**
+     * The decision.
+     *
+     * @param action what to do
+     * @param reason one line for logs, status and audit
+     * @param tables per-table classification (empty for FINISH)
+     * @param publishedBy for FINISH: the manifest version that already published the operation
+     */
+    public record Decision(Action action, String reason, List<TablePlan> tables, Optional<Manifest> publishedBy) {
+    }
+
+    /**
+     * Classifies a sidecar.
+     *
+     * @param sidecar the sidecar (re-read under its leases)
+     * @param publishedBy the manifest version after the sidecar's base that carries its operation id, if any
+     * @param observations one observation per sidecar table
+     * @throws IllegalArgumentException if a sidecar table has no observation
+     */
+    public static Decision classify(Sidecar sidecar, Optional<Manifest> publishedBy, Map<String, TableObservation> observations) {
+        if (publishedBy.isPresent()) {
+            Manifest m = publishedBy.get();
+            return new Decision(Action.FINISH, "already published in manifest v" + m.version() + " (" + m.kind() + ")", List.of(), publishedBy);
+        }
+        List<TablePlan> plans = new ArrayList<>();
+        for (Sidecar.SidecarTable t : sidecar.tables()) {
+            TableObservation o = observations.get(t.tableKey());
+            if (o == null) {
+                throw new IllegalArgumentException("no observation for table " + t.tableKey());
+            }
+            plans.add(classifyTable(sidecar.operationId(), t, o));
+        }
+        long blocked = plans.stream().filter(p -> p.state() == TableState.FOREIGN || p.state() == TableState.PIN_MOVED
+                || p.state() == TableState.HEAD_BEHIND_PIN).count();
+        if (blocked > 0) {
+            StringBuilder why = new StringBuilder("cannot decide safely:");
+            plans.stream().filter(p -> p.state() != TableState.NO_MOVEMENT && p.state() != TableState.OWN_COMMIT
+                    && p.state() != TableState.RESTORED).forEach(p -> why.append(' ').append(p.tableKey()).append(": ").append(p.detail()).append(';'));
+            return new Decision(Action.DEFER, why.toString(), plans, Optional.empty());
+        }
+        if (plans.stream().allMatch(p -> p.state() == TableState.NO_MOVEMENT)) {
+            return new Decision(Action.ABORT, "no table moved: the writer died before its first commit", plans, Optional.empty());
+        }
+        if (plans.stream().allMatch(p -> p.state() == TableState.OWN_COMMIT)) {
+            return new Decision(Action.ROLL_FORWARD, "every table carries the operation's commit right after its pin", plans, Optional.empty());
+        }
+        long moved = plans.stream().filter(p -> p.state() != TableState.NO_MOVEMENT).count();
+        return new Decision(Action.ROLL_BACK, moved + " of " + plans.size() + " tables moved: restore them to their pins", plans, Optional.empty());
+    }
+
+    static TablePlan classifyTable(String operationId, Sidecar.SidecarTable t, TableObservation o) {
+        long pin = o.pin();
+        long head = o.head();
+        if (pin != t.expectedVersion()) {
+            return new TablePlan(t.tableKey(), TableState.PIN_MOVED, t.expectedVersion(), pin, head,
+                    "manifest pin moved from " + t.expectedVersion() + " to " + pin + " since the sidecar was written");
+        }
+        if (head < pin) {
+            return new TablePlan(t.tableKey(), TableState.HEAD_BEHIND_PIN, t.expectedVersion(), pin, head,
+                    "Lance HEAD " + head + " is behind the pin " + pin + " (invariant violation)");
+        }
+        if (head == pin) {
+            return new TablePlan(t.tableKey(), TableState.NO_MOVEMENT, t.expectedVersion(), pin, head, "HEAD == pin");
+        }
+        Optional<CommitInfo> first = o.at(pin + 1);
+        String own = ownership(operationId, t, o, first);
+        if (own != null) {
+            return new TablePlan(t.tableKey(), TableState.FOREIGN, t.expectedVersion(), pin, head, own);
+        }
+        if (head == pin + 1) {
+            return new TablePlan(t.tableKey(), TableState.OWN_COMMIT, t.expectedVersion(), pin, head, "own commit at " + head);
+        }
+        Optional<CommitInfo> second = o.at(pin + 2);
+        if (head == pin + 2 && second.isPresent() && isOwnRestore(operationId, second.get(), pin)) {
+            return new TablePlan(t.tableKey(), TableState.RESTORED, t.expectedVersion(), pin, head,
+                    "own commit at " + (pin + 1) + " already restored to " + pin + " at " + head);
+        }
+        return new TablePlan(t.tableKey(), TableState.FOREIGN, t.expectedVersion(), pin, head,
+                "HEAD " + head + " is " + (head - pin) + " versions past the pin with commits after the operation's own");
+    }
+
+    /** Null if version pin + 1 is the operation's own writer commit; otherwise why not. */
+    private static String ownership(String operationId, Sidecar.SidecarTable t, TableObservation o, Optional<CommitInfo> first) {
+        if (first.isEmpty()) {
+            return "version " + (o.pin() + 1) + " has no readable transaction";
+        }
+        CommitInfo c = first.get();
+        if (!operationId.equals(c.property(CommitProperties.OPERATION_ID))) {
+            return "version " + c.version() + " is a foreign " + c.operation() + " commit (operation "
+                    + c.property(CommitProperties.OPERATION_ID) + ")";
+        }
+        if (!CommitProperties.ROLE_WRITER.equals(c.property(CommitProperties.ROLE))) {
+            return "version " + c.version() + " carries the operation id but role " + c.property(CommitProperties.ROLE);
+        }
+        long token = CommitProperties.fencingToken(c);
+        if (token != t.fencingToken()) {
+            return "version " + c.version() + " carries fencing token " + token + ", the sidecar " + t.fencingToken();
+        }
+        if (token < o.pinToken()) {
+            return "version " + c.version() + " carries fencing token " + token + " below the manifest's " + o.pinToken() + " (fenced off)";
+        }
+        return null;
+    }
+
+    private static boolean isOwnRestore(String operationId, CommitInfo c, long pin) {
+        return "Restore".equals(c.operation())
+                && operationId.equals(c.property(CommitProperties.OPERATION_ID))
+                && CommitProperties.ROLE_ROLL_BACK.equals(c.property(CommitProperties.ROLE))
+                && Long.toString(pin).equals(c.property(CommitProperties.RESTORED_TO));
+    }
+}

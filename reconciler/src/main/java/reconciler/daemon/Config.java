@@ -1,0 +1,179 @@
+package reconciler.daemon;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The daemon's YAML configuration ({@code conf/reconciler.yaml} documents every key). Bound to
+ * mutable fields so errors report the offending key's own line. Durations accept ISO-8601
+ * ({@code PT30S}) or {@code <n>ms|s|m|h}. Relative paths resolve against the working directory.
+ */
+public final class Config {
+
+    /** Graph roots (directories) to keep healthy. */
+    public List<String> graphs = new ArrayList<>();
+    /** Directory for the embedded ZooKeeper's data. */
+    public String stateDir = "var/state";
+    /** Local JSON-lines audit log. */
+    public String auditLog = "var/audit.jsonl";
+    /** Safety poll interval: a pass over every graph at least this often. */
+    @JsonDeserialize(using = DurationDeserializer.class)
+    public Duration pollInterval = Duration.ofSeconds(30);
+    /** How long a recovery waits for a sidecar's leases before reporting it busy. */
+    @JsonDeserialize(using = DurationDeserializer.class)
+    public Duration leaseWait = Duration.ofSeconds(30);
+    /** ZooKeeper settings. */
+    public ZooKeeper zookeeper = new ZooKeeper();
+
+    /** The {@code zookeeper:} section. */
+    public static final class ZooKeeper {
+        /** External ensemble connect string; empty means the embedded server on 127.0.0.1:embeddedPort. */
+        public String connect = "";
+        /** Port of the embedded server. */
+        public int embeddedPort = 2281;
+        /** Session timeout: a dead writer's leases vanish this long after it dies. */
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration sessionTimeout = Duration.ofSeconds(10);
+        /** How long to wait for the first connection. */
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration connectTimeout = Duration.ofSeconds(15);
+    }
+
+    /** A configuration error naming the file, line and key. */
+    public static final class ConfigException extends Exception {
+        public ConfigException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private static final ObjectMapper YAML = YAMLMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .build();
+
+    /**
+     * Loads a config file.
+     *
+     * @throws ConfigException naming the file, line and key of the first error
+     */
+    public static Config load(Path file) throws ConfigException {
+        Config c;
+        try {
+            byte[] bytes = Files.readAllBytes(file);
+            c = bytes.length == 0 ? new Config() : YAML.readValue(bytes, Config.class);
+            if (c == null) {
+                c = new Config();
+            }
+        } catch (JsonMappingException e) {
+            String key = keyPath(e);
+            String what = e instanceof UnrecognizedPropertyException u ? "unknown key '" + u.getPropertyName() + "'" : e.getOriginalMessage();
+            throw new ConfigException("config " + file + " line " + (e.getLocation() == null ? "?" : e.getLocation().getLineNr())
+                    + ", key '" + key + "': " + firstLine(what), e);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ConfigException("config " + file + " line " + (e.getLocation() == null ? "?" : e.getLocation().getLineNr())
+                    + ": not valid YAML: " + firstLine(e.getOriginalMessage()), e);
+        } catch (IOException e) {
+            throw new ConfigException("config " + file + ": cannot read: " + e.getMessage(), e);
+        }
+        c.validate(file);
+        return c;
+    }
+
+    private void validate(Path file) throws ConfigException {
+        if (graphs == null) {
+            graphs = new ArrayList<>();
+        }
+        for (int i = 0; i < graphs.size(); i++) {
+            if (graphs.get(i) == null || graphs.get(i).isBlank()) {
+                throw new ConfigException("config " + file + ", key 'graphs[" + i + "]': must be a directory path", null);
+            }
+        }
+        if (pollInterval.isNegative() || pollInterval.isZero()) {
+            throw new ConfigException("config " + file + ", key 'pollInterval': must be positive", null);
+        }
+        if (leaseWait.isNegative()) {
+            throw new ConfigException("config " + file + ", key 'leaseWait': must not be negative", null);
+        }
+        if (zookeeper == null) {
+            zookeeper = new ZooKeeper();
+        }
+        if (zookeeper.connect == null) {
+            zookeeper.connect = "";
+        }
+        if (zookeeper.embeddedPort < 1 || zookeeper.embeddedPort > 65535) {
+            throw new ConfigException("config " + file + ", key 'zookeeper.embeddedPort': must be 1..65535", null);
+        }
+    }
+
+    private static String keyPath(JsonMappingException e) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                if (sb.length() > 0) {
+                    sb.append('.');
+                }
+                sb.append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                sb.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    /** Parses {@code PT30S}, {@code 30s}, {@code 500ms}, {@code 5m}, {@code 1h} or bare seconds. */
+    public static Duration parseDuration(String s) {
+        String t = s.trim().toLowerCase(Locale.ROOT);
+        if (t.startsWith("pt") || t.startsWith("p")) {
+            return Duration.parse(s.trim().toUpperCase(Locale.ROOT));
+        }
+        Matcher m = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?").matcher(t);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not a duration: '" + s + "' (use e.g. 30s, 500ms, 5m, 1h or PT30S)");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        return switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofSeconds(n);
+        };
+    }
+
+    /** Jackson deserializer for humane durations. */
+    public static final class DurationDeserializer extends JsonDeserializer<Duration> {
+        @Override
+        public Duration deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            String text = p.getValueAsString();
+            try {
+                return parseDuration(text == null ? "" : text);
+            } catch (RuntimeException e) {
+                throw JsonMappingException.from(p, "not a duration: '" + text + "' (use e.g. 30s, 500ms, 5m, 1h or PT30S)");
+            }
+        }
+    }
+}

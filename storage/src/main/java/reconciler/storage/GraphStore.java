@@ -1,0 +1,69 @@
+package reconciler.storage;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The only path through which protocol state (manifests, sidecars, audit records) is read and
+ * written. Keys are '/'-separated relative paths such as {@code _manifest/00000000000000000007.json}.
+ *
+ * <p>Every implementation guarantees, per key:
+ * <ul>
+ *   <li>{@link #createIfAbsent} is atomic: readers never see a partial object, and of any number
+ *       of concurrent creators of one key exactly one returns {@code true};</li>
+ *   <li>{@link #replace} is an atomic whole-object replace (a reader sees the old or the new bytes);</li>
+ *   <li>{@link #delete} is idempotent;</li>
+ *   <li>{@link #list} never returns temporary or hidden objects.</li>
+ * </ul>
+ * Lance table data is not protocol state: Lance reaches it through {@link #tableUri} and
+ * {@link #storageOptions}.
+ */
+public interface GraphStore {
+
+    /** A human-readable location of the graph root (a directory path or an object-store URI). */
+    String root();
+
+    /**
+     * Reads a whole object.
+     *
+     * @return the bytes, or empty when the key does not exist (only "not found" means absent)
+     * @throws IOException on any other storage error
+     */
+    Optional<byte[]> read(String key) throws IOException;
+
+    /**
+     * Creates the object only if the key does not exist (compare-and-swap on absence).
+     *
+     * @return {@code true} if this call created it, {@code false} if the key already existed
+     * @throws IOException on a storage error (the key is then either absent or fully written)
+     */
+    boolean createIfAbsent(String key, byte[] data) throws IOException;
+
+    /** Atomically creates or replaces the whole object. @throws IOException on a storage error */
+    void replace(String key, byte[] data) throws IOException;
+
+    /**
+     * Deletes the object; deleting an absent key is not an error.
+     *
+     * @return {@code true} if the object existed
+     * @throws IOException on a storage error
+     */
+    boolean delete(String key) throws IOException;
+
+    /**
+     * Lists the names (not full keys) of the objects directly under {@code prefix} (a "directory"
+     * key such as {@code _recovery}), sorted lexicographically. Temporary objects are never listed.
+     *
+     * @return the names, empty if the prefix does not exist
+     * @throws IOException on a storage error (never swallowed: a failed listing is not "empty")
+     */
+    List<String> list(String prefix) throws IOException;
+
+    /** The Lance dataset URI of a table. */
+    String tableUri(TableKey table);
+
+    /** Storage options passed to Lance for this root (empty for local directories). */
+    Map<String, String> storageOptions();
+}

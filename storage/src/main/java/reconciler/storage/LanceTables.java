@@ -1,0 +1,229 @@
+package reconciler.storage;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.lance.Dataset;
+import org.lance.Fragment;
+import org.lance.FragmentMetadata;
+import org.lance.ReadOptions;
+import org.lance.Transaction;
+import org.lance.WriteParams;
+import org.lance.operation.Append;
+import org.lance.operation.Restore;
+
+/**
+ * Lance access for the tables of one graph root: create, head version, staged appends committed
+ * with transaction properties, restore, per-version commit info and row counts.
+ *
+ * <p>Rules from {@code shared/reference/lance-java-notes.md}: a commit with a stale read version
+ * is rebased onto HEAD rather than refused, so callers must check HEAD against the manifest pin
+ * (under their lease) before committing, and verify the version a commit landed at. Lance
+ * conflicts surface as {@link RuntimeException}.
+ *
+ * <p>Not thread-safe for concurrent {@link #close}; other methods may be called from several threads.
+ */
+public final class LanceTables implements AutoCloseable {
+
+    private final GraphStore store;
+    private final BufferAllocator allocator = new RootAllocator();
+
+    /** @param store the graph root whose tables to access */
+    public LanceTables(GraphStore store) {
+        this.store = store;
+    }
+
+    private WriteParams writeParams() {
+        return new WriteParams.Builder().withStorageOptions(store.storageOptions()).build();
+    }
+
+    private Dataset open(TableKey table, Long version) {
+        ReadOptions.Builder ro = new ReadOptions.Builder().setStorageOptions(store.storageOptions());
+        if (version != null) {
+            ro.setVersion(version);
+        }
+        return Dataset.open(allocator, store.tableUri(table), ro.build());
+    }
+
+    /** Arrow schema for declared columns. */
+    public static Schema arrowSchema(List<ColumnSpec> columns) {
+        List<Field> fields = new ArrayList<>();
+        for (ColumnSpec c : columns) {
+            ArrowType t = "int64".equals(c.type()) ? new ArrowType.Int(64, true) : ArrowType.Utf8.INSTANCE;
+            fields.add(new Field(c.name(), FieldType.nullable(t), null));
+        }
+        return new Schema(fields);
+    }
+
+    /**
+     * Creates the table as an empty dataset (version 1) if it does not exist.
+     *
+     * @return the table's latest version after the call
+     * @throws RuntimeException from Lance on a storage error
+     */
+    public long createIfAbsent(TableKey table, List<ColumnSpec> columns) {
+        if (exists(table)) {
+            return headVersion(table);
+        }
+        try (Dataset ds = Dataset.create(allocator, store.tableUri(table), arrowSchema(columns), writeParams())) {
+            return ds.version();
+        }
+    }
+
+    /** Whether the table's dataset exists. */
+    public boolean exists(TableKey table) {
+        try (Dataset ds = open(table, null)) {
+            return true;
+        } catch (RuntimeException e) {
+            String m = String.valueOf(e.getMessage());
+            if (m.contains("not found") || m.contains("Not found") || m.contains("does not exist")) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Lance HEAD (latest version) of the table. @throws RuntimeException from Lance */
+    public long headVersion(TableKey table) {
+        try (Dataset ds = open(table, null)) {
+            return ds.latestVersion();
+        }
+    }
+
+    /**
+     * The transaction that produced {@code version}.
+     *
+     * @return the commit info, or empty if Lance recorded no transaction for that version
+     * @throws RuntimeException from Lance if the version does not exist
+     */
+    public Optional<CommitInfo> commitInfo(TableKey table, long version) {
+        try (Dataset ds = open(table, version)) {
+            Optional<Transaction> tx;
+            try {
+                tx = ds.readTransaction();
+            } catch (RuntimeException e) {
+                // lance-java 7.0.0 fails to decode some Rewrite transactions (lance-java-notes.md).
+                return Optional.of(new CommitInfo(version, CommitInfo.UNREADABLE, 0, Map.of()));
+            }
+            if (tx.isEmpty()) {
+                return Optional.empty();
+            }
+            try (Transaction t = tx.get()) {
+                return Optional.of(new CommitInfo(version, t.operation().name(), t.readVersion(),
+                        Map.copyOf(t.transactionProperties().orElse(Map.of()))));
+            }
+        }
+    }
+
+    /**
+     * Writes data files for {@code rows} without committing (a staged append). The files are
+     * invisible until {@link #commitAppend}; abandoned ones are reclaimed by cleanup.
+     *
+     * @param rows each row maps column name to a {@link String}, a {@link Number} or {@code null}
+     * @throws IllegalArgumentException if a row holds a column that is not declared
+     */
+    public List<FragmentMetadata> stageAppend(TableKey table, List<ColumnSpec> columns, List<Map<String, Object>> rows) {
+        if (rows.isEmpty()) {
+            return List.of();
+        }
+        try (VectorSchemaRoot root = VectorSchemaRoot.create(arrowSchema(columns), allocator)) {
+            root.allocateNew();
+            for (Map<String, Object> row : rows) {
+                for (String k : row.keySet()) {
+                    if (root.getVector(k) == null) {
+                        throw new IllegalArgumentException("table " + table + " has no column '" + k + "'");
+                    }
+                }
+            }
+            for (ColumnSpec c : columns) {
+                FieldVector v = root.getVector(c.name());
+                for (int i = 0; i < rows.size(); i++) {
+                    Object val = rows.get(i).get(c.name());
+                    if (v instanceof BigIntVector b) {
+                        if (val == null) {
+                            b.setNull(i);
+                        } else {
+                            b.setSafe(i, ((Number) val).longValue());
+                        }
+                    } else {
+                        VarCharVector s = (VarCharVector) v;
+                        if (val == null) {
+                            s.setNull(i);
+                        } else {
+                            s.setSafe(i, val.toString().getBytes(StandardCharsets.UTF_8));
+                        }
+                    }
+                }
+                v.setValueCount(rows.size());
+            }
+            root.setRowCount(rows.size());
+            return Fragment.create(store.tableUri(table), allocator, root, writeParams());
+        }
+    }
+
+    /**
+     * Commits staged fragments as one Append read at {@code readVersion}, carrying
+     * {@code properties}. Lance rebases a stale read version onto HEAD, so the returned version
+     * is where the commit really landed; callers compare it with {@code readVersion + 1}.
+     *
+     * @return the new table version
+     * @throws RuntimeException from Lance on a conflict or storage error
+     */
+    public long commitAppend(TableKey table, List<FragmentMetadata> fragments, long readVersion, Map<String, String> properties) {
+        try (Dataset ds = open(table, readVersion)) {
+            try (Dataset committed = ds.newTransactionBuilder()
+                    .readVersion(readVersion)
+                    .operation(Append.builder().fragments(fragments).build())
+                    .transactionProperties(properties)
+                    .build()
+                    .commit()) {
+                return committed.version();
+            }
+        }
+    }
+
+    /**
+     * Appends a new version whose content equals {@code targetVersion} (Lance Restore), read at
+     * the current HEAD. History is not rewritten. A concurrent Append loses to a Restore, which is
+     * why callers must hold the table's lease.
+     *
+     * @return the new table version
+     * @throws RuntimeException from Lance
+     */
+    public long restore(TableKey table, long targetVersion, Map<String, String> properties) {
+        try (Dataset ds = open(table, null)) {
+            try (Dataset committed = ds.newTransactionBuilder()
+                    .readVersion(ds.version())
+                    .operation(Restore.builder().version(targetVersion).build())
+                    .transactionProperties(properties)
+                    .build()
+                    .commit()) {
+                return committed.version();
+            }
+        }
+    }
+
+    /** Rows visible at {@code version}. @throws RuntimeException from Lance */
+    public long countRows(TableKey table, long version) {
+        try (Dataset ds = open(table, version)) {
+            return ds.countRows();
+        }
+    }
+
+    @Override
+    public void close() {
+        allocator.close();
+    }
+}

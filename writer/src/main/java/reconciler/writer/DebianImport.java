@@ -1,0 +1,136 @@
+package reconciler.writer;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import reconciler.storage.ColumnSpec;
+
+/**
+ * The Debian archive as a graph: the table schema, and how one writer shard turns its slice of
+ * the archive into operations.
+ *
+ * <p>Shard {@code i} of {@code n} owns the packages at index {@code k} with {@code k % n == i} (in
+ * archive order) and the maintainers whose name hash is {@code i} modulo {@code n}. Its packages
+ * are cut into batches; each batch yields two operations: {@code packages} (node:Package +
+ * edge:DependsOn) and {@code maintainers} (edge:MaintainedBy + the shard's share of
+ * node:Maintainer). Shards therefore overlap on tables (lease contention, serialised publishes) and
+ * run disjoint operations concurrently (rebased publishes).
+ */
+public final class DebianImport {
+    private DebianImport() {
+    }
+
+    public static final String PACKAGE = "node:Package";
+    public static final String MAINTAINER = "node:Maintainer";
+    public static final String DEPENDS_ON = "edge:DependsOn";
+    public static final String MAINTAINED_BY = "edge:MaintainedBy";
+
+    /** The declared schema of the Debian graph (table key → columns). */
+    public static Map<String, List<ColumnSpec>> schema() {
+        Map<String, List<ColumnSpec>> s = new LinkedHashMap<>();
+        s.put(PACKAGE, List.of(new ColumnSpec("name", "utf8"), new ColumnSpec("version", "utf8"), new ColumnSpec("section", "utf8"),
+                new ColumnSpec("priority", "utf8"), new ColumnSpec("installed_size_kib", "int64"), new ColumnSpec("maintainer", "utf8"),
+                new ColumnSpec("description", "utf8")));
+        s.put(MAINTAINER, List.of(new ColumnSpec("name", "utf8"), new ColumnSpec("email", "utf8")));
+        s.put(DEPENDS_ON, List.of(new ColumnSpec("src", "utf8"), new ColumnSpec("dst", "utf8"), new ColumnSpec("kind", "utf8"),
+                new ColumnSpec("constraint_text", "utf8")));
+        s.put(MAINTAINED_BY, List.of(new ColumnSpec("src", "utf8"), new ColumnSpec("dst", "utf8")));
+        return s;
+    }
+
+    /**
+     * One planned operation.
+     *
+     * @param label {@code packages#b} or {@code maintainers#b} for batch b
+     * @param rows table key → rows
+     */
+    public record Operation(String label, Map<String, List<Map<String, Object>>> rows) {
+        /** Row counts per table. */
+        public Map<String, Integer> counts() {
+            Map<String, Integer> c = new java.util.TreeMap<>();
+            rows.forEach((t, r) -> c.put(t, r.size()));
+            return c;
+        }
+    }
+
+    /**
+     * The operations of shard {@code shard} of {@code shards}, in order.
+     *
+     * @param batchSize packages per batch, >= 1
+     */
+    public static List<Operation> plan(List<DebianArchive.Package> archive, int shard, int shards, int batchSize) {
+        if (shards < 1 || shard < 0 || shard >= shards || batchSize < 1) {
+            throw new IllegalArgumentException("need 0 <= shard < shards and batchSize >= 1");
+        }
+        List<DebianArchive.Package> mine = new ArrayList<>();
+        for (int k = 0; k < archive.size(); k++) {
+            if (k % shards == shard) {
+                mine.add(archive.get(k));
+            }
+        }
+        TreeSet<String> ownedMaintainers = new TreeSet<>();
+        for (DebianArchive.Package p : archive) {
+            if (p.maintainer() != null && Math.floorMod(p.maintainer().hashCode(), shards) == shard) {
+                ownedMaintainers.add(p.maintainer());
+            }
+        }
+        List<String> maintainers = new ArrayList<>(ownedMaintainers);
+        int batches = Math.max(1, (mine.size() + batchSize - 1) / batchSize);
+        List<Operation> ops = new ArrayList<>();
+        for (int b = 0; b < batches; b++) {
+            List<DebianArchive.Package> batch = mine.subList(Math.min(mine.size(), b * batchSize), Math.min(mine.size(), (b + 1) * batchSize));
+            List<Map<String, Object>> pkgs = new ArrayList<>();
+            List<Map<String, Object>> deps = new ArrayList<>();
+            List<Map<String, Object>> maintainedBy = new ArrayList<>();
+            for (DebianArchive.Package p : batch) {
+                Map<String, Object> row = new HashMap<>();
+                row.put("name", p.name());
+                row.put("version", p.version());
+                row.put("section", p.section());
+                row.put("priority", p.priority());
+                row.put("installed_size_kib", p.installedSizeKib());
+                row.put("maintainer", p.maintainer());
+                row.put("description", p.description());
+                pkgs.add(row);
+                for (DebianArchive.Dependency d : p.depends()) {
+                    Map<String, Object> e = new HashMap<>();
+                    e.put("src", p.name());
+                    e.put("dst", d.name());
+                    e.put("kind", d.kind());
+                    e.put("constraint_text", d.constraint());
+                    deps.add(e);
+                }
+                if (p.maintainer() != null) {
+                    maintainedBy.add(Map.of("src", p.name(), "dst", p.maintainer()));
+                }
+            }
+            List<Map<String, Object>> maint = new ArrayList<>();
+            int from = (int) ((long) maintainers.size() * b / batches);
+            int to = (int) ((long) maintainers.size() * (b + 1) / batches);
+            for (String m : maintainers.subList(from, to)) {
+                Map<String, Object> row = new HashMap<>();
+                row.put("name", m);
+                int lt = m.indexOf('<');
+                int gt = m.indexOf('>', lt + 1);
+                row.put("email", lt >= 0 && gt > lt ? m.substring(lt + 1, gt) : null);
+                maint.add(row);
+            }
+            Map<String, List<Map<String, Object>>> a = new LinkedHashMap<>();
+            a.put(PACKAGE, pkgs);
+            a.put(DEPENDS_ON, deps);
+            Map<String, List<Map<String, Object>>> c = new LinkedHashMap<>();
+            c.put(MAINTAINED_BY, maintainedBy);
+            c.put(MAINTAINER, maint);
+            if (!pkgs.isEmpty()) {
+                ops.add(new Operation("packages#" + b, a));
+            }
+            if (!maintainedBy.isEmpty() || !maint.isEmpty()) {
+                ops.add(new Operation("maintainers#" + b, c));
+            }
+        }
+        return ops;
+    }
+}

@@ -1,0 +1,75 @@
+package reconciler.writer;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import reconciler.manifest.Manifest;
+import reconciler.manifest.ManifestStore;
+import reconciler.manifest.TablePin;
+import reconciler.sidecar.SidecarStore;
+import reconciler.storage.ColumnSpec;
+import reconciler.storage.GraphStore;
+import reconciler.storage.LanceTables;
+import reconciler.storage.LocalGraphStore;
+import reconciler.storage.TableKey;
+
+/**
+ * One graph root opened for reading and writing: its storage, manifests, sidecars and Lance tables.
+ * Layout (docs/protocol.md): {@code tables/<kind>-<Name>.lance}, {@code _manifest/},
+ * {@code _recovery/}, {@code _audit/}.
+ */
+public final class Graph implements AutoCloseable {
+
+    /** Durable audit records directory. */
+    public static final String AUDIT_DIR = "_audit";
+    /** The only table branch in protocol v1. */
+    public static final String MAIN_BRANCH = "main";
+
+    private final GraphStore store;
+    private final ManifestStore manifests;
+    private final SidecarStore sidecars;
+    private final LanceTables tables;
+
+    public Graph(GraphStore store) {
+        this.store = store;
+        this.manifests = new ManifestStore(store);
+        this.sidecars = new SidecarStore(store);
+        this.tables = new LanceTables(store);
+    }
+
+    /** Opens a local directory graph root. */
+    public static Graph local(java.nio.file.Path root) {
+        return new Graph(new LocalGraphStore(root));
+    }
+
+    public GraphStore store() { return store; }
+    public ManifestStore manifests() { return manifests; }
+    public SidecarStore sidecars() { return sidecars; }
+    public LanceTables tables() { return tables; }
+
+    /**
+     * Creates every declared table as an empty Lance dataset and publishes manifest version 1
+     * pinning them.
+     *
+     * @throws IllegalStateException if the root already has a manifest
+     * @throws IOException on a storage error
+     */
+    public Manifest init(String graphId, Map<String, List<ColumnSpec>> schema) throws IOException {
+        if (manifests.latest().isPresent()) {
+            throw new IllegalStateException("graph root " + store.root() + " already has a manifest");
+        }
+        SortedMap<String, TablePin> pins = new TreeMap<>();
+        for (Map.Entry<String, List<ColumnSpec>> e : schema.entrySet()) {
+            long v = tables.createIfAbsent(TableKey.parse(e.getKey()), e.getValue());
+            pins.put(e.getKey(), new TablePin(v, 0, e.getValue()));
+        }
+        return manifests.init(graphId, pins);
+    }
+
+    @Override
+    public void close() {
+        tables.close();
+    }
+}
