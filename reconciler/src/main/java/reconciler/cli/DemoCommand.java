@@ -110,7 +110,7 @@ final class DemoCommand implements Callable<Integer> {
                     Thread t = new Thread(() -> {
                         try {
                             if (fp.equals("SIGKILL")) {
-                                sigkillMidWrite(label, a);
+                                sigkillMidWrite(label, a, root.resolve("_recovery"));
                             } else {
                                 child(label, a);
                             }
@@ -196,15 +196,20 @@ final class DemoCommand implements Callable<Integer> {
         return ok;
     }
 
-    private void sigkillMidWrite(String label, List<String> args) throws Exception {
+    private void sigkillMidWrite(String label, List<String> args, Path sidecarDir) throws Exception {
         Process p = start(args);
         BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line;
         while ((line = r.readLine()) != null) {
             echo(label, line);
             if (line.startsWith("PLAN op=")) {
-                // Kill at a random moment of the write that has just started: anywhere in phases A-D.
-                Thread.sleep(ThreadLocalRandom.current().nextInt(0, 150));
+                // Kill at a random moment after the writer's sidecar appears: anywhere in phases B-D.
+                Path sidecar = sidecarDir.resolve(line.split(" ")[1].substring(3) + ".json");
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (!Files.exists(sidecar) && p.isAlive() && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+                Thread.sleep(ThreadLocalRandom.current().nextInt(0, 40));
                 p.destroyForcibly();
                 echo(label, "<killed with SIGKILL by the demo>");
                 break;
