@@ -38,9 +38,16 @@ public final class Recoverer {
     private final AuditLog audit;
     private final Duration leaseWait;
     private final String self;
+    private final reconciler.writer.Failpoints failpoints;
 
     /** @param leaseWait how long to wait for a sidecar's leases before reporting it busy */
     public Recoverer(LeaseManager leases, AuditLog audit, Duration leaseWait) {
+        this(leases, audit, leaseWait, reconciler.writer.Failpoints.fromEnvironment());
+    }
+
+    /** @param failpoints crash points for tests ({@code recovery-after-*}, see {@link reconciler.writer.Failpoints}) */
+    public Recoverer(LeaseManager leases, AuditLog audit, Duration leaseWait, reconciler.writer.Failpoints failpoints) {
+        this.failpoints = failpoints;
         this.leases = leases;
         this.audit = audit;
         this.leaseWait = leaseWait;
@@ -77,6 +84,7 @@ public final class Recoverer {
     /** Recovers the sidecar of {@code sidecar.operationId()} in {@code graph}. Never throws for expected failures. */
     public Result recover(Graph graph, Sidecar sidecar) throws InterruptedException {
         String op = sidecar.operationId();
+        failpoints.operationStarted();
         try (LeaseSet lease = leases.acquire(sidecar.graphId(), sidecar.branch(), sidecar.tableKeys(), leaseWait)) {
             Optional<Sidecar> current = graph.sidecars().read(op);
             if (current.isEmpty()) {
@@ -176,6 +184,7 @@ public final class Recoverer {
                     if (restoredAt != p.pin() + 2) {
                         throw new IllegalStateException("restore of " + p.tableKey() + " landed at " + restoredAt + ", expected " + (p.pin() + 2));
                     }
+                    failpoints.hit("recovery-after-restore", s.operationId());
                 }
                 case RESTORED -> restoredAt = p.head();
                 default -> {
@@ -203,7 +212,11 @@ public final class Recoverer {
 
     private void recordAndDelete(Graph graph, Sidecar s, String outcome, long manifestVersion, Classifier.Decision d,
                                  List<AuditRecord.TableOutcome> tables) throws IOException {
+        if (manifestVersion > 0) {
+            failpoints.hit("recovery-after-publish", s.operationId());
+        }
         audit.record(graph.store(), record(graph, s, outcome, manifestVersion, d, tables));
+        failpoints.hit("recovery-after-audit", s.operationId());
         graph.sidecars().delete(s.operationId());
     }
 

@@ -9,9 +9,16 @@ import java.util.Locale;
  * {@code after-publish}, {@code after-sidecar-delete}. {@code RECONCILER_FAILPOINT_OP} (or
  * {@code reconciler.failpoint.op}) chooses which operation of the process halts, 1-based, default 1.
  *
+ * <p>The reconciler has its own points, hit while it recovers a sidecar (the K-th sidecar of the
+ * process with {@code RECONCILER_FAILPOINT_OP=K}): {@code recovery-after-restore} (after the first
+ * compensating Restore), {@code recovery-after-publish} (after the recovery publish) and
+ * {@code recovery-after-audit} (after the audit record, before the sidecar delete).
+ *
  * <p>A hit failpoint prints {@code FAILPOINT <name> op=<operationId>} to stderr and halts the JVM
  * with exit code {@value #EXIT_CODE} via {@link Runtime#halt}: no shutdown hooks, no finally blocks,
- * no lease release, exactly like a crash.
+ * no lease release, exactly like a crash. With {@code RECONCILER_FAILPOINT_PAUSE_UNTIL=FILE} (or
+ * {@code reconciler.failpoint.pauseUntil}) it instead prints {@code PAUSED <name> op=<id>} and
+ * blocks, leases held, until FILE exists: a live but slow writer.
  */
 public final class Failpoints {
 
@@ -20,9 +27,16 @@ public final class Failpoints {
 
     private final String point;
     private final int operation;
+    private final java.nio.file.Path pauseUntil;
     private int operationsStarted;
 
     public Failpoints(String point, int operation) {
+        this(point, operation, null);
+    }
+
+    /** @param pauseUntil if not null, a hit failpoint blocks until this file exists instead of halting */
+    public Failpoints(String point, int operation, java.nio.file.Path pauseUntil) {
+        this.pauseUntil = pauseUntil;
         this.point = point == null || point.isBlank() ? null : point.trim().toLowerCase(Locale.ROOT);
         this.operation = operation;
         if (this.point != null) {
@@ -39,12 +53,15 @@ public final class Failpoints {
     public static Failpoints fromEnvironment() {
         String p = System.getProperty("reconciler.failpoint", System.getenv("RECONCILER_FAILPOINT"));
         String op = System.getProperty("reconciler.failpoint.op", System.getenv("RECONCILER_FAILPOINT_OP"));
-        return new Failpoints(p, op == null || op.isBlank() ? 1 : Integer.parseInt(op.trim()));
+        String pause = System.getProperty("reconciler.failpoint.pauseUntil", System.getenv("RECONCILER_FAILPOINT_PAUSE_UNTIL"));
+        return new Failpoints(p, op == null || op.isBlank() ? 1 : Integer.parseInt(op.trim()),
+                pause == null || pause.isBlank() ? null : java.nio.file.Path.of(pause));
     }
 
     /** @throws IllegalArgumentException unless {@code p} names a failpoint */
     public static void validate(String p) {
-        if (p.equals("after-sidecar") || p.equals("after-publish") || p.equals("after-sidecar-delete")) {
+        if (p.equals("after-sidecar") || p.equals("after-publish") || p.equals("after-sidecar-delete")
+                || p.equals("recovery-after-restore") || p.equals("recovery-after-publish") || p.equals("recovery-after-audit")) {
             return;
         }
         if (p.startsWith("after-commit:")) {
@@ -57,17 +74,31 @@ public final class Failpoints {
             }
         }
         throw new IllegalArgumentException("unknown failpoint '" + p
-                + "' (expected after-sidecar, after-commit:K with K >= 1, after-publish, after-sidecar-delete)");
+                + "' (expected after-sidecar, after-commit:K with K >= 1, after-publish, after-sidecar-delete, "
+                + "recovery-after-restore, recovery-after-publish, recovery-after-audit)");
     }
 
-    /** Called when an operation starts. */
-    synchronized void operationStarted() {
+    /** Called when an operation (a write, or one sidecar's recovery) starts. */
+    public synchronized void operationStarted() {
         operationsStarted++;
     }
 
-    /** Halts the JVM if {@code name} is the armed failpoint of the current operation. */
-    synchronized void hit(String name, String operationId) {
+    /** Halts (or pauses) the JVM if {@code name} is the armed failpoint of the current operation. */
+    public synchronized void hit(String name, String operationId) {
         if (point != null && point.equals(name) && operationsStarted == operation) {
+            if (pauseUntil != null) {
+                System.err.println("PAUSED " + name + " op=" + operationId);
+                System.err.flush();
+                while (!java.nio.file.Files.exists(pauseUntil)) {
+                    try {
+                        Thread.sleep(20); // waiting for a file another process creates: polling is the condition
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+                return;
+            }
             System.out.flush();
             System.err.println("FAILPOINT " + name + " op=" + operationId);
             System.err.flush();

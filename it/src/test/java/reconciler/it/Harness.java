@@ -1,0 +1,200 @@
+package reconciler.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import reconciler.core.AuditLog;
+import reconciler.core.AuditRecord;
+import reconciler.core.GraphStatus;
+import reconciler.leases.EmbeddedZooKeeper;
+import reconciler.manifest.Manifest;
+import reconciler.storage.TableKey;
+import reconciler.writer.DebianImport;
+import reconciler.writer.Graph;
+
+/**
+ * A real environment for integration tests: an embedded ZooKeeper server (the real server
+ * classes) in the test JVM, a graph root on disk, a config file, and the CLI run as child JVMs
+ * (writers halted at failpoints, killed with SIGKILL, daemons run with {@code run --once}).
+ */
+final class Harness implements AutoCloseable {
+
+    /** The input: the machine's dpkg status file (real Debian package records). */
+    static final Path SOURCE = Path.of("/var/lib/dpkg/status");
+
+    final Path dir;
+    final Path root;
+    final Path config;
+    final Path auditLog;
+    final EmbeddedZooKeeper zk;
+    /** Every output line of every child, for PLAN/ACK bookkeeping. */
+    final List<String> lines = Collections.synchronizedList(new ArrayList<>());
+
+    Harness(Path dir, String leaseWait) throws Exception {
+        this.dir = dir;
+        this.root = dir.resolve("graph");
+        this.auditLog = dir.resolve("audit.jsonl");
+        this.zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 500);
+        this.config = dir.resolve("reconciler.yaml");
+        Files.writeString(config, String.join("\n", "graphs:", "  - " + root, "stateDir: " + dir.resolve("state"),
+                "auditLog: " + auditLog, "pollInterval: 1h", "leaseWait: " + leaseWait, "zookeeper:",
+                "  connect: " + zk.connectString(), "  sessionTimeout: 2s", ""));
+        try (Graph g = Graph.local(root)) {
+            g.init("it", DebianImport.schema());
+        }
+    }
+
+    /** A finished child process. */
+    record Run(int exitCode, List<String> output) {
+        String text() {
+            return String.join("\n", output);
+        }
+    }
+
+    static List<String> java(List<String> args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+        cmd.add("reconciler.cli.Main");
+        cmd.addAll(args);
+        return cmd;
+    }
+
+    Process start(List<String> args, Map<String, String> env) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(java(args)).redirectErrorStream(true);
+        pb.environment().put("LANCE_LOG", "error");
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    Run run(List<String> args, Map<String, String> env) throws Exception {
+        Process p = start(args, env);
+        List<String> out = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                out.add(line);
+                lines.add(line);
+            }
+        }
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "child timed out: " + args);
+        return new Run(p.exitValue(), out);
+    }
+
+    /** Runs the reference writer on packages [skip, skip+limit) of the dpkg status file. */
+    Run importDebian(int skip, int limit, int batch, String ops, Map<String, String> env, String... extra) throws Exception {
+        List<String> a = new ArrayList<>(List.of("graph", "import-debian", root.toString(), "--config", config.toString(),
+                "--source", SOURCE.toString(), "--skip", Integer.toString(skip), "--limit", Integer.toString(limit),
+                "--batch", Integer.toString(batch), "--ops", ops, "--lease-timeout", "30s"));
+        a.addAll(List.of(extra));
+        return run(a, env);
+    }
+
+    Run runOnce(Map<String, String> env) throws Exception {
+        return run(List.of("run", "--once", "--config", config.toString()), env);
+    }
+
+    List<String> sidecars() throws IOException {
+        try (Graph g = Graph.local(root)) {
+            return g.store().list("_recovery");
+        }
+    }
+
+    GraphStatus status() throws IOException {
+        try (Graph g = Graph.local(root)) {
+            return GraphStatus.of(g);
+        }
+    }
+
+    List<AuditRecord> audit() throws IOException {
+        try (Graph g = Graph.local(root)) {
+            return AuditLog.readAll(g.store());
+        }
+    }
+
+    List<String> auditLogLines() throws IOException {
+        return Files.exists(auditLog) ? Files.readAllLines(auditLog) : List.of();
+    }
+
+    /** Operation ids of PLAN lines, in order. */
+    List<String> plannedOps(Run r) {
+        return r.output().stream().filter(l -> l.startsWith("PLAN op=")).map(l -> l.split(" ")[1].substring(3)).toList();
+    }
+
+    /** Operation ids of ACK lines. */
+    List<String> ackedOps() {
+        synchronized (lines) {
+            return lines.stream().filter(l -> l.contains("ACK op=")).map(l -> l.substring(l.indexOf("ACK op=") + 7).split(" ")[0]).toList();
+        }
+    }
+
+    /** Operation ids the manifest published as writes or roll-forwards (visible operations). */
+    List<String> visibleOps() throws IOException {
+        try (Graph g = Graph.local(root)) {
+            return g.manifests().history(1).stream()
+                    .filter(m -> m.kind().equals(Manifest.KIND_WRITE) || m.kind().equals(Manifest.KIND_ROLL_FORWARD))
+                    .map(Manifest::operationId).toList();
+        }
+    }
+
+    /**
+     * Asserts the graph converged and every table's visible row count is exactly the sum of the
+     * rows of the operations the manifest published, and that every acknowledged operation is visible.
+     */
+    void assertConsistent() throws IOException {
+        GraphStatus s = status();
+        assertTrue(s.converged(), "graph not converged: " + s);
+        assertEquals(List.of(), sidecars(), "sidecars left");
+        Map<String, Map<String, Long>> planned = new HashMap<>();
+        synchronized (lines) {
+            for (String l : lines) {
+                int i = l.indexOf("PLAN op=");
+                if (i < 0) {
+                    continue;
+                }
+                String[] f = l.substring(i).split(" ");
+                Map<String, Long> rows = new TreeMap<>();
+                for (String kv : f[3].substring(5).split(",")) {
+                    int eq = kv.lastIndexOf('=');
+                    rows.put(kv.substring(0, eq), Long.parseLong(kv.substring(eq + 1)));
+                }
+                planned.put(f[1].substring(3), rows);
+            }
+        }
+        List<String> visible = visibleOps();
+        assertTrue(visible.containsAll(ackedOps()), "an acknowledged operation is not visible");
+        Map<String, Long> expected = new TreeMap<>();
+        for (String op : visible) {
+            Map<String, Long> rows = planned.get(op);
+            assertTrue(rows != null, "visible operation " + op + " was never planned");
+            rows.forEach((t, n) -> expected.merge(t, n, Long::sum));
+        }
+        try (Graph g = Graph.local(root)) {
+            Manifest m = g.manifests().require();
+            for (String t : m.tables().keySet()) {
+                assertEquals(expected.getOrDefault(t, 0L), g.tables().countRows(TableKey.parse(t), m.pin(t).version()),
+                        "rows visible in " + t);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        zk.close();
+    }
+}

@@ -1,0 +1,183 @@
+package reconciler.storage;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class LocalGraphStoreTest {
+
+    @TempDir
+    Path dir;
+
+    LocalGraphStore store;
+    ExecutorService pool;
+
+    @BeforeEach
+    void setUp() {
+        store = new LocalGraphStore(dir);
+    }
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        if (pool != null) {
+            pool.shutdownNow();
+            assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
+        }
+    }
+
+    private static byte[] b(String s) {
+        return s.getBytes(UTF_8);
+    }
+
+    private String content(String key) throws Exception {
+        return new String(store.read(key).orElseThrow(), UTF_8);
+    }
+
+    @Test
+    void readOfMissingKeyIsEmpty() throws Exception {
+        assertEquals(Optional.empty(), store.read("_manifest/nothing.json"));
+    }
+
+    @Test
+    void createIfAbsentCreatesOnceAndSecondCreateLeavesContentUnchanged() throws Exception {
+        assertTrue(store.createIfAbsent("_recovery/a.json", b("first")));
+        assertFalse(store.createIfAbsent("_recovery/a.json", b("second")));
+        assertEquals("first", content("_recovery/a.json"));
+        assertEquals(List.of("a.json"), store.list("_recovery"), "no temp files left behind by the losing create");
+        try (Stream<Path> files = Files.list(dir.resolve("_recovery"))) {
+            assertEquals(List.of(dir.resolve("_recovery/a.json")), files.toList(), "no hidden temp files either");
+        }
+    }
+
+    @Test
+    void racingCreatorsOfOneKeyHaveExactlyOneWinnerWhoseContentSticks() throws Exception {
+        int threads = 16;
+        pool = Executors.newFixedThreadPool(threads);
+        for (int round = 0; round < 50; round++) {
+            String key = "_race/key-" + round + ".json";
+            CyclicBarrier barrier = new CyclicBarrier(threads);
+            List<Future<Boolean>> results = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                byte[] data = b("writer-" + t + "-round-" + round);
+                results.add(pool.submit(() -> {
+                    barrier.await(10, TimeUnit.SECONDS);
+                    return store.createIfAbsent(key, data);
+                }));
+            }
+            List<Integer> winners = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                if (results.get(t).get(30, TimeUnit.SECONDS)) {
+                    winners.add(t);
+                }
+            }
+            assertEquals(1, winners.size(), "round " + round + ": exactly one creator wins, got " + winners);
+            assertEquals("writer-" + winners.get(0) + "-round-" + round, content(key),
+                    "round " + round + ": the stored object is the winner's");
+        }
+        List<String> names = store.list("_race");
+        assertEquals(50, names.size());
+        try (Stream<Path> files = Files.list(dir.resolve("_race"))) {
+            assertEquals(50, files.count(), "losers' temp files are cleaned up");
+        }
+    }
+
+    @Test
+    void replaceIsWholeObject() throws Exception {
+        store.replace("_manifest/latest-hint", b("a much longer first value"));
+        assertEquals("a much longer first value", content("_manifest/latest-hint"));
+        store.replace("_manifest/latest-hint", b("7"));
+        assertEquals("7", content("_manifest/latest-hint"), "shorter replacement leaves no tail of the old bytes");
+        assertArrayEquals(b("7"), Files.readAllBytes(dir.resolve("_manifest/latest-hint")));
+        assertEquals(List.of("latest-hint"), store.list("_manifest"), "no temp files left behind");
+    }
+
+    @Test
+    void replaceOverwritesAnObjectMadeByCreateIfAbsent() throws Exception {
+        assertTrue(store.createIfAbsent("x/y", b("old")));
+        store.replace("x/y", b("new"));
+        assertEquals("new", content("x/y"));
+    }
+
+    @Test
+    void deleteIsIdempotent() throws Exception {
+        assertTrue(store.createIfAbsent("_recovery/a.json", b("x")));
+        assertTrue(store.delete("_recovery/a.json"));
+        assertFalse(store.delete("_recovery/a.json"));
+        assertEquals(Optional.empty(), store.read("_recovery/a.json"));
+        assertFalse(store.delete("never/existed.json"));
+    }
+
+    @Test
+    void listIsSortedAndSkipsHiddenFilesAndDirectories() throws Exception {
+        for (String n : List.of("c.json", "a.json", "B.json", "b.json")) {
+            assertTrue(store.createIfAbsent("_recovery/" + n, b(n)));
+        }
+        Path d = dir.resolve("_recovery");
+        Files.writeString(d.resolve(".a.json.tmp-123"), "partial");
+        Files.writeString(d.resolve(".hidden"), "h");
+        Files.createDirectories(d.resolve("subdir"));
+        Files.createDirectories(d.resolve("a-dir.json"));
+
+        assertEquals(List.of("B.json", "a.json", "b.json", "c.json"), store.list("_recovery"));
+    }
+
+    @Test
+    void listOfMissingPrefixIsEmpty() throws Exception {
+        assertEquals(List.of(), store.list("_recovery"));
+        assertEquals(List.of(), store.list("no/such/dir"));
+    }
+
+    @Test
+    void listOfAPrefixThatIsAFileIsEmpty() throws Exception {
+        assertTrue(store.createIfAbsent("plain", b("x")));
+        assertEquals(List.of(), store.list("plain"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"..", "../outside", "a/../b", "_recovery/..", "a/..hidden"})
+    void keysWithDotDotAreRejected(String key) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.read(key));
+        assertTrue(e.getMessage().contains(key), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> store.createIfAbsent(key, b("x")));
+        assertThrows(IllegalArgumentException.class, () -> store.replace(key, b("x")));
+        assertThrows(IllegalArgumentException.class, () -> store.delete(key));
+        assertThrows(IllegalArgumentException.class, () -> store.list(key));
+        assertFalse(Files.exists(dir.getParent().resolve("outside")), "nothing written outside the root");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "/etc/passwd", "a\\b"})
+    void emptyAbsoluteAndBackslashKeysAreRejected(String key) {
+        assertThrows(IllegalArgumentException.class, () -> store.read(key));
+        assertThrows(IllegalArgumentException.class, () -> store.createIfAbsent(key, b("x")));
+    }
+
+    @Test
+    void tableUriIsUnderTablesDirectory() {
+        assertEquals(dir.toAbsolutePath().normalize().resolve("tables/node-Package.lance").toString(),
+                store.tableUri(TableKey.parse("node:Package")));
+        assertTrue(store.storageOptions().isEmpty());
+        assertEquals(dir.toAbsolutePath().normalize().toString(), store.root());
+    }
+}
