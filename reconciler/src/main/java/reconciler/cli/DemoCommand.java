@@ -209,7 +209,7 @@ final class DemoCommand implements Callable<Integer> {
                 while (!Files.exists(sidecar) && p.isAlive() && System.nanoTime() < deadline) {
                     Thread.onSpinWait();
                 }
-                Thread.sleep(ThreadLocalRandom.current().nextInt(0, 40));
+                Thread.sleep(ThreadLocalRandom.current().nextInt(0, 8));
                 p.destroyForcibly();
                 echo(label, "<killed with SIGKILL by the demo>");
                 break;

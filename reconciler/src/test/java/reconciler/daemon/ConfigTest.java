@@ -1,0 +1,217 @@
+package reconciler.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import reconciler.daemon.Config.ConfigException;
+
+class ConfigTest {
+
+    @TempDir
+    Path dir;
+
+    private Path write(String name, String yaml) throws Exception {
+        Path f = dir.resolve(name);
+        Files.writeString(f, yaml);
+        return f;
+    }
+
+    private ConfigException fails(Path f) {
+        return assertThrows(ConfigException.class, () -> Config.load(f));
+    }
+
+    private static void assertMentions(ConfigException e, String... parts) {
+        for (String p : parts) {
+            assertTrue(e.getMessage().contains(p), "message should contain '" + p + "': " + e.getMessage());
+        }
+    }
+
+    @Test
+    void validYamlLoads() throws Exception {
+        Path f = write("reconciler.yaml", """
+                graphs:
+                  - /data/graphs/debian
+                  - relative/graph
+                stateDir: /var/lib/reconciler/state
+                auditLog: /var/log/reconciler/audit.jsonl
+                pollInterval: 30s
+                leaseWait: 500ms
+                zookeeper:
+                  connect: zk1:2181,zk2:2181
+                  embeddedPort: 2999
+                  sessionTimeout: PT5M
+                  connectTimeout: 2m
+                """);
+        Config c = Config.load(f);
+        assertEquals(List.of("/data/graphs/debian", "relative/graph"), c.graphs);
+        assertEquals("/var/lib/reconciler/state", c.stateDir);
+        assertEquals("/var/log/reconciler/audit.jsonl", c.auditLog);
+        assertEquals(Duration.ofSeconds(30), c.pollInterval);
+        assertEquals(Duration.ofMillis(500), c.leaseWait);
+        assertEquals("zk1:2181,zk2:2181", c.zookeeper.connect);
+        assertEquals(2999, c.zookeeper.embeddedPort);
+        assertEquals(Duration.ofMinutes(5), c.zookeeper.sessionTimeout);
+        assertEquals(Duration.ofMinutes(2), c.zookeeper.connectTimeout);
+    }
+
+    @Test
+    void emptyFileGivesDefaults() throws Exception {
+        assertDefaults(Config.load(write("empty.yaml", "")));
+    }
+
+    @Test
+    void commentOnlyFileGivesDefaults() throws Exception {
+        assertDefaults(Config.load(write("comments.yaml", "# nothing configured yet\n")));
+    }
+
+    private static void assertDefaults(Config c) {
+        Config d = new Config();
+        assertEquals(List.of(), c.graphs);
+        assertEquals(d.stateDir, c.stateDir);
+        assertEquals("var/state", c.stateDir);
+        assertEquals("var/audit.jsonl", c.auditLog);
+        assertEquals(Duration.ofSeconds(30), c.pollInterval);
+        assertEquals(Duration.ofSeconds(30), c.leaseWait);
+        assertEquals("", c.zookeeper.connect);
+        assertEquals(2281, c.zookeeper.embeddedPort);
+        assertEquals(Duration.ofSeconds(10), c.zookeeper.sessionTimeout);
+        assertEquals(Duration.ofSeconds(15), c.zookeeper.connectTimeout);
+    }
+
+    @Test
+    void partialFileKeepsDefaultsForTheRest() throws Exception {
+        Config c = Config.load(write("partial.yaml", """
+                zookeeper:
+                  embeddedPort: 3000
+                """));
+        assertEquals(3000, c.zookeeper.embeddedPort);
+        assertEquals(Duration.ofSeconds(10), c.zookeeper.sessionTimeout);
+        assertEquals(Duration.ofSeconds(30), c.pollInterval);
+    }
+
+    @Test
+    void unknownKeyNamesFileLineAndKey() throws Exception {
+        Path f = write("typo.yaml", """
+                graphs:
+                  - /data/g1
+                pollIntervall: 30s
+                leaseWait: 1s
+                """);
+        ConfigException e = fails(f);
+        assertMentions(e, f.toString(), "line 3,", "pollIntervall");
+    }
+
+    @Test
+    void unknownKeyOnTheFirstLine() throws Exception {
+        ConfigException e = fails(write("first.yaml", "graph: /data/g1\n"));
+        assertMentions(e, "first.yaml", "line 1,", "'graph'");
+    }
+
+    @Test
+    void unknownKeyWithANestedValueNamesItsOwnLine() throws Exception {
+        Path f = write("nested-value.yaml", """
+                pollInterval: 30s
+                extra:
+                  a: 1
+                  b: 2
+                leaseWait: 1s
+                """);
+        ConfigException e = fails(f);
+        assertMentions(e, "nested-value.yaml", "line 2,", "extra");
+    }
+
+    @Test
+    void nestedUnknownKeyNamesTheSection() throws Exception {
+        Path f = write("nested.yaml", """
+                graphs: []
+                zookeeper:
+                  connect: ""
+                  sesionTimeout: 10s
+                """);
+        ConfigException e = fails(f);
+        assertMentions(e, f.toString(), "line 4,", "zookeeper", "sesionTimeout");
+    }
+
+    @Test
+    void badDurationNamesTheKey() throws Exception {
+        Path f = write("duration.yaml", """
+                graphs:
+                  - /data/g1
+
+                pollInterval: soon
+                """);
+        ConfigException e = fails(f);
+        assertMentions(e, f.toString(), "line 4,", "pollInterval", "soon");
+    }
+
+    @Test
+    void badNestedDurationNamesTheDottedKey() throws Exception {
+        ConfigException e = fails(write("nested-duration.yaml", """
+                zookeeper:
+                  sessionTimeout: 10 parsecs
+                """));
+        assertMentions(e, "line 2,", "zookeeper.sessionTimeout");
+    }
+
+    @Test
+    void wrongTypeNamesTheKey() throws Exception {
+        ConfigException e = fails(write("port.yaml", """
+                zookeeper:
+                  embeddedPort: lots
+                """));
+        assertMentions(e, "line 2,", "zookeeper.embeddedPort");
+    }
+
+    @Test
+    void zeroPollIntervalIsRefused() throws Exception {
+        assertMentions(fails(write("zero.yaml", "pollInterval: 0s\n")), "zero.yaml", "pollInterval", "positive");
+    }
+
+    @Test
+    void portOutOfRangeIsRefused() throws Exception {
+        assertMentions(fails(write("range.yaml", "zookeeper:\n  embeddedPort: 70000\n")), "zookeeper.embeddedPort");
+    }
+
+    @Test
+    void blankGraphIsRefused() throws Exception {
+        assertMentions(fails(write("blank.yaml", "graphs:\n  - /a\n  - \"  \"\n")), "graphs[1]");
+    }
+
+    @Test
+    void invalidYamlNamesTheLine() throws Exception {
+        ConfigException e = fails(write("broken.yaml", """
+                graphs:
+                  - /a
+                pollInterval: [30s
+                """));
+        assertMentions(e, "broken.yaml", "not valid YAML");
+    }
+
+    @Test
+    void missingFileIsAConfigException() {
+        Path f = dir.resolve("absent.yaml");
+        assertMentions(fails(f), "absent.yaml", "cannot read");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"30s, PT30S", "500ms, PT0.5S", "5m, PT5M", "1h, PT1H", "PT5M, PT5M", "pt30s, PT30S", "45, PT45S", "' 2 s ', PT2S"})
+    void parsesDurations(String text, String iso) {
+        assertEquals(Duration.parse(iso), Config.parseDuration(text));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"soon", "5 minutes", "-5s", "1.5s", "''"})
+    void rejectsBadDurations(String text) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Config.parseDuration(text));
+        assertTrue(e.getMessage().contains(text.trim()), e.getMessage());
+    }
+}

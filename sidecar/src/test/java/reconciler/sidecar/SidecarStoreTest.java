@@ -1,0 +1,144 @@
+package reconciler.sidecar;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.f4b6a3.ulid.UlidCreator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import reconciler.storage.LocalGraphStore;
+
+class SidecarStoreTest {
+
+    @TempDir
+    Path dir;
+
+    LocalGraphStore store;
+    SidecarStore sidecars;
+
+    @BeforeEach
+    void setUp() {
+        store = new LocalGraphStore(dir);
+        sidecars = new SidecarStore(store);
+    }
+
+    static Sidecar sidecar(String op, String table) {
+        return new Sidecar(Sidecar.FORMAT_VERSION, op, "write", "graph-1", "main", 1,
+                new Sidecar.WriterIdentity("host-a", 17), Instant.parse("2025-05-06T07:08:09Z"),
+                List.of(new Sidecar.SidecarTable(table, 1, 1)));
+    }
+
+    static String ulid() {
+        return UlidCreator.getMonotonicUlid().toString();
+    }
+
+    @Test
+    void writeReadDelete() throws Exception {
+        String op = ulid();
+        Sidecar s = sidecar(op, "node:Package");
+        assertEquals(Optional.empty(), sidecars.read(op));
+
+        sidecars.write(s);
+        assertEquals(Optional.of(s), sidecars.read(op));
+        assertEquals("_recovery/" + op + ".json", SidecarStore.key(op));
+        assertTrue(Files.isRegularFile(dir.resolve("_recovery").resolve(op + ".json")));
+
+        assertTrue(sidecars.delete(op));
+        assertEquals(Optional.empty(), sidecars.read(op));
+        assertFalse(sidecars.delete(op), "delete is idempotent");
+        assertEquals(List.of(), sidecars.list());
+    }
+
+    @Test
+    void writeTwiceThrowsAndKeepsTheFirst() throws Exception {
+        String op = ulid();
+        Sidecar first = sidecar(op, "node:Package");
+        sidecars.write(first);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> sidecars.write(sidecar(op, "edge:DependsOn")));
+        assertTrue(e.getMessage().contains(op), e.getMessage());
+        assertEquals(Optional.of(first), sidecars.read(op));
+    }
+
+    @Test
+    void readOfACorruptSidecarThrowsNamingTheKey() throws Exception {
+        String op = ulid();
+        store.replace(SidecarStore.key(op), "{oops".getBytes(UTF_8));
+        CorruptSidecarException e = assertThrows(CorruptSidecarException.class, () -> sidecars.read(op));
+        assertEquals(SidecarStore.key(op), e.key());
+        assertTrue(Files.exists(dir.resolve(SidecarStore.key(op))), "the refused file is kept");
+    }
+
+    @Test
+    void listReturnsValidAndCorruptEntriesInNameOrderAndNeverDropsACorruptOne() throws Exception {
+        List<String> ops = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ops.add(ulid());
+        }
+        // written out of order; odd ones corrupt in different ways
+        sidecars.write(sidecar(ops.get(4), "node:E"));
+        store.replace(SidecarStore.key(ops.get(3)), "not json at all".getBytes(UTF_8));
+        sidecars.write(sidecar(ops.get(0), "node:A"));
+        store.replace(SidecarStore.key(ops.get(1)), SidecarCodec.encode(sidecar(ops.get(0), "node:B"))); // id != file name
+        sidecars.write(sidecar(ops.get(2), "node:C"));
+
+        List<SidecarEntry> entries = sidecars.list();
+
+        assertEquals(ops.stream().map(SidecarStore::key).toList(), entries.stream().map(SidecarEntry::key).toList(),
+                "every file, in ULID (creation) order");
+        assertEquals(sidecar(ops.get(0), "node:A"), assertInstanceOf(SidecarEntry.Valid.class, entries.get(0)).sidecar());
+        SidecarEntry.Corrupt c1 = assertInstanceOf(SidecarEntry.Corrupt.class, entries.get(1));
+        assertTrue(c1.reason().contains(SidecarStore.key(ops.get(1))) && c1.reason().contains("file name"), c1.reason());
+        assertEquals(sidecar(ops.get(2), "node:C"), assertInstanceOf(SidecarEntry.Valid.class, entries.get(2)).sidecar());
+        SidecarEntry.Corrupt c3 = assertInstanceOf(SidecarEntry.Corrupt.class, entries.get(3));
+        assertTrue(c3.reason().contains("not valid JSON") && c3.reason().contains("kept"), c3.reason());
+        assertEquals(sidecar(ops.get(4), "node:E"), assertInstanceOf(SidecarEntry.Valid.class, entries.get(4)).sidecar());
+    }
+
+    @Test
+    void aCorruptFileIsStillOnDiskAfterList() throws Exception {
+        String op = ulid();
+        byte[] garbage = {0x00, (byte) 0xff, '{', '}'};
+        store.replace(SidecarStore.key(op), garbage);
+
+        List<SidecarEntry> entries = sidecars.list();
+        assertEquals(1, entries.size());
+        assertInstanceOf(SidecarEntry.Corrupt.class, entries.get(0));
+
+        Path file = dir.resolve(SidecarStore.key(op));
+        assertTrue(Files.exists(file));
+        assertArrayEquals(garbage, Files.readAllBytes(file), "and untouched");
+        assertEquals(1, sidecars.list().size(), "listed again next time");
+    }
+
+    @Test
+    void nonJsonFilesHiddenFilesAndDirectoriesAreIgnored() throws Exception {
+        String op = ulid();
+        sidecars.write(sidecar(op, "node:Package"));
+        Path d = dir.resolve(SidecarStore.DIR);
+        Files.writeString(d.resolve("README.txt"), "notes");
+        Files.writeString(d.resolve(op + ".json.bak"), "old");
+        Files.writeString(d.resolve("." + op + ".json.tmp-1"), "partial");
+        Files.createDirectories(d.resolve("archive.json"));
+
+        List<SidecarEntry> entries = sidecars.list();
+        assertEquals(List.of(SidecarStore.key(op)), entries.stream().map(SidecarEntry::key).toList());
+        assertInstanceOf(SidecarEntry.Valid.class, entries.get(0));
+    }
+
+    @Test
+    void listOfAGraphWithoutRecoveryDirectoryIsEmpty() throws Exception {
+        assertEquals(List.of(), sidecars.list());
+    }
+}
