@@ -64,6 +64,16 @@ final class Harness implements AutoCloseable {
         }
     }
 
+    /** Runs CLI children without a graph or ZooKeeper (e.g. to check usage errors). */
+    static final class Runner {
+        Run run(List<String> args) throws Exception {
+            Process p = new ProcessBuilder(java(args)).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(2, TimeUnit.MINUTES));
+            return new Run(p.exitValue(), out.lines().toList());
+        }
+    }
+
     static List<String> java(List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));

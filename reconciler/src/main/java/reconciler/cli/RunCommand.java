@@ -49,6 +49,7 @@ final class RunCommand implements Callable<Integer> {
         Daemon d = new Daemon(cfg);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            org.slf4j.LoggerFactory.getLogger(RunCommand.class).info("stop requested (SIGTERM or exit): finishing running steps");
             stop.countDown();
             try {
                 stopped.await();

@@ -1,6 +1,9 @@
 package reconciler.daemon;
 
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonDeserializer;
@@ -14,19 +17,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The daemon's YAML configuration ({@code conf/reconciler.yaml} documents every key). Bound to
- * mutable fields so errors report the offending key's own line. Durations accept ISO-8601
+ * The daemon's YAML configuration ({@code conf/reconciler.yaml} documents every key). Errors
+ * name the file, the offending key's own line (found by a token scan) and its dotted path; empty
+ * values ({@code key:} or {@code ~}) are errors, not nulls. Durations accept ISO-8601
  * ({@code PT30S}) or {@code <n>ms|s|m|h}. Relative paths resolve against the working directory.
  */
 public final class Config {
 
     /** Graph roots (directories) to keep healthy. */
+    @JsonSetter(nulls = Nulls.AS_EMPTY)
     public List<String> graphs = new ArrayList<>();
     /** Directory for the embedded ZooKeeper's data. */
     public String stateDir = "var/state";
@@ -39,6 +46,7 @@ public final class Config {
     @JsonDeserialize(using = DurationDeserializer.class)
     public Duration leaseWait = Duration.ofSeconds(30);
     /** ZooKeeper settings. */
+    @JsonSetter(nulls = Nulls.SKIP)
     public ZooKeeper zookeeper = new ZooKeeper();
 
     /** The {@code zookeeper:} section. */
@@ -63,6 +71,7 @@ public final class Config {
     }
 
     private static final ObjectMapper YAML = YAMLMapper.builder()
+            .defaultSetterInfo(JsonSetter.Value.forValueNulls(Nulls.FAIL))
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .build();
@@ -73,26 +82,61 @@ public final class Config {
      * @throws ConfigException naming the file, line and key of the first error
      */
     public static Config load(Path file) throws ConfigException {
-        Config c;
+        byte[] bytes;
         try {
-            byte[] bytes = Files.readAllBytes(file);
-            c = bytes.length == 0 ? new Config() : YAML.readValue(bytes, Config.class);
-            if (c == null) {
-                c = new Config();
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new ConfigException("config " + file + ": cannot read: " + e.getMessage(), e);
+        }
+        Config c;
+        Map<String, Integer> keyLines = Map.of();
+        try {
+            keyLines = keyLines(bytes);
+            try (JsonParser p = YAML.createParser(bytes)) {
+                c = p.nextToken() == null ? new Config() : YAML.readValue(p, Config.class);
             }
         } catch (JsonMappingException e) {
-            String key = keyPath(e);
+            String pointer = pointer(e);
+            Integer line = keyLines.get(pointer);
+            if (line == null && e.getLocation() != null) {
+                line = e.getLocation().getLineNr();
+            }
             String what = e instanceof UnrecognizedPropertyException u ? "unknown key '" + u.getPropertyName() + "'" : e.getOriginalMessage();
-            throw new ConfigException("config " + file + " line " + (e.getLocation() == null ? "?" : e.getLocation().getLineNr())
-                    + ", key '" + key + "': " + firstLine(what), e);
+            throw new ConfigException("config " + file + " line " + (line == null ? "?" : line)
+                    + ", key '" + keyPath(e) + "': " + firstLine(what), e);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new ConfigException("config " + file + " line " + (e.getLocation() == null ? "?" : e.getLocation().getLineNr())
                     + ": not valid YAML: " + firstLine(e.getOriginalMessage()), e);
         } catch (IOException e) {
             throw new ConfigException("config " + file + ": cannot read: " + e.getMessage(), e);
         }
+        if (c == null) {
+            c = new Config();
+        }
         c.validate(file);
         return c;
+    }
+
+    /** Line of every mapping key, by JSON pointer ({@code /zookeeper/sessionTimeout}). */
+    private static Map<String, Integer> keyLines(byte[] bytes) throws IOException {
+        Map<String, Integer> lines = new HashMap<>();
+        try (JsonParser p = YAML.createParser(bytes)) {
+            JsonToken t;
+            while ((t = p.nextToken()) != null) {
+                if (t == JsonToken.FIELD_NAME) {
+                    lines.putIfAbsent(p.getParsingContext().pathAsPointer().toString(), p.currentTokenLocation().getLineNr());
+                }
+            }
+        }
+        return lines;
+    }
+
+    private static String pointer(JsonMappingException e) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            sb.append('/').append(r.getFieldName() != null ? r.getFieldName() : Integer.toString(r.getIndex()));
+        }
+        return sb.toString();
     }
 
     private void validate(Path file) throws ConfigException {
@@ -113,8 +157,11 @@ public final class Config {
         if (zookeeper == null) {
             zookeeper = new ZooKeeper();
         }
-        if (zookeeper.connect == null) {
-            zookeeper.connect = "";
+        if (zookeeper.sessionTimeout.isNegative() || zookeeper.sessionTimeout.isZero()) {
+            throw new ConfigException("config " + file + ", key 'zookeeper.sessionTimeout': must be positive", null);
+        }
+        if (zookeeper.connectTimeout.isNegative() || zookeeper.connectTimeout.isZero()) {
+            throw new ConfigException("config " + file + ", key 'zookeeper.connectTimeout': must be positive", null);
         }
         if (zookeeper.embeddedPort < 1 || zookeeper.embeddedPort > 65535) {
             throw new ConfigException("config " + file + ", key 'zookeeper.embeddedPort': must be 1..65535", null);
@@ -147,8 +194,17 @@ public final class Config {
     /** Parses {@code PT30S}, {@code 30s}, {@code 500ms}, {@code 5m}, {@code 1h} or bare seconds. */
     public static Duration parseDuration(String s) {
         String t = s.trim().toLowerCase(Locale.ROOT);
-        if (t.startsWith("pt") || t.startsWith("p")) {
-            return Duration.parse(s.trim().toUpperCase(Locale.ROOT));
+        if (t.startsWith("p")) {
+            Duration d;
+            try {
+                d = Duration.parse(s.trim().toUpperCase(Locale.ROOT));
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new IllegalArgumentException("not a duration: '" + s + "' (use e.g. 30s, 500ms, 5m, 1h or PT30S)", e);
+            }
+            if (d.isNegative()) {
+                throw new IllegalArgumentException("negative duration: '" + s + "'");
+            }
+            return d;
         }
         Matcher m = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?").matcher(t);
         if (!m.matches()) {

@@ -3,6 +3,7 @@ package reconciler.daemon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,8 +70,30 @@ class ConfigTest {
     }
 
     @Test
-    void commentOnlyFileGivesDefaults() throws Exception {
+    void documentSeparatorOnlyGivesDefaults() throws Exception {
+        assertDefaults(Config.load(write("separator.yaml", "---\n")));
+    }
+
+    @Test
+    void commentOrWhitespaceOnlyFileGivesDefaults() throws Exception {
         assertDefaults(Config.load(write("comments.yaml", "# nothing configured yet\n")));
+        assertDefaults(Config.load(write("blank.yaml", "\n  \n")));
+    }
+
+    @Test
+    void shippedDefaultConfigLoadsAndMatchesTheBuiltInDefaults() throws Exception {
+        Path shipped = Path.of("..", "conf", "reconciler.yaml");
+        assumeTrue(Files.isRegularFile(shipped), "conf/reconciler.yaml not found from " + Path.of("").toAbsolutePath());
+        Config c = Config.load(shipped);
+        Config d = new Config();
+        assertEquals(d.stateDir, c.stateDir);
+        assertEquals(d.auditLog, c.auditLog);
+        assertEquals(d.pollInterval, c.pollInterval);
+        assertEquals(d.leaseWait, c.leaseWait);
+        assertEquals(d.zookeeper.connect, c.zookeeper.connect);
+        assertEquals(d.zookeeper.embeddedPort, c.zookeeper.embeddedPort);
+        assertEquals(d.zookeeper.sessionTimeout, c.zookeeper.sessionTimeout);
+        assertEquals(d.zookeeper.connectTimeout, c.zookeeper.connectTimeout);
     }
 
     private static void assertDefaults(Config c) {
@@ -191,9 +214,34 @@ class ConfigTest {
         ConfigException e = fails(write("broken.yaml", """
                 graphs:
                   - /a
-                pollInterval: [30s
+                 pollInterval: 30s
                 """));
-        assertMentions(e, "broken.yaml", "not valid YAML");
+        assertMentions(e, "broken.yaml", "line 3:", "not valid YAML");
+    }
+
+    @Test
+    void aListWhereADurationBelongsNamesTheKey() throws Exception {
+        ConfigException e = fails(write("list.yaml", """
+                graphs: []
+                leaseWait: [30s]
+                """));
+        assertMentions(e, "list.yaml", "line 2,", "'leaseWait'", "not a duration");
+    }
+
+    @Test
+    void emptyValueOfATypedKeyIsAConfigErrorNamingTheKey() throws Exception {
+        assertMentions(fails(write("null-poll.yaml", "graphs: []\npollInterval:\n")), "line 2", "pollInterval");
+        assertMentions(fails(write("null-lease.yaml", "leaseWait: ~\n")), "line 1", "leaseWait");
+        assertMentions(fails(write("null-session.yaml", "zookeeper:\n  sessionTimeout:\n")), "line 2", "zookeeper.sessionTimeout");
+        assertMentions(fails(write("null-state.yaml", "stateDir:\n")), "line 1", "stateDir");
+    }
+
+    @Test
+    void emptyGraphsAndZookeeperSectionsGiveDefaults() throws Exception {
+        Config c = Config.load(write("empty-sections.yaml", "graphs:\nzookeeper:\n"));
+        assertEquals(List.of(), c.graphs);
+        assertEquals(2281, c.zookeeper.embeddedPort);
+        assertEquals("", c.zookeeper.connect);
     }
 
     @Test

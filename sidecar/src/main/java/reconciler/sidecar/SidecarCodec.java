@@ -55,6 +55,8 @@ public final class SidecarCodec {
         Sidecar s;
         try {
             s = Json.MAPPER.treeToValue(tree, Sidecar.class);
+        } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+            throw new CorruptSidecarException(key, "bad sidecar field '" + fieldPath(e) + "' (" + firstLine(e) + ")", e);
         } catch (IOException e) {
             throw new CorruptSidecarException(key, "bad sidecar fields (" + firstLine(e) + ")", e);
         }
@@ -63,8 +65,8 @@ public final class SidecarCodec {
     }
 
     private static void validate(String key, Sidecar s) throws CorruptSidecarException {
-        if (!Ulid.isValid(s.operationId())) {
-            throw new CorruptSidecarException(key, "operationId '" + s.operationId() + "' is not a ULID", null);
+        if (!Ulid.isValid(s.operationId()) || !s.operationId().equals(Ulid.from(s.operationId()).toString())) {
+            throw new CorruptSidecarException(key, "operationId '" + s.operationId() + "' is not a canonical (upper-case) ULID", null);
         }
         String expectedKey = SidecarStore.key(s.operationId());
         if (!expectedKey.equals(key)) {
@@ -93,6 +95,18 @@ public final class SidecarCodec {
                 throw new CorruptSidecarException(key, "table " + t.tableKey() + ": expectedVersion must be >= 1 and fencingToken >= 0", null);
             }
         }
+    }
+
+    private static String fieldPath(com.fasterxml.jackson.databind.JsonMappingException e) {
+        StringBuilder sb = new StringBuilder();
+        for (com.fasterxml.jackson.databind.JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                sb.append(sb.length() > 0 ? "." : "").append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                sb.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return sb.toString();
     }
 
     private static String firstLine(Exception e) {

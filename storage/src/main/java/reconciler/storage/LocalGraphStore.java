@@ -139,6 +139,9 @@ public final class LocalGraphStore implements GraphStore {
                 ch.write(buf);
             }
             ch.force(true);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
         }
         return tmp;
     }

@@ -33,7 +33,11 @@ public record TableKey(String kind, String name) implements Comparable<TableKey>
         if (colon < 0) {
             throw new IllegalArgumentException("table key must look like 'node:Name' or 'edge:Name', got '" + key + "'");
         }
-        return new TableKey(key.substring(0, colon), key.substring(colon + 1));
+        try {
+            return new TableKey(key.substring(0, colon), key.substring(colon + 1));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("bad table key '" + key + "': " + e.getMessage(), e);
+        }
     }
 
     /** The path segment of the table's dataset directory, e.g. {@code node-Package.lance}. */

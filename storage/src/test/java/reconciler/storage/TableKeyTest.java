@@ -80,6 +80,14 @@ class TableKeyTest {
         assertTrue(e.getMessage().contains(quoted), "message should quote " + quoted + ": " + e.getMessage());
     }
 
+    /** TableKey.parse documents "@throws IllegalArgumentException naming the bad key". */
+    @ParameterizedTest
+    @ValueSource(strings = {"vertex:X", "node:", "node:a/b", "node:1x"})
+    void badKindOrNameMessageQuotesTheWholeKey(String key) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TableKey.parse(key));
+        assertTrue(e.getMessage().contains("'" + key + "'"), e.getMessage());
+    }
+
     @Test
     void constructorValidatesToo() {
         assertThrows(IllegalArgumentException.class, () -> new TableKey("vertex", "X"));
