@@ -115,6 +115,43 @@ final class Harness implements AutoCloseable {
         return run(a, env);
     }
 
+    /** Starts {@code reconciler run} with output to {@code log} (a file: read it after the process ends). */
+    Process startDaemon(Path config, Path log) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(java(List.of("run", "--config", config.toString())))
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("LANCE_LOG", "error");
+        return pb.start();
+    }
+
+    /** A copy of this harness's config with some lines replaced. */
+    Path configWith(String name, Map<String, String> replacements) throws IOException {
+        String text = Files.readString(config);
+        for (Map.Entry<String, String> e : replacements.entrySet()) {
+            assertTrue(text.contains(e.getKey()), "config has no '" + e.getKey() + "'");
+            text = text.replace(e.getKey(), e.getValue());
+        }
+        Path p = dir.resolve(name);
+        Files.writeString(p, text);
+        return p;
+    }
+
+    /** Polls {@code condition} (state owned by other processes) until true or the timeout; fails with {@code what}. */
+    static void await(java.util.concurrent.Callable<Boolean> condition, java.time.Duration timeout, String what) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.call()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+            }
+            Thread.sleep(50); // other processes change the state; there is no in-process event to await
+        }
+    }
+
+    /** Sends a signal (STOP, CONT, KILL, TERM) to a process. */
+    static void signal(Process p, String sig) throws Exception {
+        Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(p.pid())).inheritIO().start();
+        assertEquals(0, k.waitFor(), "kill -" + sig);
+    }
+
     Run runOnce(Map<String, String> env) throws Exception {
         return run(List.of("run", "--once", "--config", config.toString()), env);
     }

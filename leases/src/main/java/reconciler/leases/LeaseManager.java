@@ -85,6 +85,20 @@ public final class LeaseManager implements AutoCloseable {
      * @throws IllegalArgumentException if a duration is not positive or the connect string is empty
      */
     public LeaseManager(String connectString, Duration sessionTimeout, Duration connectTimeout) throws LeaseException {
+        this(connectString, sessionTimeout, connectTimeout, null);
+    }
+
+    /**
+     * Like {@link #LeaseManager(String, Duration, Duration)}, authenticated.
+     *
+     * @param digestAuth {@code user:password} for ZooKeeper digest authentication, or null. When set,
+     *                   every znode this manager creates gets the ACL {@code CREATOR_ALL_ACL}: only
+     *                   sessions authenticated as the same user can read or change lease nodes.
+     *                   The password is never logged.
+     * @throws LeaseException as the three-argument constructor
+     */
+    public LeaseManager(String connectString, Duration sessionTimeout, Duration connectTimeout, String digestAuth)
+            throws LeaseException {
         Objects.requireNonNull(connectString, "connectString");
         Objects.requireNonNull(sessionTimeout, "sessionTimeout");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
@@ -100,7 +114,25 @@ public final class LeaseManager implements AutoCloseable {
         this.connectString = connectString;
         int sessionMs = (int) Math.min(Integer.MAX_VALUE, Math.max(1, sessionTimeout.toMillis()));
         int connectMs = (int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis()));
-        this.client = CuratorFrameworkFactory.builder()
+        CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder();
+        if (digestAuth != null && !digestAuth.isEmpty()) {
+            if (!digestAuth.contains(":")) {
+                throw new IllegalArgumentException("digest auth must look like user:password");
+            }
+            builder.authorization("digest", digestAuth.getBytes(StandardCharsets.UTF_8))
+                    .aclProvider(new org.apache.curator.framework.api.ACLProvider() {
+                        @Override
+                        public List<org.apache.zookeeper.data.ACL> getDefaultAcl() {
+                            return org.apache.zookeeper.ZooDefs.Ids.CREATOR_ALL_ACL;
+                        }
+
+                        @Override
+                        public List<org.apache.zookeeper.data.ACL> getAclForPath(String path) {
+                            return org.apache.zookeeper.ZooDefs.Ids.CREATOR_ALL_ACL;
+                        }
+                    });
+        }
+        this.client = builder
                 .connectString(connectString)
                 .sessionTimeoutMs(sessionMs)
                 // Curator warns when session < connection timeout; the cap keeps the log quiet.
@@ -289,6 +321,54 @@ public final class LeaseManager implements AutoCloseable {
     }
 
     /**
+     * Publishes a cheap change signal for a graph: sets the data of {@code /graphs/<graph>/changes}
+     * (created on first use). Writers call it after writing a sidecar and after a publish; daemons
+     * watching the graph ({@link GraphEvents}) start a pass. Best effort: the daemon's safety poll
+     * covers a lost signal, so failures are logged at DEBUG and reported, not thrown.
+     *
+     * @param graphId the graph
+     * @return whether the signal was written
+     */
+    public boolean signalChange(String graphId) {
+        requireSegment(graphId, "graphId");
+        String path = changesPath(graphId);
+        byte[] data = Long.toString(System.currentTimeMillis()).getBytes(StandardCharsets.US_ASCII);
+        try {
+            try {
+                client.setData().forPath(path, data);
+            } catch (KeeperException.NoNodeException e) {
+                try {
+                    client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(path, data);
+                } catch (KeeperException.NodeExistsException race) {
+                    client.setData().forPath(path, data);
+                }
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (Exception e) {
+            LOG.debug("change signal for graph '{}' not written: {}", graphId, e.toString());
+            return false;
+        }
+    }
+
+    /** Path of a graph's change signal znode. */
+    static String changesPath(String graphId) {
+        return "/graphs/" + encodeSegment(graphId) + "/changes";
+    }
+
+    /** Path of a graph's znode directory. */
+    static String graphPath(String graphId) {
+        return "/graphs/" + encodeSegment(graphId);
+    }
+
+    /** Decodes a segment made by {@link #encodeSegment}. */
+    static String decodeSegment(String s) {
+        return java.net.URLDecoder.decode(s, StandardCharsets.UTF_8);
+    }
+
+    /**
      * Closes the Curator client, which ends the ZooKeeper session: every lock node of this manager
      * disappears and every live {@link LeaseSet} becomes invalid. Idempotent; never throws.
      */
@@ -339,7 +419,8 @@ public final class LeaseManager implements AutoCloseable {
         return s == ConnectionState.CONNECTED || s == ConnectionState.RECONNECTED;
     }
 
-    boolean isConnected() {
+    /** Whether the ZooKeeper connection is usable now (CONNECTED or RECONNECTED) and the manager is open. */
+    public boolean isConnected() {
         return !closed.get() && isConnectedState(state);
     }
 

@@ -15,7 +15,9 @@ import java.util.TreeMap;
  * @param previousVersion the version this one was published on top of (0 for version 1)
  * @param operationId the operation that published it (a writer's ULID, or {@code init})
  * @param kind how it was published: {@code init}, {@code write} (a writer's phase C),
- *     {@code roll_forward} or {@code roll_back} (the reconciler, for {@code operationId})
+ *     {@code roll_forward}, {@code roll_back} or {@code abort} (the reconciler, for
+ *     {@code operationId}; an abort moves no pin but records the reconciler's fencing tokens),
+ *     {@code repair} (the reconciler reverted fenced-off commits)
  * @param publishedAt wall-clock time of the publish (informational)
  * @param tables every table's pin, keyed by table key ({@code node:Package})
  */
@@ -43,6 +45,8 @@ public record Manifest(int formatVersion, String graphId, long version, long pre
     public static final String KIND_WRITE = "write";
     public static final String KIND_ROLL_FORWARD = "roll_forward";
     public static final String KIND_ROLL_BACK = "roll_back";
+    public static final String KIND_ABORT = "abort";
+    public static final String KIND_REPAIR = "repair";
 
     static Manifest next(Manifest base, String operationId, String kind, Map<String, TablePin> replacedPins) {
         TreeMap<String, TablePin> t = new TreeMap<>(base.tables());

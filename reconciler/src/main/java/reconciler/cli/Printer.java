@@ -19,7 +19,8 @@ final class Printer {
     }
 
     static void status(PrintStream out, GraphStatus s) {
-        out.printf("graph %s at %s: manifest v%d, %s%n", s.graphId(), s.root(), s.manifestVersion(), s.converged() ? "converged" : "NOT converged");
+        out.printf("graph %s at %s: manifest v%d, %s%s%n", s.graphId(), s.root(), s.manifestVersion(), s.converged() ? "converged" : "NOT converged",
+                s.owner() == null ? "" : ", owned by daemon " + s.owner());
         out.printf("  %-20s %8s %8s %6s %6s%n", "table", "pin", "head", "drift", "token");
         for (GraphStatus.TableStatus t : s.tables()) {
             out.printf("  %-20s %8d %8d %6d %6d%n", t.table(), t.pinnedVersion(), t.headVersion(), t.drift(), t.fencingToken());

@@ -16,10 +16,27 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print JSON")
     boolean json;
 
+    @picocli.CommandLine.Mixin
+    Main.ConfigOption config;
+
+    /** The owning daemon from ZooKeeper, or null when ZooKeeper is not reachable (status still works without it). */
+    private String owner(String graphId) {
+        try {
+            reconciler.daemon.Config cfg = config.load();
+            cfg.zookeeper.connectTimeout = java.time.Duration.ofSeconds(3);
+            try (reconciler.daemon.Coordination c = reconciler.daemon.Coordination.open(cfg, false)) {
+                return reconciler.leases.Membership.owner(c.leases(), graphId).orElse(null);
+            }
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         try (Graph g = Graph.local(root)) {
             GraphStatus s = GraphStatus.of(g);
+            s = s.withOwner(owner(s.graphId()));
             if (json) {
                 Printer.json(System.out, s);
             } else {

@@ -13,7 +13,8 @@ import java.util.List;
  * @param graphId the graph
  * @param graphRoot the graph root as configured
  * @param operationId the sidecar's operation
- * @param outcome {@code finished}, {@code aborted}, {@code rolled_forward}, {@code rolled_back} or {@code deferred}
+ * @param outcome {@code finished}, {@code aborted}, {@code rolled_forward}, {@code rolled_back}, {@code deferred},
+ *     or {@code reverted_fenced_commits} (then operationId is the repair's own id)
  * @param writerKind the sidecar's writer kind
  * @param writerHost the sidecar's writer host
  * @param writerPid the sidecar's writer pid
@@ -34,6 +35,8 @@ public record AuditRecord(int formatVersion, String graphId, String graphRoot, S
     public static final String ROLLED_FORWARD = "rolled_forward";
     public static final String ROLLED_BACK = "rolled_back";
     public static final String DEFERRED = "deferred";
+    /** Drift no sidecar covered, made only of fenced-off commits, was restored away. */
+    public static final String REVERTED_FENCED = "reverted_fenced_commits";
 
     public AuditRecord {
         tables = List.copyOf(tables);

@@ -177,6 +177,40 @@ public final class Classifier {
         return null;
     }
 
+    /**
+     * Whether drift on a table that no sidecar covers (HEAD past the pin) may be reverted: only when
+     * every version after the pin carries a reconciler fencing token below the table's recorded
+     * token, i.e. was committed by a lease holder that has since been fenced off (a zombie writer
+     * that stalled past its lease). Anything else is left alone and reported.
+     *
+     * @param pin the manifest pin
+     * @param pinToken the manifest's recorded fencing token for the table
+     * @param head Lance HEAD (> pin)
+     * @param commits commit info of every version pin + 1 .. head
+     * @return empty if the drift may be reverted, else why not
+     */
+    public static Optional<String> driftNotRevertible(long pin, long pinToken, long head, List<CommitInfo> commits) {
+        if (head <= pin) {
+            return Optional.of("HEAD " + head + " is not past the pin " + pin);
+        }
+        for (long v = pin + 1; v <= head; v++) {
+            final long version = v;
+            Optional<CommitInfo> c = commits.stream().filter(x -> x.version() == version).findFirst();
+            if (c.isEmpty()) {
+                return Optional.of("version " + v + " has no readable transaction");
+            }
+            long token = CommitProperties.fencingToken(c.get());
+            if (token < 0) {
+                return Optional.of("version " + v + " (" + c.get().operation() + ") carries no fencing token: committed outside the protocol");
+            }
+            if (token >= pinToken) {
+                return Optional.of("version " + v + " carries fencing token " + token + ", not below the manifest's " + pinToken
+                        + ": it may belong to a live lease holder");
+            }
+        }
+        return Optional.empty();
+    }
+
     private static boolean isOwnRestore(String operationId, CommitInfo c, long pin) {
         return "Restore".equals(c.operation())
                 && operationId.equals(c.property(CommitProperties.OPERATION_ID))

@@ -23,9 +23,15 @@ import reconciler.writer.Graph;
  * @param sidecars pending sidecars with their dry-run decision
  * @param corruptSidecars refused sidecar files (kept on disk)
  * @param converged no sidecar pending and pin == HEAD for every table
+ * @param owner the daemon that owns the graph (member id), or null if unknown or unowned
  */
 public record GraphStatus(String root, String graphId, long manifestVersion, List<TableStatus> tables,
-                          List<SidecarStatus> sidecars, List<CorruptSidecar> corruptSidecars, boolean converged) {
+                          List<SidecarStatus> sidecars, List<CorruptSidecar> corruptSidecars, boolean converged, String owner) {
+
+    /** This status with the owning daemon filled in. */
+    public GraphStatus withOwner(String owner) {
+        return new GraphStatus(root, graphId, manifestVersion, tables, sidecars, corruptSidecars, converged, owner);
+    }
 
     /**
      * @param table table key
@@ -92,7 +98,7 @@ public record GraphStatus(String root, String graphId, long manifestVersion, Lis
             pending.add(new SidecarStatus(s.operationId(), s.writerKind(), s.writer().host() + ":" + s.writer().pid(),
                     s.createdAt().toString(), s.tableKeys(), decision, reason, deferred));
         }
-        return new GraphStatus(graph.store().root(), m.graphId(), m.version(), tables, pending, corrupt, converged);
+        return new GraphStatus(graph.store().root(), m.graphId(), m.version(), tables, pending, corrupt, converged, null);
     }
 
 }

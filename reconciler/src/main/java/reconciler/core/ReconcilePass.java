@@ -33,22 +33,43 @@ public final class ReconcilePass {
         }
     }
 
+    /** Runs the pass, waiting up to the configured lease wait for busy leases. */
+    public Report run(Graph graph) throws IOException, InterruptedException {
+        return run(graph, null);
+    }
+
     /**
-     * Runs the pass.
+     * Runs the pass: recovers every pending sidecar, then reverts drift that no sidecar covers when
+     * it is provably made of fenced-off commits, then takes the graph's status.
      *
+     * @param wait how long to wait for busy leases, or null for the recoverer's configured wait
      * @throws IOException if the sidecars cannot be listed or the status cannot be taken
      */
-    public Report run(Graph graph) throws IOException, InterruptedException {
+    public Report run(Graph graph, java.time.Duration wait) throws IOException, InterruptedException {
         List<Recoverer.Result> results = new ArrayList<>();
         for (SidecarEntry e : graph.sidecars().list()) {
             if (e instanceof SidecarEntry.Corrupt c) {
                 LOG.error("graph root {}: {}", graph.store().root(), c.reason());
                 continue;
             }
-            Recoverer.Result r = recoverer.recover(graph, ((SidecarEntry.Valid) e).sidecar());
+            reconciler.sidecar.Sidecar s = ((SidecarEntry.Valid) e).sidecar();
+            Recoverer.Result r = wait == null ? recoverer.recover(graph, s) : recoverer.recover(graph, s, wait);
             LOG.info("graph root {} sidecar {}: {} {}", graph.store().root(), r.operationId(), r.status(), r.message());
             results.add(r);
         }
-        return new Report(results, GraphStatus.of(graph));
+        GraphStatus status = GraphStatus.of(graph);
+        boolean repaired = false;
+        java.util.Set<String> covered = new java.util.HashSet<>();
+        status.sidecars().forEach(p -> covered.addAll(p.tables()));
+        for (GraphStatus.TableStatus t : status.tables()) {
+            if (t.drift() > 0 && !covered.contains(t.table()) && status.corruptSidecars().isEmpty()) {
+                Recoverer.Result r = recoverer.repairDrift(graph, status.graphId(), t.table(),
+                        wait == null ? recoverer.leaseWait() : wait);
+                LOG.info("graph root {} drift on {}: {} {}", graph.store().root(), t.table(), r.status(), r.message());
+                results.add(r);
+                repaired |= r.status() == Recoverer.Status.RESOLVED;
+            }
+        }
+        return new Report(results, repaired ? GraphStatus.of(graph) : status);
     }
 }

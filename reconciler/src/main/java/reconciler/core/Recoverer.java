@@ -81,11 +81,27 @@ public final class Recoverer {
     public record Result(String operationId, Status status, Classifier.Action action, String message) {
     }
 
-    /** Recovers the sidecar of {@code sidecar.operationId()} in {@code graph}. Never throws for expected failures. */
+    /** The configured lease wait. */
+    public Duration leaseWait() {
+        return leaseWait;
+    }
+
+    /** Recovers a sidecar, waiting up to the configured {@code leaseWait} for its leases. */
     public Result recover(Graph graph, Sidecar sidecar) throws InterruptedException {
+        return recover(graph, sidecar, leaseWait);
+    }
+
+    /**
+     * Recovers the sidecar of {@code sidecar.operationId()} in {@code graph}. Never throws for
+     * expected failures: they come back as {@link Status#BUSY} or {@link Status#FAILED}.
+     *
+     * @param wait how long to wait for the sidecar's leases; zero means "only if free now" (the
+     *     event-driven daemon: a lease release is itself an event that triggers the next attempt)
+     */
+    public Result recover(Graph graph, Sidecar sidecar, Duration wait) throws InterruptedException {
         String op = sidecar.operationId();
         failpoints.operationStarted();
-        try (LeaseSet lease = leases.acquire(sidecar.graphId(), sidecar.branch(), sidecar.tableKeys(), leaseWait)) {
+        try (LeaseSet lease = leases.acquire(sidecar.graphId(), sidecar.branch(), sidecar.tableKeys(), wait)) {
             Optional<Sidecar> current = graph.sidecars().read(op);
             if (current.isEmpty()) {
                 return new Result(op, Status.RESOLVED, null, "sidecar gone once the leases were held: its writer finished");
@@ -100,12 +116,7 @@ public final class Recoverer {
             LOG.info("graph {} sidecar {}: {} ({})", m.graphId(), op, d.action(), d.reason());
             return switch (d.action()) {
                 case FINISH -> finish(graph, s, d);
-                case ABORT -> {
-                    lease.checkValid();
-                    recordAndDelete(graph, s, AuditRecord.ABORTED, 0, d, d.tables().stream()
-                            .map(p -> new AuditRecord.TableOutcome(p.tableKey(), p.pin(), p.pin(), p.state().name())).toList());
-                    yield new Result(op, Status.RESOLVED, d.action(), "aborted: " + d.reason());
-                }
+                case ABORT -> abort(graph, s, d, lease);
                 case ROLL_FORWARD -> rollForward(graph, s, d, lease);
                 case ROLL_BACK -> rollBack(graph, s, d, lease);
                 case DEFER -> defer(graph, s, d);
@@ -149,12 +160,26 @@ public final class Recoverer {
         String outcome = switch (pub.kind()) {
             case Manifest.KIND_ROLL_FORWARD -> AuditRecord.ROLLED_FORWARD;
             case Manifest.KIND_ROLL_BACK -> AuditRecord.ROLLED_BACK;
+            case Manifest.KIND_ABORT -> AuditRecord.ABORTED;
             default -> AuditRecord.FINISHED;
         };
         List<AuditRecord.TableOutcome> tables = s.tables().stream().map(t -> new AuditRecord.TableOutcome(t.tableKey(),
                 t.expectedVersion(), pub.pin(t.tableKey()).version(), "PUBLISHED")).toList();
         recordAndDelete(graph, s, outcome, pub.version(), d, tables);
         return new Result(s.operationId(), Status.RESOLVED, d.action(), outcome + ": " + d.reason());
+    }
+
+    /** No table moved: publish the reconciler's fencing tokens (no pin moves) so the stalled writer can never publish. */
+    private Result abort(Graph graph, Sidecar s, Classifier.Decision d, LeaseSet lease) throws Exception {
+        List<PinUpdate> updates = new ArrayList<>();
+        for (Classifier.TablePlan p : d.tables()) {
+            updates.add(new PinUpdate(p.tableKey(), p.pin(), p.pin(), lease.fencingToken(p.tableKey())));
+        }
+        lease.checkValid();
+        Manifest pub = graph.manifests().publish(s.operationId(), Manifest.KIND_ABORT, updates);
+        recordAndDelete(graph, s, AuditRecord.ABORTED, pub.version(), d, d.tables().stream()
+                .map(p -> new AuditRecord.TableOutcome(p.tableKey(), p.pin(), p.pin(), p.state().name())).toList());
+        return new Result(s.operationId(), Status.RESOLVED, d.action(), "aborted: " + d.reason() + " (fenced in manifest v" + pub.version() + ")");
     }
 
     private Result rollForward(Graph graph, Sidecar s, Classifier.Decision d, LeaseSet lease) throws Exception {
@@ -187,10 +212,7 @@ public final class Recoverer {
                     failpoints.hit("recovery-after-restore", s.operationId());
                 }
                 case RESTORED -> restoredAt = p.head();
-                default -> {
-                    outcomes.add(new AuditRecord.TableOutcome(p.tableKey(), p.pin(), p.pin(), p.state().name()));
-                    continue;
-                }
+                default -> restoredAt = p.pin(); // NO_MOVEMENT: the pin stays, the reconciler's token is recorded
             }
             updates.add(new PinUpdate(p.tableKey(), p.pin(), restoredAt, token));
             outcomes.add(new AuditRecord.TableOutcome(p.tableKey(), p.pin(), restoredAt, p.state().name()));
@@ -199,6 +221,63 @@ public final class Recoverer {
         Manifest pub = graph.manifests().publish(s.operationId(), Manifest.KIND_ROLL_BACK, updates);
         recordAndDelete(graph, s, AuditRecord.ROLLED_BACK, pub.version(), d, outcomes);
         return new Result(s.operationId(), Status.RESOLVED, d.action(), "rolled back; restored content published as manifest v" + pub.version());
+    }
+
+    /**
+     * Reverts drift that no sidecar covers when every commit past the pin was made by a fenced-off
+     * lease holder ({@link Classifier#driftNotRevertible}): takes the table's lease, re-checks, restores
+     * the pinned content and publishes it ({@code kind: repair}), audited as
+     * {@link AuditRecord#REVERTED_FENCED}. Drift of any other origin is left alone.
+     *
+     * @param wait how long to wait for the table's lease
+     * @return the result; {@link Status#DEFERRED} when the drift is not provably fenced off
+     */
+    public Result repairDrift(Graph graph, String graphId, String tableKey, Duration wait) throws InterruptedException {
+        String repairId = reconciler.writer.GraphWriter.newOperationId();
+        try (LeaseSet lease = leases.acquire(graphId, Graph.MAIN_BRANCH, List.of(tableKey), wait)) {
+            Manifest m = graph.manifests().require();
+            TableKey key = TableKey.parse(tableKey);
+            TablePin pin = m.pin(tableKey);
+            long head = graph.tables().headVersion(key);
+            for (reconciler.sidecar.SidecarEntry e : graph.sidecars().list()) {
+                if (e instanceof reconciler.sidecar.SidecarEntry.Valid v && v.sidecar().tableKeys().contains(tableKey)) {
+                    return new Result(repairId, Status.DEFERRED, null, "drift on " + tableKey + " is covered by sidecar " + e.key());
+                }
+            }
+            if (head <= pin.version()) {
+                return new Result(repairId, Status.RESOLVED, null, "no drift on " + tableKey);
+            }
+            List<CommitInfo> commits = new ArrayList<>();
+            for (long v = pin.version() + 1; v <= head; v++) {
+                graph.tables().commitInfo(key, v).ifPresent(commits::add);
+            }
+            Optional<String> why = Classifier.driftNotRevertible(pin.version(), pin.fencingToken(), head, commits);
+            if (why.isPresent()) {
+                return new Result(repairId, Status.DEFERRED, null, "uncovered drift on " + tableKey + " left alone: " + why.get());
+            }
+            long token = lease.fencingToken(tableKey);
+            lease.checkValid();
+            Map<String, String> props = new LinkedHashMap<>(CommitProperties.of(repairId, token, CommitProperties.ROLE_ROLL_BACK));
+            props.put(CommitProperties.RESTORED_TO, Long.toString(pin.version()));
+            long restored = graph.tables().restore(key, pin.version(), props);
+            lease.checkValid();
+            Manifest pub = graph.manifests().publish(repairId, Manifest.KIND_REPAIR,
+                    List.of(new PinUpdate(tableKey, pin.version(), restored, token)));
+            String zombies = commits.stream().map(c -> String.valueOf(c.property(CommitProperties.OPERATION_ID))).distinct()
+                    .collect(java.util.stream.Collectors.joining(", "));
+            String reason = "reverted " + commits.size() + " fenced-off commit(s) of operation(s) " + zombies + " on " + tableKey;
+            audit.record(graph.store(), new AuditRecord(AuditRecord.FORMAT_VERSION, m.graphId(), graph.store().root(), repairId,
+                    AuditRecord.REVERTED_FENCED, "reconciler", self.substring(0, self.lastIndexOf(':')),
+                    ProcessHandle.current().pid(), pub.version(),
+                    List.of(new AuditRecord.TableOutcome(tableKey, pin.version(), restored, "FENCED_DRIFT")), reason, self, Instant.now()));
+            LOG.warn("graph {}: {} (manifest v{})", m.graphId(), reason, pub.version());
+            return new Result(repairId, Status.RESOLVED, null, reason);
+        } catch (LeaseTimeoutException e) {
+            return new Result(repairId, Status.BUSY, null, "lease of " + tableKey + " held: " + e.getMessage());
+        } catch (Exception e) {
+            LOG.warn("graph {}: drift repair of {} failed, will retry: {}", graphId, tableKey, e.toString());
+            return new Result(repairId, Status.FAILED, null, "drift repair failed: " + e.getMessage());
+        }
     }
 
     private Result defer(Graph graph, Sidecar s, Classifier.Decision d) throws IOException {

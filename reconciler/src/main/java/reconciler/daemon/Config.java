@@ -39,9 +39,15 @@ public final class Config {
     public String stateDir = "var/state";
     /** Local JSON-lines audit log. */
     public String auditLog = "var/audit.jsonl";
-    /** Safety poll interval: a pass over every graph at least this often. */
+    /**
+     * Safety poll interval: a pass over every owned graph at least this often. Between polls the
+     * daemon is event-driven (ZooKeeper watches), so this only bounds how long a missed event can
+     * delay a heal.
+     */
     @JsonDeserialize(using = DurationDeserializer.class)
-    public Duration pollInterval = Duration.ofSeconds(30);
+    public Duration pollInterval = Duration.ofMinutes(5);
+    /** Whether to watch ZooKeeper for writers' change signals and lease releases (event-driven heal). */
+    public boolean events = true;
     /** How long a recovery waits for a sidecar's leases before reporting it busy. */
     @JsonDeserialize(using = DurationDeserializer.class)
     public Duration leaseWait = Duration.ofSeconds(30);
@@ -61,6 +67,25 @@ public final class Config {
         /** How long to wait for the first connection. */
         @JsonDeserialize(using = DurationDeserializer.class)
         public Duration connectTimeout = Duration.ofSeconds(15);
+        /**
+         * Name of an environment variable holding {@code user:password} for ZooKeeper digest
+         * authentication (lease znodes then get CREATOR_ALL ACLs); empty for none. The secret itself
+         * never appears in the config file, logs or status output.
+         */
+        public String digestAuthEnv = "";
+
+        /** The digest credentials from {@link #digestAuthEnv}, or null. @throws IllegalStateException if the variable is unset */
+        public String digestAuth() {
+            if (digestAuthEnv == null || digestAuthEnv.isBlank()) {
+                return null;
+            }
+            String v = System.getenv(digestAuthEnv);
+            if (v == null || !v.contains(":")) {
+                throw new IllegalStateException("zookeeper.digestAuthEnv names " + digestAuthEnv
+                        + " but that environment variable is unset or not of the form user:password");
+            }
+            return v;
+        }
     }
 
     /** A configuration error naming the file, line and key. */

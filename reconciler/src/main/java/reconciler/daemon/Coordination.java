@@ -47,8 +47,8 @@ public final class Coordination implements AutoCloseable {
             }
         }
         try {
-            return new Coordination(embedded, new LeaseManager(connect, z.sessionTimeout, z.connectTimeout));
-        } catch (LeaseException e) {
+            return new Coordination(embedded, new LeaseManager(connect, z.sessionTimeout, z.connectTimeout, z.digestAuth()));
+        } catch (LeaseException | RuntimeException e) {
             if (embedded != null) {
                 embedded.close();
             }

@@ -5,8 +5,11 @@ import java.util.Locale;
 /**
  * Crash points of the reference writer. Selected by the environment variable
  * {@code RECONCILER_FAILPOINT} (or system property {@code reconciler.failpoint}), one of
- * {@code after-sidecar}, {@code after-commit:K} (after the K-th table commit, 1-based),
- * {@code after-publish}, {@code after-sidecar-delete}. {@code RECONCILER_FAILPOINT_OP} (or
+ * {@code after-sidecar}, {@code before-commit:K} (after the lease check, right before the K-th
+ * table commit), {@code after-commit:K} (after the K-th table commit, 1-based),
+ * {@code before-publish} (after the lease check, right before the publish), {@code after-publish},
+ * {@code after-sidecar-delete}. The {@code before-*} points, with a pause, model a writer that
+ * stalls (GC, SIGSTOP) after its last lease check: a zombie. {@code RECONCILER_FAILPOINT_OP} (or
  * {@code reconciler.failpoint.op}) chooses which operation of the process halts, 1-based, default 1.
  *
  * <p>The reconciler has its own points, hit while it recovers a sidecar (the K-th sidecar of the
@@ -60,13 +63,13 @@ public final class Failpoints {
 
     /** @throws IllegalArgumentException unless {@code p} names a failpoint */
     public static void validate(String p) {
-        if (p.equals("after-sidecar") || p.equals("after-publish") || p.equals("after-sidecar-delete")
+        if (p.equals("after-sidecar") || p.equals("after-publish") || p.equals("after-sidecar-delete") || p.equals("before-publish")
                 || p.equals("recovery-after-restore") || p.equals("recovery-after-publish") || p.equals("recovery-after-audit")) {
             return;
         }
-        if (p.startsWith("after-commit:")) {
+        if (p.startsWith("after-commit:") || p.startsWith("before-commit:")) {
             try {
-                if (Integer.parseInt(p.substring("after-commit:".length())) >= 1) {
+                if (Integer.parseInt(p.substring(p.indexOf(':') + 1)) >= 1) {
                     return;
                 }
             } catch (NumberFormatException e) {
@@ -74,7 +77,7 @@ public final class Failpoints {
             }
         }
         throw new IllegalArgumentException("unknown failpoint '" + p
-                + "' (expected after-sidecar, after-commit:K with K >= 1, after-publish, after-sidecar-delete, "
+                + "' (expected after-sidecar, before-commit:K, after-commit:K with K >= 1, before-publish, after-publish, after-sidecar-delete, "
                 + "recovery-after-restore, recovery-after-publish, recovery-after-audit)");
     }
 

@@ -127,6 +127,7 @@ public final class GraphWriter {
             Sidecar sidecar = new Sidecar(Sidecar.FORMAT_VERSION, operationId, writerKind, m.graphId(), Graph.MAIN_BRANCH,
                     m.version(), identity(), Instant.now(), sidecarTables);
             graph.sidecars().write(sidecar);
+            leases.signalChange(m.graphId());
             failpoints.hit("after-sidecar", operationId);
             try {
                 return afterSidecar(operationId, lease, m, sidecar, staged, touched);
@@ -147,6 +148,7 @@ public final class GraphWriter {
         int k = 0;
         for (Sidecar.SidecarTable t : sidecar.tables()) {
             lease.checkValid();
+            failpoints.hit("before-commit:" + (k + 1), operationId);
             long landed = graph.tables().commitAppend(TableKey.parse(t.tableKey()), staged.get(t.tableKey()), t.expectedVersion(),
                     CommitProperties.of(operationId, t.fencingToken(), CommitProperties.ROLE_WRITER));
             if (landed != t.expectedVersion() + 1) {
@@ -159,12 +161,14 @@ public final class GraphWriter {
         }
         // Phase C: publish.
         lease.checkValid();
+        failpoints.hit("before-publish", operationId);
         Manifest published;
         try {
             published = graph.manifests().publish(operationId, Manifest.KIND_WRITE, updates);
         } catch (FencedOffException | ManifestConflictException e) {
             throw new RecoveryRequiredException(operationId, "publish of operation " + operationId + " refused: " + e.getMessage(), e);
         }
+        leases.signalChange(m.graphId());
         failpoints.hit("after-publish", operationId);
         // Phase D: delete the sidecar. A failure here is harmless: the reconciler finishes it.
         try {
