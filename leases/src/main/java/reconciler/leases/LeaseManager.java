@@ -147,6 +147,7 @@ public final class LeaseManager implements AutoCloseable {
         });
         ConnectionStateListener listener = (c, newState) -> onStateChanged(newState);
         client.getConnectionStateListenable().addListener(listener);
+        ensureChroot(connectString, connectMs, digestAuth);
         client.start();
         boolean connected;
         try {
@@ -171,6 +172,45 @@ public final class LeaseManager implements AutoCloseable {
             }
         } catch (Exception e) {
             LOG.debug("could not read negotiated session timeout", e);
+        }
+    }
+
+    /**
+     * ZooKeeper requires a connect string's chroot ({@code host:port/chroot}) to exist; create it
+     * (and its parents) once, through a short-lived client without the chroot.
+     */
+    private static void ensureChroot(String connectString, int connectMs, String digestAuth) throws LeaseException {
+        int slash = connectString.indexOf('/');
+        if (slash < 0 || slash == connectString.length() - 1) {
+            return;
+        }
+        String hosts = connectString.substring(0, slash);
+        String chroot = connectString.substring(slash);
+        CuratorFrameworkFactory.Builder b = CuratorFrameworkFactory.builder().connectString(hosts)
+                .retryPolicy(new ExponentialBackoffRetry(100, 3)).connectionTimeoutMs(connectMs);
+        if (digestAuth != null && !digestAuth.isEmpty()) {
+            b.authorization("digest", digestAuth.getBytes(StandardCharsets.UTF_8));
+        }
+        try (CuratorFramework c = b.build()) {
+            c.start();
+            if (!c.blockUntilConnected(connectMs, TimeUnit.MILLISECONDS)) {
+                throw new LeaseException("cannot reach ZooKeeper at " + hosts + " to create chroot " + chroot);
+            }
+            if (c.checkExists().forPath(chroot) == null) {
+                try {
+                    c.create().creatingParentsIfNeeded().forPath(chroot);
+                    LOG.info("created ZooKeeper chroot {} at {}", chroot, hosts);
+                } catch (KeeperException.NodeExistsException e) {
+                    // created concurrently
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LeaseException("interrupted creating chroot " + chroot, e);
+        } catch (LeaseException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new LeaseException("cannot create ZooKeeper chroot " + chroot + " at " + hosts + ": " + e, e);
         }
     }
 

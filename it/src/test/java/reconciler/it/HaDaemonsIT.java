@@ -1,0 +1,87 @@
+package reconciler.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import reconciler.leases.LeaseManager;
+import reconciler.leases.Membership;
+import reconciler.storage.ColumnSpec;
+import reconciler.writer.Graph;
+
+/**
+ * Several daemons share graphs: every graph has exactly one owner, graphs rebalance when a daemon
+ * joins, and a daemon killed with SIGKILL loses its graphs to the survivor once its session expires.
+ */
+class HaDaemonsIT {
+
+    private static final int GRAPHS = 8;
+
+    @Test
+    void graphsAreOwnedOnceAndRebalanceOnJoinAndDeath(@TempDir Path dir) throws Exception {
+        try (Harness h = new Harness(dir, "20s")) {
+            List<String> ids = new ArrayList<>();
+            StringBuilder graphs = new StringBuilder("graphs:\n");
+            for (int i = 0; i < GRAPHS; i++) {
+                Path root = dir.resolve("g" + i);
+                try (Graph g = Graph.local(root)) {
+                    g.init("ha-" + i, Map.of("node:Item", List.of(new ColumnSpec("name", "utf8"))));
+                }
+                ids.add("ha-" + i);
+                graphs.append("  - ").append(root).append('\n');
+            }
+            Path cfg = h.configWith("ha.yaml", Map.of("graphs:\n  - " + h.root + "\n", graphs.toString(), "pollInterval: 1h", "pollInterval: 2s"));
+            Process a = h.startDaemon(cfg, dir.resolve("a.log"));
+            Process b = null;
+            try (LeaseManager zk = new LeaseManager(h.zk.connectString(), Duration.ofSeconds(5), Duration.ofSeconds(10))) {
+                String aPrefix = ":" + a.pid() + ":";
+                Harness.await(() -> owners(zk, ids).values().stream().allMatch(o -> o.contains(aPrefix)), Duration.ofSeconds(60),
+                        "daemon A to own every graph");
+
+                b = h.startDaemon(cfg, dir.resolve("b.log"));
+                String bPrefix = ":" + b.pid() + ":";
+                Harness.await(() -> {
+                    Map<String, String> o = owners(zk, ids);
+                    return o.size() == GRAPHS && o.values().stream().anyMatch(x -> x.contains(bPrefix))
+                            && o.values().stream().allMatch(x -> x.contains(aPrefix) || x.contains(bPrefix));
+                }, Duration.ofSeconds(60), "graphs to rebalance onto daemon B");
+                Map<String, String> split = owners(zk, ids);
+                assertTrue(split.values().stream().anyMatch(x -> x.contains(aPrefix)), "A keeps some graphs: " + split);
+
+                Harness.Run status = h.run(List.of("status", dir.resolve("g0").toString(), "--config", cfg.toString()), Map.of());
+                assertTrue(status.text().contains("owned by daemon " + split.get("ha-0")), status.text());
+
+                Harness.signal(b, "KILL");
+                b.waitFor();
+                Harness.await(() -> owners(zk, ids).values().stream().filter(o -> o.contains(aPrefix)).count() == GRAPHS,
+                        Duration.ofSeconds(60), "daemon A to take over B's graphs after B's session expired");
+            } finally {
+                a.destroy();
+                assertTrue(a.waitFor(60, TimeUnit.SECONDS));
+                if (b != null && b.isAlive()) {
+                    b.destroyForcibly();
+                }
+            }
+            assertEquals(143, a.exitValue(), Files.readString(dir.resolve("a.log")));
+        }
+    }
+
+    private static Map<String, String> owners(LeaseManager zk, List<String> ids) throws Exception {
+        Map<String, String> out = new HashMap<>();
+        for (String id : ids) {
+            Optional<String> o = Membership.owner(zk, id);
+            o.ifPresent(x -> out.put(id, x));
+        }
+        return out;
+    }
+}
