@@ -192,7 +192,7 @@ public final class Daemon implements AutoCloseable {
     public void start() throws SchedulerException, InterruptedException {
         Properties p = new Properties();
         p.setProperty("org.quartz.scheduler.instanceName", "reconciler-" + id);
-        p.setProperty("org.quartz.threadPool.threadCount", Integer.toString(Math.max(1, Math.min(graphs.size(), 4))));
+        p.setProperty("org.quartz.threadPool.threadCount", Integer.toString(Math.max(2, Math.min(graphs.size() + 1, 4))));
         p.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
         p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
         scheduler = new StdSchedulerFactory(p).getScheduler();
@@ -210,6 +210,12 @@ public final class Daemon implements AutoCloseable {
                             .withMisfireHandlingInstructionNextWithRemainingCount())
                     .build());
         }
+        // Ownership is re-checked on every membership change and, as a safety net, once per poll interval.
+        scheduler.scheduleJob(JobBuilder.newJob(RebalanceJob.class).withIdentity("rebalance").usingJobData("daemon", id).build(),
+                TriggerBuilder.newTrigger().withIdentity("rebalance").startAt(new java.util.Date(System.currentTimeMillis()
+                                + config.pollInterval.toMillis()))
+                        .withSchedule(SimpleScheduleBuilder.simpleSchedule().withIntervalInMilliseconds(config.pollInterval.toMillis())
+                                .repeatForever().withMisfireHandlingInstructionNextWithRemainingCount()).build());
         if (config.events) {
             events = new GraphEvents(coordination.leases(), e -> onEvent(e.graphId()));
         }
@@ -318,9 +324,6 @@ public final class Daemon implements AutoCloseable {
             GraphHandle g = d.graphs.get((Integer) data.get("graph"));
             g.queued.set(false);
             String trigger = String.valueOf(data.getOrDefault("trigger", POLL));
-            if (POLL.equals(trigger)) {
-                d.rebalance();
-            }
             if (!d.owns(g)) {
                 d.metrics.counter("reconciler.passes.skipped_not_owner").inc();
                 return;
@@ -329,6 +332,18 @@ public final class Daemon implements AutoCloseable {
                 d.passOver(g, trigger);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Quartz job: re-check graph ownership against the live members. */
+    @DisallowConcurrentExecution
+    public static final class RebalanceJob implements Job {
+        @Override
+        public void execute(JobExecutionContext ctx) {
+            Daemon d = INSTANCES.get(ctx.getMergedJobDataMap().getString("daemon"));
+            if (d != null) {
+                d.rebalance();
             }
         }
     }
