@@ -128,7 +128,8 @@ public final class Daemon implements AutoCloseable {
         this.recoverer = new Recoverer(coordination.leases(), new AuditLog(Path.of(config.auditLog)), config.leaseWait);
         this.pass = new ReconcilePass(recoverer);
         for (int i = 0; i < config.graphs.size(); i++) {
-            graphs.add(new GraphHandle(i, Graph.local(Path.of(config.graphs.get(i)))));
+            graphs.add(new GraphHandle(i, new Graph(new reconciler.storage.CountingGraphStore(
+                    new reconciler.storage.LocalGraphStore(Path.of(config.graphs.get(i)))))));
         }
         String host;
         try {
@@ -137,6 +138,7 @@ public final class Daemon implements AutoCloseable {
             host = "unknown";
         }
         this.memberId = host + ":" + ProcessHandle.current().pid() + ":" + id.substring(0, 8);
+        metrics.gauge("reconciler.storage.requests", () -> reconciler.storage.StorageStats::total);
     }
 
     /** This daemon's member id ({@code host:pid:id}). */
@@ -197,9 +199,6 @@ public final class Daemon implements AutoCloseable {
         p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
         scheduler = new StdSchedulerFactory(p).getScheduler();
         INSTANCES.put(id, this);
-        membership = new Membership(coordination.leases(), memberId, () -> rebalancer.execute(this::rebalance));
-        membership.awaitRegistered(config.zookeeper.connectTimeout);
-        rebalance();
         for (GraphHandle g : graphs) {
             scheduler.addJob(JobBuilder.newJob(PassJob.class).withIdentity(g.job).storeDurably()
                     .usingJobData("daemon", id).usingJobData("graph", g.index).build(), false);
@@ -216,6 +215,9 @@ public final class Daemon implements AutoCloseable {
                                 + config.pollInterval.toMillis()))
                         .withSchedule(SimpleScheduleBuilder.simpleSchedule().withIntervalInMilliseconds(config.pollInterval.toMillis())
                                 .repeatForever().withMisfireHandlingInstructionNextWithRemainingCount()).build());
+        membership = new Membership(coordination.leases(), memberId, () -> rebalancer.execute(this::rebalance));
+        membership.awaitRegistered(config.zookeeper.connectTimeout);
+        rebalance();
         if (config.events) {
             events = new GraphEvents(coordination.leases(), e -> onEvent(e.graphId()));
         }
@@ -241,7 +243,7 @@ public final class Daemon implements AutoCloseable {
 
     /** Claims the graphs assigned to this daemon and releases the others. */
     void rebalance() {
-        if (membership == null || !coordination.leases().isConnected()) {
+        if (membership == null || scheduler == null || !coordination.leases().isConnected()) {
             return;
         }
         List<String> members = membership.members();
@@ -253,13 +255,14 @@ public final class Daemon implements AutoCloseable {
             Optional<String> assigned = Membership.assign(gid, members);
             try {
                 if (assigned.isPresent() && assigned.get().equals(memberId)) {
-                    if (membership.claim(gid)) {
-                        onEvent(gid); // a newly owned graph gets a pass at once
+                    boolean ownedBefore = membership.ownsHere(gid);
+                    if (membership.claim(gid) && !ownedBefore && scheduler.isStarted()) {
+                        onEvent(gid); // a graph taken over from another daemon gets a pass at once
                     }
                 } else {
                     membership.release(gid);
                 }
-            } catch (LeaseException e) {
+            } catch (LeaseException | SchedulerException e) {
                 LOG.warn("rebalance of graph '{}': {}", gid, e.toString());
             }
         }

@@ -263,4 +263,38 @@ class ClassifierTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> classify(pkg(10)));
         assertTrue(e.getMessage().contains(DEP), e.getMessage());
     }
+
+    // --- uncovered drift: revert only provably fenced-off commits ---
+
+    static CommitInfo zombie(long version, long token) {
+        return commit(version, "Append", CommitProperties.of("01ZOMBIE0000000000000000000", token, CommitProperties.ROLE_WRITER));
+    }
+
+    @Test
+    void driftOfCommitsWithTokensBelowTheRecordedTokenIsRevertible() {
+        assertEquals(java.util.Optional.empty(), Classifier.driftNotRevertible(5, 9, 7, java.util.List.of(zombie(6, 3), zombie(7, 8))));
+    }
+
+    @Test
+    void driftWithATokenNotBelowTheRecordedTokenIsLeftAlone() {
+        var why = Classifier.driftNotRevertible(5, 9, 6, java.util.List.of(zombie(6, 9)));
+        assertTrue(why.isPresent() && why.get().contains("live lease holder"), why.toString());
+    }
+
+    @Test
+    void driftWithoutAFencingTokenIsLeftAlone() {
+        var why = Classifier.driftNotRevertible(5, 9, 6, java.util.List.of(commit(6, "Append", Map.of())));
+        assertTrue(why.isPresent() && why.get().contains("outside the protocol"), why.toString());
+    }
+
+    @Test
+    void driftWithAnUnreadableVersionIsLeftAlone() {
+        var why = Classifier.driftNotRevertible(5, 9, 7, java.util.List.of(zombie(6, 1)));
+        assertTrue(why.isPresent() && why.get().contains("version 7"), why.toString());
+    }
+
+    @Test
+    void noDriftIsNotRevertible() {
+        assertTrue(Classifier.driftNotRevertible(5, 9, 5, java.util.List.of()).isPresent());
+    }
 }

@@ -50,6 +50,7 @@ public final class LanceTables implements AutoCloseable {
     }
 
     private Dataset open(TableKey table, Long version) {
+        StorageStats.count("lance.open");
         ReadOptions.Builder ro = new ReadOptions.Builder().setStorageOptions(store.storageOptions());
         if (version != null) {
             ro.setVersion(version);

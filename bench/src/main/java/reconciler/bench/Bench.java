@@ -1,0 +1,301 @@
+package reconciler.bench;
+
+import com.sun.management.OperatingSystemMXBean;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+import org.apache.curator.test.TestingCluster;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import reconciler.daemon.Config;
+import reconciler.daemon.Daemon;
+import reconciler.leases.EmbeddedZooKeeper;
+import reconciler.leases.LeaseManager;
+import reconciler.leases.LeaseSet;
+import reconciler.storage.ColumnSpec;
+import reconciler.storage.StorageStats;
+import reconciler.writer.DebianImport;
+import reconciler.writer.Graph;
+
+/**
+ * Benchmarks that print figures (issue 3): heal latency after SIGKILLed writers, the idle cost of
+ * graphs under the event-driven daemon, and lease overhead on writers. Each prints a table and the
+ * ratio against its baseline or goal measured in the same run.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {Bench.Heal.class, Bench.Idle.class, Bench.Leases.class},
+        description = "reconciler benchmarks: heal, idle, leases")
+public final class Bench implements Callable<Integer> {
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Bench()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        CommandLine.usage(this, System.out);
+        return 2;
+    }
+
+    static double pct(List<Double> sorted, double p) {
+        if (sorted.isEmpty()) {
+            return Double.NaN;
+        }
+        int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
+    }
+
+    static Path tempDir(String name) throws IOException {
+        return Files.createTempDirectory("reconciler-bench-" + name + "-");
+    }
+
+    static void deleteRecursively(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> w = Files.walk(p)) {
+            for (Path q : w.sorted(Collections.reverseOrder()).toList()) {
+                Files.deleteIfExists(q);
+            }
+        }
+    }
+
+    static Config config(Path dir, List<String> graphs, String connect, Duration session, Duration poll) {
+        Config c = new Config();
+        c.graphs = new ArrayList<>(graphs);
+        c.stateDir = dir.resolve("state").toString();
+        c.auditLog = dir.resolve("audit.jsonl").toString();
+        c.pollInterval = poll;
+        c.leaseWait = Duration.ofSeconds(30);
+        c.zookeeper.connect = connect;
+        c.zookeeper.sessionTimeout = session;
+        return c;
+    }
+
+    /** Heal latency: SIGKILL a writer mid-commit, time until the manifest shows the healed state. */
+    @Command(name = "heal", description = "SIGKILL a writer after its sidecar appears; time until the daemon healed the graph (p50/p99).")
+    static final class Heal implements Callable<Integer> {
+        @Option(names = "--runs", defaultValue = "50")
+        int runs;
+
+        @Option(names = "--session", defaultValue = "2s", description = "ZooKeeper session timeout")
+        String session;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = tempDir("heal");
+            Duration sessionTimeout = Config.parseDuration(session);
+            try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 250)) {
+                Path root = dir.resolve("graph");
+                try (Graph g = Graph.local(root)) {
+                    g.init("heal", DebianImport.schema());
+                }
+                Config cfg = config(dir, List.of(root.toString()), zk.connectString(), sessionTimeout, Duration.ofHours(1));
+                Path cfgFile = dir.resolve("reconciler.yaml");
+                Files.writeString(cfgFile, "graphs:\n  - " + root + "\nstateDir: " + cfg.stateDir + "\nauditLog: " + cfg.auditLog
+                        + "\nzookeeper:\n  connect: " + zk.connectString() + "\n  sessionTimeout: " + session + "\n");
+                List<Double> heals = new ArrayList<>();
+                int discarded = 0;
+                try (Daemon daemon = new Daemon(cfg)) {
+                    daemon.start();
+                    for (int run = 0; run < runs; run++) {
+                        Process p = new ProcessBuilder(javaCli(List.of("graph", "import-debian", root.toString(), "--config", cfgFile.toString(),
+                                "--source", "/var/lib/dpkg/status", "--skip", Integer.toString((run * 20) % 1000), "--limit", "20",
+                                "--batch", "20", "--ops", "packages"))).redirectErrorStream(true).start();
+                        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                        String op = null;
+                        String line;
+                        while ((line = r.readLine()) != null) {
+                            if (line.startsWith("PLAN op=")) {
+                                op = line.split(" ")[1].substring(3);
+                                break;
+                            }
+                        }
+                        if (op == null) {
+                            throw new IllegalStateException("writer planned nothing (exit " + p.waitFor() + ")");
+                        }
+                        Path sidecar = root.resolve("_recovery").resolve(op + ".json");
+                        while (!Files.exists(sidecar) && p.isAlive()) {
+                            Thread.onSpinWait();
+                        }
+                        Thread.sleep(ThreadLocalRandom.current().nextInt(0, 10));
+                        p.destroyForcibly();
+                        long killed = System.nanoTime();
+                        p.waitFor();
+                        if (!Files.exists(sidecar)) {
+                            discarded++; // the writer finished before the kill: nothing to heal
+                            continue;
+                        }
+                        try (Graph g = Graph.local(root)) {
+                            while (Files.exists(sidecar) || !reconciler.core.GraphStatus.of(g).converged()) {
+                                Thread.sleep(2);
+                            }
+                        }
+                        heals.add((System.nanoTime() - killed) / 1e6);
+                        System.out.printf("run %3d: healed %s in %.0f ms%n", run + 1, op, heals.get(heals.size() - 1));
+                    }
+                    Collections.sort(heals);
+                    double goal = sessionTimeout.toMillis() + 250;
+                    System.out.println();
+                    System.out.println("heal latency after SIGKILL mid-commit (event-driven daemon, safety poll 1 h)");
+                    System.out.printf("runs healed %d, discarded %d (writer finished before the kill)%n", heals.size(), discarded);
+                    System.out.printf("session timeout %d ms; p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms%n", sessionTimeout.toMillis(),
+                            pct(heals, 50), pct(heals, 90), pct(heals, 99), pct(heals, 100));
+                    System.out.printf("p99 / (session + 250 ms) = %.2f (goal <= 1.00); passes by watch %d, by poll %d%n",
+                            pct(heals, 99) / goal, daemon.count("reconciler.passes.watch"), daemon.count("reconciler.passes.poll"));
+                }
+            } finally {
+                deleteRecursively(dir);
+            }
+            return 0;
+        }
+    }
+
+    /** Idle cost per graph: storage requests and CPU with N idle graphs. */
+    @Command(name = "idle", description = "Storage requests and daemon CPU per idle graph per minute with N idle graphs.")
+    static final class Idle implements Callable<Integer> {
+        @Option(names = "--graphs", defaultValue = "1,100,1000,10000", split = ",")
+        List<Integer> counts;
+
+        @Option(names = "--window", defaultValue = "30s", description = "measurement window per graph count")
+        String window;
+
+        @Override
+        public Integer call() throws Exception {
+            OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            Duration w = Config.parseDuration(window);
+            System.out.printf("%8s %14s %16s %14s %16s %14s%n", "graphs", "startup (s)", "req/pass/graph", "idle req/min",
+                    "poll req/g/min", "CPU % of core");
+            for (int n : counts) {
+                Path dir = tempDir("idle");
+                try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 500)) {
+                    List<String> roots = makeGraphs(dir, n);
+                    Config cfg = config(dir, roots, zk.connectString(), Duration.ofSeconds(10), Duration.ofHours(1));
+                    long t0 = System.nanoTime();
+                    long req0 = StorageStats.total();
+                    try (Daemon daemon = new Daemon(cfg)) {
+                        daemon.start();
+                        while (daemon.count("reconciler.passes.poll") + daemon.count("reconciler.passes.watch") < n) {
+                            Thread.sleep(20);
+                        }
+                        Thread.sleep(2000); // let event passes triggered by start-up claims drain
+                        double startup = (System.nanoTime() - t0) / 1e9;
+                        long passes = daemon.count("reconciler.passes.poll") + daemon.count("reconciler.passes.watch");
+                        double perPass = (double) (StorageStats.total() - req0) / passes;
+                        long req1 = StorageStats.total();
+                        long cpu1 = os.getProcessCpuTime();
+                        long wall1 = System.nanoTime();
+                        Thread.sleep(w.toMillis());
+                        long req = StorageStats.total() - req1;
+                        double cpu = (os.getProcessCpuTime() - cpu1) / (double) (System.nanoTime() - wall1) * 100.0;
+                        double minutes = w.toMillis() / 60000.0;
+                        System.out.printf("%8d %14.1f %16.1f %14.1f %16.2f %14.2f%n", n, startup, perPass, req / minutes,
+                                perPass / 5.0, cpu);
+                    }
+                } finally {
+                    deleteRecursively(dir);
+                }
+            }
+            System.out.println("idle req/min: storage requests by the daemon for all graphs in the window (no changes, no poll);");
+            System.out.println("poll req/g/min: the default 5-minute safety poll's cost amortized per graph; CPU: whole daemon process.");
+            return 0;
+        }
+
+        /** N one-table graphs, copied from one template (a Lance dataset + manifest v1 with the graph id rewritten). */
+        static List<String> makeGraphs(Path dir, int n) throws IOException {
+            Path template = dir.resolve("template");
+            try (Graph g = Graph.local(template)) {
+                g.init("template", Map.of("node:Item", List.of(new ColumnSpec("name", "utf8"))));
+            }
+            String manifest = Files.readString(template.resolve("_manifest/00000000000000000001.json"));
+            List<String> roots = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                Path root = dir.resolve("graphs").resolve("g" + i);
+                copyTree(template.resolve("tables"), root.resolve("tables"));
+                Files.createDirectories(root.resolve("_manifest"));
+                Files.writeString(root.resolve("_manifest/00000000000000000001.json"),
+                        manifest.replace("\"graphId\" : \"template\"", "\"graphId\" : \"idle-" + i + "\""));
+                roots.add(root.toString());
+            }
+            return roots;
+        }
+
+        static void copyTree(Path from, Path to) throws IOException {
+            try (Stream<Path> w = Files.walk(from)) {
+                for (Path p : w.toList()) {
+                    Path t = to.resolve(from.relativize(p).toString());
+                    if (Files.isDirectory(p)) {
+                        Files.createDirectories(t);
+                    } else {
+                        Files.copy(p, t);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Lease overhead: acquire+release latency against the embedded server and a 3-node ensemble. */
+    @Command(name = "leases", description = "Lease acquire+release latency (one table), embedded server vs 3-node ensemble.")
+    static final class Leases implements Callable<Integer> {
+        @Option(names = "--cycles", defaultValue = "1000")
+        int cycles;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = tempDir("leases");
+            System.setProperty("zookeeper.admin.enableServer", "false");
+            try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 500);
+                 TestingCluster cluster = new TestingCluster(3)) {
+                cluster.start();
+                List<Double> embedded = measure(zk.connectString());
+                List<Double> ensemble = measure(cluster.getConnectString());
+                System.out.printf("%-22s %10s %10s %10s %10s%n", "acquire+release (ms)", "p50", "p90", "p99", "max");
+                for (var e : Map.of("embedded (1 node)", embedded, "ensemble (3 nodes)", ensemble).entrySet()) {
+                    System.out.printf("%-22s %10.2f %10.2f %10.2f %10.2f%n", e.getKey(), pct(e.getValue(), 50), pct(e.getValue(), 90),
+                            pct(e.getValue(), 99), pct(e.getValue(), 100));
+                }
+                System.out.printf("ensemble / embedded p50 = %.2f; %d cycles each after 100 warm-up, one table, with fencing token%n",
+                        pct(ensemble, 50) / pct(embedded, 50), cycles);
+            } finally {
+                deleteRecursively(dir);
+            }
+            return 0;
+        }
+
+        List<Double> measure(String connect) throws Exception {
+            List<Double> out = new ArrayList<>();
+            try (LeaseManager m = new LeaseManager(connect, Duration.ofSeconds(10), Duration.ofSeconds(20))) {
+                for (int i = 0; i < cycles + 100; i++) {
+                    long t = System.nanoTime();
+                    try (LeaseSet s = m.acquire("bench", "main", List.of("node:Item"), Duration.ofSeconds(5))) {
+                        s.fencingToken("node:Item");
+                    }
+                    if (i >= 100) {
+                        out.add((System.nanoTime() - t) / 1e6);
+                    }
+                }
+            }
+            Collections.sort(out);
+            return out;
+        }
+    }
+
+    static List<String> javaCli(List<String> args) {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "reconciler.cli.Main"));
+        cmd.addAll(args);
+        return cmd;
+    }
+}
