@@ -1,0 +1,24 @@
+package reconciler.storage;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@link GraphStore} contract on {@link LocalGraphStore}. */
+class LocalGraphStoreContractTest extends GraphStoreContractTest {
+
+    @TempDir
+    Path dir;
+
+    @Override
+    GraphStore newStore() {
+        return new LocalGraphStore(dir.resolve("graph"));
+    }
+
+    @Override
+    void plantRaw(String key, byte[] data) throws Exception {
+        Path p = dir.resolve("graph").resolve(key);
+        Files.createDirectories(p.getParent());
+        Files.write(p, data);
+    }
+}
