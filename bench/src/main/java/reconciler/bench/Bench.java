@@ -112,7 +112,7 @@ public final class Bench implements Callable<Integer> {
                     daemon.start();
                     for (int run = 0; run < runs; run++) {
                         Process p = new ProcessBuilder(javaCli(List.of("graph", "import-debian", root.toString(), "--config", cfgFile.toString(),
-                                "--source", "/var/lib/dpkg/status", "--skip", Integer.toString((run * 20) % 1000), "--limit", "20",
+                                "--source", "/var/lib/dpkg/status", "--skip", Integer.toString((run * 20) % 500), "--limit", "20",
                                 "--batch", "20", "--ops", "packages"))).redirectErrorStream(true).start();
                         BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
                         String op = null;

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link Kind#LEASE_RELEASED}: a lock node vanished: a writer released its lease, or its
  *       session died with the lease held (a sidecar it left can now be recovered).</li>
  * </ul>
- * Events from the cache's initial load are not reported. One ZooKeeper watch tree serves any number
+ * Events from the cache's initial load are not reported, nor the removal of lock nodes this
+ * process's own session created. One ZooKeeper watch tree serves any number
  * of graphs; ZooKeeper pushes changes, so an idle graph costs no requests.
  */
 public final class GraphEvents implements AutoCloseable {
@@ -36,6 +37,7 @@ public final class GraphEvents implements AutoCloseable {
     }
 
     private final CuratorCache cache;
+    private final org.apache.curator.framework.CuratorFramework client;
 
     /**
      * Starts watching.
@@ -44,6 +46,7 @@ public final class GraphEvents implements AutoCloseable {
      * @param listener called on Curator's event thread; must not block
      */
     public GraphEvents(LeaseManager leases, Consumer<Event> listener) {
+        this.client = leases.client();
         this.cache = CuratorCache.build(leases.client(), "/graphs");
         java.util.concurrent.atomic.AtomicBoolean initialized = new java.util.concurrent.atomic.AtomicBoolean();
         CuratorCacheListener l = CuratorCacheListener.builder()
@@ -53,11 +56,28 @@ public final class GraphEvents implements AutoCloseable {
                     }
                 })
                 .forChanges((oldNode, n) -> dispatch(n, false, listener))
-                .forDeletes(n -> dispatch(n, true, listener))
+                .forDeletes(n -> {
+                    if (!ownNode(n)) {
+                        dispatch(n, true, listener);
+                    }
+                })
                 .forInitialized(() -> initialized.set(true))
                 .build();
         cache.listenable().addListener(l);
         cache.start();
+    }
+
+    /**
+     * Whether a vanished node was created by this process's own session: a daemon that tried a busy
+     * lease and gave up must not wake itself (that would spin until the holder lets go).
+     */
+    private boolean ownNode(ChildData n) {
+        try {
+            return n.getStat() != null && n.getStat().getEphemeralOwner() != 0
+                    && n.getStat().getEphemeralOwner() == client.getZookeeperClient().getZooKeeper().getSessionId();
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     private static void dispatch(ChildData n, boolean deleted, Consumer<Event> listener) {

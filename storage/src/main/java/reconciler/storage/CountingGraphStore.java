@@ -65,6 +65,11 @@ public final class CountingGraphStore implements GraphStore {
     }
 
     @Override
+    public void close() {
+        delegate.close();
+    }
+
+    @Override
     public String toString() {
         return delegate.toString();
     }

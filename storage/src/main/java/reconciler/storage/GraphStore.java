@@ -20,7 +20,7 @@ import java.util.Optional;
  * Lance table data is not protocol state: Lance reaches it through {@link #tableUri} and
  * {@link #storageOptions}.
  */
-public interface GraphStore {
+public interface GraphStore extends AutoCloseable {
 
     /** A human-readable location of the graph root (a directory path or an object-store URI). */
     String root();
@@ -66,4 +66,9 @@ public interface GraphStore {
 
     /** Storage options passed to Lance for this root (empty for local directories). */
     Map<String, String> storageOptions();
+
+    /** Releases clients and connections (nothing for local directories). Never throws. */
+    @Override
+    default void close() {
+    }
 }

@@ -87,7 +87,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *
  * <p>Thread-safe. {@link #close()} releases the HTTP connection pool.
  */
-public final class S3GraphStore implements GraphStore, AutoCloseable {
+public final class S3GraphStore implements GraphStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(S3GraphStore.class);
 

@@ -71,5 +71,6 @@ public final class Graph implements AutoCloseable {
     @Override
     public void close() {
         tables.close();
+        store.close();
     }
 }
