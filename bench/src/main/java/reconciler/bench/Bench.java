@@ -35,7 +35,7 @@ import reconciler.writer.Graph;
  * graphs under the event-driven daemon, and lease overhead on writers. Each prints a table and the
  * ratio against its baseline or goal measured in the same run.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {Bench.Heal.class, Bench.Idle.class, Bench.Leases.class},
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {Bench.Heal.class, Bench.Idle.class, Bench.Leases.class, Bench.Requests.class, Bench.Import.class},
         description = "reconciler benchmarks: heal, idle, leases")
 public final class Bench implements Callable<Integer> {
 
@@ -85,7 +85,7 @@ public final class Bench implements Callable<Integer> {
     }
 
     /** Heal latency: SIGKILL a writer mid-commit, time until the manifest shows the healed state. */
-    @Command(name = "heal", description = "SIGKILL a writer after its sidecar appears; time until the daemon healed the graph (p50/p99).")
+    @Command(name = "heal", description = "SIGKILL a writer after its sidecar appears; time until the daemon (a child process) healed the graph.")
     static final class Heal implements Callable<Integer> {
         @Option(names = "--runs", defaultValue = "50")
         int runs;
@@ -93,27 +93,45 @@ public final class Bench implements Callable<Integer> {
         @Option(names = "--session", defaultValue = "2s", description = "ZooKeeper session timeout")
         String session;
 
+        @Option(names = "--backend", defaultValue = "local", description = "local or s3 (s3proxy on 127.0.0.1)")
+        String backend;
+
         @Override
         public Integer call() throws Exception {
             Path dir = tempDir("heal");
             Duration sessionTimeout = Config.parseDuration(session);
-            try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 250)) {
-                Path root = dir.resolve("graph");
-                try (Graph g = Graph.local(root)) {
+            Process daemon = null;
+            try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 250);
+                 BenchBackend b = BenchBackend.start(backend, dir)) {
+                String root = b.root("heal");
+                try (Graph g = b.open(root)) {
                     g.init("heal", DebianImport.schema());
                 }
-                Config cfg = config(dir, List.of(root.toString()), zk.connectString(), sessionTimeout, Duration.ofHours(1));
                 Path cfgFile = dir.resolve("reconciler.yaml");
-                Files.writeString(cfgFile, "graphs:\n  - " + root + "\nstateDir: " + cfg.stateDir + "\nauditLog: " + cfg.auditLog
-                        + "\nzookeeper:\n  connect: " + zk.connectString() + "\n  sessionTimeout: " + session + "\n");
+                Files.writeString(cfgFile, "graphs:\n  - " + root + "\nstateDir: " + dir.resolve("state") + "\nauditLog: "
+                        + dir.resolve("audit.jsonl") + "\npollInterval: 1h\nzookeeper:\n  connect: " + zk.connectString()
+                        + "\n  sessionTimeout: " + session + "\n" + b.configYaml());
+                Path log = dir.resolve("daemon.log");
+                ProcessBuilder dpb = new ProcessBuilder(javaCli(List.of("run", "--config", cfgFile.toString())))
+                        .redirectErrorStream(true).redirectOutput(log.toFile());
+                dpb.environment().putAll(b.env());
+                dpb.environment().put("LANCE_LOG", "error");
+                daemon = dpb.start();
+                while (!Files.exists(log) || !Files.readString(log).contains("started")) {
+                    if (!daemon.isAlive()) {
+                        throw new IllegalStateException("daemon died: " + Files.readString(log));
+                    }
+                    Thread.sleep(50);
+                }
                 List<Double> heals = new ArrayList<>();
                 int discarded = 0;
-                try (Daemon daemon = new Daemon(cfg)) {
-                    daemon.start();
+                try (Graph g = b.open(root)) {
                     for (int run = 0; run < runs; run++) {
-                        Process p = new ProcessBuilder(javaCli(List.of("graph", "import-debian", root.toString(), "--config", cfgFile.toString(),
+                        ProcessBuilder wpb = new ProcessBuilder(javaCli(List.of("graph", "import-debian", root, "--config", cfgFile.toString(),
                                 "--source", "/var/lib/dpkg/status", "--skip", Integer.toString((run * 20) % 500), "--limit", "20",
-                                "--batch", "20", "--ops", "packages"))).redirectErrorStream(true).start();
+                                "--batch", "20", "--ops", "packages"))).redirectErrorStream(true);
+                        wpb.environment().putAll(b.env());
+                        Process p = wpb.start();
                         BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
                         String op = null;
                         String line;
@@ -126,39 +144,150 @@ public final class Bench implements Callable<Integer> {
                         if (op == null) {
                             throw new IllegalStateException("writer planned nothing (exit " + p.waitFor() + ")");
                         }
-                        Path sidecar = root.resolve("_recovery").resolve(op + ".json");
-                        while (!Files.exists(sidecar) && p.isAlive()) {
+                        String key = "_recovery/" + op + ".json";
+                        while (g.store().read(key).isEmpty() && p.isAlive()) {
                             Thread.onSpinWait();
                         }
                         Thread.sleep(ThreadLocalRandom.current().nextInt(0, 10));
                         p.destroyForcibly();
                         long killed = System.nanoTime();
                         p.waitFor();
-                        if (!Files.exists(sidecar)) {
+                        if (g.store().read(key).isEmpty()) {
                             discarded++; // the writer finished before the kill: nothing to heal
                             continue;
                         }
-                        try (Graph g = Graph.local(root)) {
-                            while (Files.exists(sidecar) || !reconciler.core.GraphStatus.of(g).converged()) {
-                                Thread.sleep(2);
-                            }
+                        while (g.store().read(key).isPresent() || !reconciler.core.GraphStatus.of(g).converged()) {
+                            Thread.sleep(2);
                         }
                         heals.add((System.nanoTime() - killed) / 1e6);
                         System.out.printf("run %3d: healed %s in %.0f ms%n", run + 1, op, heals.get(heals.size() - 1));
                     }
-                    Collections.sort(heals);
-                    double goal = sessionTimeout.toMillis() + 250;
-                    System.out.println();
-                    System.out.println("heal latency after SIGKILL mid-commit (event-driven daemon, safety poll 1 h)");
-                    System.out.printf("runs healed %d, discarded %d (writer finished before the kill)%n", heals.size(), discarded);
-                    System.out.printf("session timeout %d ms; p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms%n", sessionTimeout.toMillis(),
-                            pct(heals, 50), pct(heals, 90), pct(heals, 99), pct(heals, 100));
-                    System.out.printf("p99 / (session + 250 ms) = %.2f (goal <= 1.00); passes by watch %d, by poll %d%n",
-                            pct(heals, 99) / goal, daemon.count("reconciler.passes.watch"), daemon.count("reconciler.passes.poll"));
                 }
+                daemon.destroy();
+                daemon.waitFor();
+                String out = Files.readString(log);
+                long watch = out.lines().filter(l -> l.contains("(watch)")).count();
+                long poll = out.lines().filter(l -> l.contains("(poll)")).count();
+                Collections.sort(heals);
+                double goal = sessionTimeout.toMillis() + 250;
+                System.out.println();
+                System.out.println("heal latency after SIGKILL mid-commit, backend " + backend + " (event-driven daemon, safety poll 1 h)");
+                System.out.printf("runs healed %d, discarded %d (writer finished before the kill)%n", heals.size(), discarded);
+                System.out.printf("session timeout %d ms; p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms%n", sessionTimeout.toMillis(),
+                        pct(heals, 50), pct(heals, 90), pct(heals, 99), pct(heals, 100));
+                System.out.printf("p99 / (session + 250 ms) = %.2f (goal <= 1.00); daemon passes by watch %d, by poll %d%n",
+                        pct(heals, 99) / goal, watch, poll);
             } finally {
+                if (daemon != null && daemon.isAlive()) {
+                    daemon.destroyForcibly();
+                }
                 deleteRecursively(dir);
             }
+            return 0;
+        }
+    }
+
+    /** Storage requests of one idle reconcile pass over one graph, per backend. */
+    @Command(name = "requests", description = "Storage requests per idle reconcile pass per graph (local vs s3).")
+    static final class Requests implements Callable<Integer> {
+        @Option(names = "--passes", defaultValue = "20")
+        int passes;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.printf("%-8s %14s %s%n", "backend", "req/pass", "by operation (per pass)");
+            for (String backend : List.of("local", "s3")) {
+                Path dir = tempDir("requests");
+                try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 500);
+                     BenchBackend b = BenchBackend.start(backend, dir);
+                     LeaseManager leases = new LeaseManager(zk.connectString(), Duration.ofSeconds(10), Duration.ofSeconds(10))) {
+                    String root = b.root("idle");
+                    try (Graph g = b.open(root)) {
+                        g.init("idle", DebianImport.schema());
+                        reconciler.core.ReconcilePass pass = new reconciler.core.ReconcilePass(new reconciler.core.Recoverer(leases,
+                                new reconciler.core.AuditLog(null), Duration.ofSeconds(5)));
+                        Graph counted = g.store() instanceof reconciler.storage.CountingGraphStore ? g
+                                : new Graph(new reconciler.storage.CountingGraphStore(g.store()));
+                        pass.run(counted);
+                        Map<String, Long> before = StorageStats.snapshot();
+                        for (int i = 0; i < passes; i++) {
+                            pass.run(counted);
+                        }
+                        Map<String, Long> after = StorageStats.snapshot();
+                        StringBuilder by = new StringBuilder();
+                        long total = 0;
+                        for (String op : after.keySet()) {
+                            long d = after.get(op) - before.getOrDefault(op, 0L);
+                            if (d > 0) {
+                                by.append(op).append('=').append(String.format("%.1f", d / (double) passes)).append(' ');
+                                total += d;
+                            }
+                        }
+                        System.out.printf("%-8s %14.1f %s%n", backend, total / (double) passes, by);
+                    }
+                } finally {
+                    deleteRecursively(dir);
+                }
+            }
+            System.out.println("a pass over a graph with 4 tables: list _recovery/, read the manifest (hint + probe), open each table's Lance HEAD;");
+            System.out.println("lance.open counts dataset opens; on S3 each open is itself a few HTTP requests (list _versions/, read the manifest).");
+            System.out.println("an event-driven daemon runs it only on changes and on the safety poll (default every 5 minutes).");
+            return 0;
+        }
+    }
+
+    /** Debian import throughput per backend. */
+    @Command(name = "import", description = "Debian archive import throughput (rows/s) through the reference writer, local vs s3.")
+    static final class Import implements Callable<Integer> {
+        @Option(names = "--limit", defaultValue = "20000", description = "packages to import")
+        int limit;
+
+        @Option(names = "--writers", defaultValue = "2")
+        int writers;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.printf("%-8s %10s %10s %12s%n", "backend", "rows", "seconds", "rows/s");
+            double localRate = 0;
+            for (String backend : List.of("local", "s3")) {
+                Path dir = tempDir("import");
+                try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 500);
+                     BenchBackend b = BenchBackend.start(backend, dir)) {
+                    String root = b.root("debian");
+                    try (Graph g = b.open(root)) {
+                        g.init("debian", DebianImport.schema());
+                    }
+                    Path cfgFile = dir.resolve("reconciler.yaml");
+                    Files.writeString(cfgFile, "graphs:\n  - " + root + "\nzookeeper:\n  connect: " + zk.connectString() + "\n" + b.configYaml());
+                    ProcessBuilder pb = new ProcessBuilder(javaCli(List.of("graph", "import-debian", root, "--config", cfgFile.toString(),
+                            "--writers", Integer.toString(writers), "--limit", Integer.toString(limit), "--batch", "2000")))
+                            .redirectErrorStream(true).redirectOutput(dir.resolve("import.log").toFile());
+                    pb.environment().putAll(b.env());
+                    pb.environment().put("LANCE_LOG", "error");
+                    long t0 = System.nanoTime();
+                    int rc = pb.start().waitFor();
+                    double secs = (System.nanoTime() - t0) / 1e9;
+                    if (rc != 0) {
+                        throw new IllegalStateException("import failed: " + Files.readString(dir.resolve("import.log")));
+                    }
+                    long rows = 0;
+                    try (Graph g = b.open(root)) {
+                        reconciler.manifest.Manifest m = g.manifests().require();
+                        for (String t : m.tables().keySet()) {
+                            rows += g.tables().countRows(reconciler.storage.TableKey.parse(t), m.pin(t).version());
+                        }
+                    }
+                    double rate = rows / secs;
+                    if (backend.equals("local")) {
+                        localRate = rate;
+                    }
+                    System.out.printf("%-8s %10d %10.1f %12.0f%s%n", backend, rows, secs, rate,
+                            backend.equals("s3") ? String.format("   (s3 / local = %.2f)", rate / localRate) : "");
+                } finally {
+                    deleteRecursively(dir);
+                }
+            }
+            System.out.println("rows = all four tables' rows at the final pins; seconds include the writer JVMs' start-up and archive parsing.");
             return 0;
         }
     }
@@ -294,7 +423,8 @@ public final class Bench implements Callable<Integer> {
 
     static List<String> javaCli(List<String> args) {
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "reconciler.cli.Main"));
+                "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dlogback.configurationFile=child-logback.xml",
+                "-cp", System.getProperty("java.class.path"), "reconciler.cli.Main"));
         cmd.addAll(args);
         return cmd;
     }

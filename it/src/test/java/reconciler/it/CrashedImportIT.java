@@ -14,18 +14,18 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import reconciler.core.AuditRecord;
 
 /** Real SIGKILLs and concurrent writer processes. */
 class CrashedImportIT {
 
-    @ParameterizedTest(name = "SIGKILL {0} ms after the sidecar appears")
-    @ValueSource(ints = {0, 25, 60})
-    void writerKilledWithSigkillMidWriteIsHealed(int delayMs, @TempDir Path dir) throws Exception {
-        try (Harness h = new Harness(dir, "20s")) {
+    @ParameterizedTest(name = "{1}: SIGKILL {0} ms after the sidecar appears")
+    @CsvSource({"0, LOCAL", "25, LOCAL", "60, LOCAL", "0, S3", "25, S3", "60, S3"})
+    void writerKilledWithSigkillMidWriteIsHealed(int delayMs, Harness.Backend backend, @TempDir Path dir) throws Exception {
+        try (Harness h = new Harness(dir, "20s", backend)) {
             assertEquals(0, h.importDebian(0, 60, 60, "all", Map.of()).exitCode());
-            Process p = h.start(List.of("graph", "import-debian", h.root.toString(), "--config", h.config.toString(),
+            Process p = h.start(List.of("graph", "import-debian", h.root, "--config", h.config.toString(),
                     "--source", Harness.SOURCE.toString(), "--skip", "60", "--limit", "200", "--batch", "200", "--ops", "packages"), Map.of());
             BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String line;
@@ -38,10 +38,9 @@ class CrashedImportIT {
                 }
             }
             assertTrue(op != null, "writer planned nothing");
-            Path sidecar = h.root.resolve("_recovery").resolve(op + ".json");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!Files.exists(sidecar) && p.isAlive() && System.nanoTime() < deadline) {
-                Thread.onSpinWait(); // the condition is a file another process creates
+            while (!h.sidecarExists(op) && p.isAlive() && System.nanoTime() < deadline) {
+                Thread.onSpinWait(); // the condition is an object another process creates
             }
             Thread.sleep(delayMs); // the delay is the test parameter: where in phases B-D the kill lands
             p.destroyForcibly(); // SIGKILL

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import reconciler.core.AuditRecord;
 import reconciler.storage.TableKey;
 import reconciler.writer.Graph;
@@ -18,10 +18,11 @@ import reconciler.writer.Graph;
  */
 class DaemonCrashIT {
 
-    @ParameterizedTest
-    @ValueSource(strings = {"recovery-after-restore", "recovery-after-publish", "recovery-after-audit"})
-    void restartedDaemonFinishesTheRollBackExactlyOnce(String failpoint, @TempDir Path dir) throws Exception {
-        try (Harness h = new Harness(dir, "20s")) {
+    @ParameterizedTest(name = "{1}: {0}")
+    @CsvSource({"recovery-after-restore, LOCAL", "recovery-after-publish, LOCAL", "recovery-after-audit, LOCAL",
+            "recovery-after-restore, S3", "recovery-after-publish, S3", "recovery-after-audit, S3"})
+    void restartedDaemonFinishesTheRollBackExactlyOnce(String failpoint, Harness.Backend backend, @TempDir Path dir) throws Exception {
+        try (Harness h = new Harness(dir, "20s", backend)) {
             assertEquals(0, h.importDebian(0, 60, 60, "packages", Map.of()).exitCode());
             long pinBefore = h.status().tables().stream().filter(t -> t.table().equals("edge:DependsOn")).findFirst().orElseThrow().pinnedVersion();
 
@@ -41,7 +42,7 @@ class DaemonCrashIT {
             assertEquals(1, records.size(), records.toString());
             assertEquals(AuditRecord.ROLLED_BACK, records.get(0).outcome());
             assertEquals(1, h.auditLogLines().stream().filter(l -> l.contains(op)).count());
-            try (Graph g = Graph.local(h.root)) {
+            try (Graph g = h.graph()) {
                 // own commit at pin+1, exactly one Restore at pin+2, published: no second restore.
                 assertEquals(pinBefore + 2, g.tables().headVersion(TableKey.parse("edge:DependsOn")));
                 assertEquals("Restore", g.tables().commitInfo(TableKey.parse("edge:DependsOn"), pinBefore + 2).orElseThrow().operation());

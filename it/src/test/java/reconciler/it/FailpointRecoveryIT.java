@@ -18,15 +18,21 @@ import reconciler.core.AuditRecord;
  */
 class FailpointRecoveryIT {
 
-    @ParameterizedTest(name = "{0} -> {1}")
+    @ParameterizedTest(name = "{3}: {0} -> {1}")
     @CsvSource({
-            "after-sidecar,        aborted,        false",
-            "after-commit:1,       rolled_back,    false",
-            "after-commit:2,       rolled_forward, true",
-            "after-publish,        finished,       true",
-            "after-sidecar-delete, '',             true"})
-    void runOnceHealsAWriterHaltedAt(String failpoint, String outcome, boolean visible, @TempDir Path dir) throws Exception {
-        try (Harness h = new Harness(dir, "20s")) {
+            "after-sidecar,        aborted,        false, LOCAL",
+            "after-commit:1,       rolled_back,    false, LOCAL",
+            "after-commit:2,       rolled_forward, true,  LOCAL",
+            "after-publish,        finished,       true,  LOCAL",
+            "after-sidecar-delete, '',             true,  LOCAL",
+            "after-sidecar,        aborted,        false, S3",
+            "after-commit:1,       rolled_back,    false, S3",
+            "after-commit:2,       rolled_forward, true,  S3",
+            "after-publish,        finished,       true,  S3",
+            "after-sidecar-delete, '',             true,  S3"})
+    void runOnceHealsAWriterHaltedAt(String failpoint, String outcome, boolean visible, Harness.Backend backend, @TempDir Path dir)
+            throws Exception {
+        try (Harness h = new Harness(dir, "20s", backend)) {
             Harness.Run base = h.importDebian(0, 120, 60, "all", Map.of());
             assertEquals(0, base.exitCode(), base.text());
 

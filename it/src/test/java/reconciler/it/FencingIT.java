@@ -35,7 +35,7 @@ class FencingIT {
 
         Zombie(Harness h, String failpoint, int skip) throws Exception {
             resume = h.dir.resolve("resume-" + failpoint.replace(':', '-'));
-            process = h.start(List.of("graph", "import-debian", h.root.toString(), "--config", h.config.toString(),
+            process = h.start(List.of("graph", "import-debian", h.root, "--config", h.config.toString(),
                     "--source", Harness.SOURCE.toString(), "--skip", Integer.toString(skip), "--limit", "60", "--batch", "60",
                     "--ops", "packages"), Map.of("RECONCILER_FAILPOINT", failpoint, "RECONCILER_FAILPOINT_PAUSE_UNTIL", resume.toString()));
             CountDownLatch paused = new CountDownLatch(1);

@@ -35,26 +35,67 @@ final class Harness implements AutoCloseable {
     /** The input: the machine's dpkg status file (real Debian package records). */
     static final Path SOURCE = Path.of("/var/lib/dpkg/status");
 
+    /** Where the graph root lives. */
+    enum Backend { LOCAL, S3 }
+
+    static final String BUCKET = "reconciler-it";
+    static final String S3_ACCESS_KEY = "it-access-key";
+    static final String S3_SECRET_KEY = "it-secret-key";
+
     final Path dir;
-    final Path root;
+    final Backend backend;
+    /** The graph root as children see it: a directory path or {@code s3://it/<prefix>}. */
+    final String root;
     final Path config;
+    private final S3Server s3;
     final Path auditLog;
     final EmbeddedZooKeeper zk;
     /** Every output line of every child, for PLAN/ACK bookkeeping. */
     final List<String> lines = Collections.synchronizedList(new ArrayList<>());
 
     Harness(Path dir, String leaseWait) throws Exception {
+        this(dir, leaseWait, Backend.LOCAL);
+    }
+
+    Harness(Path dir, String leaseWait, Backend backend) throws Exception {
         this.dir = dir;
-        this.root = dir.resolve("graph");
+        this.backend = backend;
+        this.s3 = backend == Backend.S3 ? S3Server.start(BUCKET, S3_ACCESS_KEY, S3_SECRET_KEY) : null;
+        this.root = backend == Backend.S3 ? "s3://" + BUCKET + "/graph-" + java.util.UUID.randomUUID().toString().substring(0, 8)
+                : dir.resolve("graph").toString();
         this.auditLog = dir.resolve("audit.jsonl");
         this.zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 500);
         this.config = dir.resolve("reconciler.yaml");
+        String s3cfg = backend == Backend.S3 ? String.join("\n", "s3:", "  endpoint: " + s3.endpoint(), "  region: us-east-1",
+                "  pathStyle: true", "  accessKeyIdEnv: RECONCILER_IT_AK", "  secretAccessKeyEnv: RECONCILER_IT_SK", "") : "";
         Files.writeString(config, String.join("\n", "graphs:", "  - " + root, "stateDir: " + dir.resolve("state"),
                 "auditLog: " + auditLog, "pollInterval: 1h", "leaseWait: " + leaseWait, "zookeeper:",
-                "  connect: " + zk.connectString(), "  sessionTimeout: 2s", ""));
-        try (Graph g = Graph.local(root)) {
+                "  connect: " + zk.connectString(), "  sessionTimeout: 2s", "") + s3cfg);
+        try (Graph g = graph()) {
             g.init("it", DebianImport.schema());
         }
+    }
+
+    /** Opens the graph root in the test JVM (the same storage code path the children use). */
+    Graph graph() {
+        if (backend == Backend.S3) {
+            reconciler.storage.S3Location loc = reconciler.storage.S3Location.parse(root);
+            return new Graph(new reconciler.storage.S3GraphStore(loc, reconciler.storage.S3Settings.forEndpoint(
+                    java.net.URI.create(s3.endpoint()), "us-east-1", S3_ACCESS_KEY, S3_SECRET_KEY)));
+        }
+        return Graph.local(Path.of(root));
+    }
+
+    /** Whether an operation's sidecar exists. */
+    boolean sidecarExists(String operationId) throws IOException {
+        try (Graph g = graph()) {
+            return g.store().read("_recovery/" + operationId + ".json").isPresent();
+        }
+    }
+
+    /** Environment for children: credentials of the S3 backend. */
+    Map<String, String> childEnv() {
+        return backend == Backend.S3 ? Map.of("RECONCILER_IT_AK", S3_ACCESS_KEY, "RECONCILER_IT_SK", S3_SECRET_KEY) : Map.of();
     }
 
     /** A finished child process. */
@@ -88,6 +129,7 @@ final class Harness implements AutoCloseable {
     Process start(List<String> args, Map<String, String> env) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(java(args)).redirectErrorStream(true);
         pb.environment().put("LANCE_LOG", "error");
+        pb.environment().putAll(childEnv());
         pb.environment().putAll(env);
         return pb.start();
     }
@@ -108,7 +150,7 @@ final class Harness implements AutoCloseable {
 
     /** Runs the reference writer on packages [skip, skip+limit) of the dpkg status file. */
     Run importDebian(int skip, int limit, int batch, String ops, Map<String, String> env, String... extra) throws Exception {
-        List<String> a = new ArrayList<>(List.of("graph", "import-debian", root.toString(), "--config", config.toString(),
+        List<String> a = new ArrayList<>(List.of("graph", "import-debian", root, "--config", config.toString(),
                 "--source", SOURCE.toString(), "--skip", Integer.toString(skip), "--limit", Integer.toString(limit),
                 "--batch", Integer.toString(batch), "--ops", ops, "--lease-timeout", "30s"));
         a.addAll(List.of(extra));
@@ -120,6 +162,7 @@ final class Harness implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(java(List.of("run", "--config", config.toString())))
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("LANCE_LOG", "error");
+        pb.environment().putAll(childEnv());
         return pb.start();
     }
 
@@ -157,19 +200,19 @@ final class Harness implements AutoCloseable {
     }
 
     List<String> sidecars() throws IOException {
-        try (Graph g = Graph.local(root)) {
+        try (Graph g = graph()) {
             return g.store().list("_recovery");
         }
     }
 
     GraphStatus status() throws IOException {
-        try (Graph g = Graph.local(root)) {
+        try (Graph g = graph()) {
             return GraphStatus.of(g);
         }
     }
 
     List<AuditRecord> audit() throws IOException {
-        try (Graph g = Graph.local(root)) {
+        try (Graph g = graph()) {
             return AuditLog.readAll(g.store());
         }
     }
@@ -192,7 +235,7 @@ final class Harness implements AutoCloseable {
 
     /** Operation ids the manifest published as writes or roll-forwards (visible operations). */
     List<String> visibleOps() throws IOException {
-        try (Graph g = Graph.local(root)) {
+        try (Graph g = graph()) {
             return g.manifests().history(1).stream()
                     .filter(m -> m.kind().equals(Manifest.KIND_WRITE) || m.kind().equals(Manifest.KIND_ROLL_FORWARD))
                     .map(Manifest::operationId).toList();
@@ -231,7 +274,7 @@ final class Harness implements AutoCloseable {
             assertTrue(rows != null, "visible operation " + op + " was never planned");
             rows.forEach((t, n) -> expected.merge(t, n, Long::sum));
         }
-        try (Graph g = Graph.local(root)) {
+        try (Graph g = graph()) {
             Manifest m = g.manifests().require();
             for (String t : m.tables().keySet()) {
                 assertEquals(expected.getOrDefault(t, 0L), g.tables().countRows(TableKey.parse(t), m.pin(t).version()),
@@ -241,7 +284,10 @@ final class Harness implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public void close() throws Exception {
         zk.close();
+        if (s3 != null) {
+            s3.close();
+        }
     }
 }

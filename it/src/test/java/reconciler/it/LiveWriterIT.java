@@ -25,7 +25,7 @@ class LiveWriterIT {
         try (Harness h = new Harness(dir, "2s")) {
             assertEquals(0, h.importDebian(0, 60, 60, "packages", Map.of()).exitCode());
             Path resume = dir.resolve("resume");
-            Process writer = h.start(List.of("graph", "import-debian", h.root.toString(), "--config", h.config.toString(),
+            Process writer = h.start(List.of("graph", "import-debian", h.root, "--config", h.config.toString(),
                     "--source", Harness.SOURCE.toString(), "--skip", "60", "--limit", "60", "--batch", "60", "--ops", "packages"),
                     Map.of("RECONCILER_FAILPOINT", "after-commit:1", "RECONCILER_FAILPOINT_PAUSE_UNTIL", resume.toString()));
             CountDownLatch paused = new CountDownLatch(1);

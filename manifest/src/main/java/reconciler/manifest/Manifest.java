@@ -17,7 +17,8 @@ import java.util.TreeMap;
  * @param kind how it was published: {@code init}, {@code write} (a writer's phase C),
  *     {@code roll_forward}, {@code roll_back} or {@code abort} (the reconciler, for
  *     {@code operationId}; an abort moves no pin but records the reconciler's fencing tokens),
- *     {@code repair} (the reconciler reverted fenced-off commits)
+ *     {@code repair} (the reconciler reverted fenced-off commits), {@code catalog}, {@code index},
+ *     {@code compact} (the indexer, docs/indexes.md)
  * @param publishedAt wall-clock time of the publish (informational)
  * @param tables every table's pin, keyed by table key ({@code node:Package})
  */
@@ -47,6 +48,12 @@ public record Manifest(int formatVersion, String graphId, long version, long pre
     public static final String KIND_ROLL_BACK = "roll_back";
     public static final String KIND_ABORT = "abort";
     public static final String KIND_REPAIR = "repair";
+    /** The catalog (declared indexes) changed; no pin moved (docs/indexes.md). */
+    public static final String KIND_CATALOG = "catalog";
+    /** The indexer committed an index build or drop (a writer of kind {@code index-build} / {@code index-drop}). */
+    public static final String KIND_INDEX = "index";
+    /** The indexer committed a compaction (a writer of kind {@code compaction}). */
+    public static final String KIND_COMPACT = "compact";
 
     static Manifest next(Manifest base, String operationId, String kind, Map<String, TablePin> replacedPins) {
         TreeMap<String, TablePin> t = new TreeMap<>(base.tables());

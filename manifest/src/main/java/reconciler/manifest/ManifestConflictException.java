@@ -14,6 +14,15 @@ public class ManifestConflictException extends Exception {
         this.foundVersion = foundVersion;
     }
 
+    /** The table's catalog (declared indexes) changed since the publisher read it. */
+    public ManifestConflictException(String graphId, String tableKey, long pinnedVersion, long manifestVersion, String what) {
+        super("manifest conflict in graph " + graphId + ": the catalog of table " + tableKey + " changed in manifest v" + manifestVersion
+                + " (" + what + ")");
+        this.tableKey = tableKey;
+        this.expectedVersion = pinnedVersion;
+        this.foundVersion = pinnedVersion;
+    }
+
     public String tableKey() { return tableKey; }
     public long expectedVersion() { return expectedVersion; }
     public long foundVersion() { return foundVersion; }

@@ -158,10 +158,12 @@ public final class ManifestStore {
      * unchanged, so publishers of disjoint tables both succeed.
      *
      * @param operationId the operation published (a writer's ULID)
-     * @param kind {@link Manifest#KIND_WRITE}, {@link Manifest#KIND_ROLL_FORWARD} or {@link Manifest#KIND_ROLL_BACK}
+     * @param kind {@link Manifest#KIND_WRITE}, {@link Manifest#KIND_ROLL_FORWARD}, {@link Manifest#KIND_ROLL_BACK}, ...;
+     *     an update with {@link PinUpdate#indexes()} also replaces the table's catalog
      * @return the manifest this call created
      * @throws FencedOffException if an update's fencing token is below the table's recorded token
-     * @throws ManifestConflictException if a table's latest pin differs from its expected version
+     * @throws ManifestConflictException if a table's latest pin differs from its expected version, or its
+     *     catalog from {@link PinUpdate#expectedIndexes()}
      * @throws IOException on a storage error
      */
     public Manifest publish(String operationId, String kind, List<PinUpdate> updates)
@@ -177,7 +179,12 @@ public final class ManifestStore {
                 if (pin.version() != u.expectedVersion()) {
                     throw new ManifestConflictException(cur.graphId(), u.tableKey(), u.expectedVersion(), pin.version(), cur.version());
                 }
-                moved.put(u.tableKey(), pin.moved(u.newVersion(), u.fencingToken()));
+                if (u.expectedIndexes() != null && !u.expectedIndexes().equals(pin.indexes())) {
+                    throw new ManifestConflictException(cur.graphId(), u.tableKey(), pin.version(), cur.version(),
+                            "expected indexes " + names(u.expectedIndexes()) + ", found " + names(pin.indexes()));
+                }
+                TablePin next = pin.moved(u.newVersion(), u.fencingToken());
+                moved.put(u.tableKey(), u.indexes() == null ? next : next.withIndexes(u.indexes()));
             }
             Manifest next = Manifest.next(cur, operationId, kind, moved);
             if (store.createIfAbsent(key(next.version()), Json.MAPPER.writeValueAsBytes(next))) {
@@ -190,6 +197,10 @@ public final class ManifestStore {
                 return next;
             }
         }
+    }
+
+    private static List<String> names(List<IndexSpec> specs) {
+        return specs.stream().map(IndexSpec::name).toList();
     }
 
     /**

@@ -26,7 +26,10 @@ import reconciler.writer.GraphWriter;
 import reconciler.writer.RecoveryRequiredException;
 
 @Command(name = "graph", description = "Writer tools: create a graph, import the Debian archive with the reference writer, count rows.",
-        subcommands = {GraphCommand.Init.class, GraphCommand.ImportDebian.class, GraphCommand.Count.class})
+        subcommands = {GraphCommand.Init.class, GraphCommand.ImportDebian.class, GraphCommand.Count.class,
+                IndexCommand.class,
+                CompactCommand.class,
+                CleanupCommand.class})
 final class GraphCommand implements Callable<Integer> {
     @Override
     public Integer call() {
@@ -36,16 +39,20 @@ final class GraphCommand implements Callable<Integer> {
 
     @Command(name = "init", description = "Create a graph root with the Debian schema (4 empty tables, manifest v1).")
     static final class Init implements Callable<Integer> {
-        @Parameters(paramLabel = "GRAPH", description = "graph root directory")
-        Path root;
+        @Mixin
+        Main.ConfigOption config;
 
-        @Option(names = "--graph-id", description = "graph id (default: the directory name)")
+        @Parameters(paramLabel = "GRAPH", description = "graph root: a directory, file://… or s3://bucket/prefix")
+        String root;
+
+        @Option(names = "--graph-id", description = "graph id (default: the last path segment of the root)")
         String graphId;
 
         @Override
         public Integer call() throws Exception {
-            try (Graph g = Graph.local(root)) {
-                Manifest m = g.init(graphId != null ? graphId : root.toAbsolutePath().normalize().getFileName().toString(), DebianImport.schema());
+            try (Graph g = reconciler.daemon.Roots.open(root, config.load())) {
+                String trimmed = root.replaceAll("/+$", "");
+                Manifest m = g.init(graphId != null ? graphId : trimmed.substring(trimmed.lastIndexOf('/') + 1), DebianImport.schema(), DebianImport.indexes());
                 System.out.println("initialised graph " + m.graphId() + " at " + g.store().root() + ": manifest v1, tables " + m.tables().keySet());
                 return Main.OK;
             } catch (IllegalStateException e) {
@@ -57,15 +64,18 @@ final class GraphCommand implements Callable<Integer> {
 
     @Command(name = "count", description = "Rows of TABLE visible at the manifest pin.")
     static final class Count implements Callable<Integer> {
+        @Mixin
+        Main.ConfigOption config;
+
         @Parameters(index = "0", paramLabel = "GRAPH")
-        Path root;
+        String root;
 
         @Parameters(index = "1", paramLabel = "TABLE", description = "table key, e.g. node:Package")
         String table;
 
         @Override
         public Integer call() throws Exception {
-            try (Graph g = Graph.local(root)) {
+            try (Graph g = reconciler.daemon.Roots.open(root, config.load())) {
                 Manifest m = g.manifests().require();
                 System.out.println(g.tables().countRows(TableKey.parse(table), m.pin(table).version()));
                 return Main.OK;
@@ -81,8 +91,8 @@ final class GraphCommand implements Callable<Integer> {
         @Mixin
         Main.ConfigOption config;
 
-        @Parameters(paramLabel = "GRAPH", description = "graph root directory")
-        Path root;
+        @Parameters(paramLabel = "GRAPH", description = "graph root: a directory, file://… or s3://bucket/prefix")
+        String root;
 
         @Option(names = "--writers", defaultValue = "1", description = "concurrent writer processes (default ${DEFAULT-VALUE})")
         int writers;
@@ -139,7 +149,7 @@ final class GraphCommand implements Callable<Integer> {
             List<Thread> relays = new ArrayList<>();
             for (int i = 0; i < writers; i++) {
                 List<String> cmd = new ArrayList<>(javaCommand());
-                cmd.addAll(List.of("graph", "import-debian", root.toString(), "--shard", i + "/" + writers, "--batch", Integer.toString(batch),
+                cmd.addAll(List.of("graph", "import-debian", root, "--shard", i + "/" + writers, "--batch", Integer.toString(batch),
                         "--skip", Integer.toString(skip), "--limit", Integer.toString(limit), "--ops", ops, "--lease-timeout", leaseTimeout));
                 if (config.file != null) {
                     cmd.addAll(List.of("--config", config.file.toString()));
@@ -193,7 +203,7 @@ final class GraphCommand implements Callable<Integer> {
             int to = limit < 0 ? archive.size() : Math.min(archive.size(), from + limit);
             List<DebianImport.Operation> plan = DebianImport.plan(archive.subList(from, to), index, of, batch).stream()
                     .filter(o -> ops.equals("all") || o.label().startsWith(ops)).toList();
-            try (Graph g = Graph.local(root); Coordination c = Coordination.open(cfg, false)) {
+            try (Graph g = reconciler.daemon.Roots.open(root, cfg); Coordination c = Coordination.open(cfg, false)) {
                 GraphWriter w = new GraphWriter(g, c.leases(), "import", Config.parseDuration(leaseTimeout), failpoints);
                 for (DebianImport.Operation o : plan) {
                     String op = GraphWriter.newOperationId();

@@ -16,7 +16,8 @@ import reconciler.daemon.Config;
 @Command(name = "reconciler", mixinStandardHelpOptions = true, version = "reconciler 0.1.0",
         description = "Keeps multi-table Lance graphs healthy: rolls crashed writers' sidecars forward or back under ZooKeeper leases.",
         subcommands = {RunCommand.class, StatusCommand.class, SidecarsCommand.class, AuditCommand.class, GraphCommand.class,
-                DemoCommand.class})
+                DemoCommand.class, KindsCommand.class, MaintainCommand.class, MaintenanceStateCommand.class, JobsCommand.class,
+                ReloadCommand.class})
 public final class Main implements Callable<Integer> {
 
     public static final int OK = 0;

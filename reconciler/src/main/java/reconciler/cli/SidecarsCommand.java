@@ -1,6 +1,5 @@
 package reconciler.cli;
 
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -11,15 +10,18 @@ import reconciler.writer.Graph;
 
 @Command(name = "sidecars", description = "Each pending sidecar and the decision the daemon would take (dry run). Exit 0 if none pending, 1 otherwise.")
 final class SidecarsCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "GRAPH", description = "graph root directory")
-    Path root;
+    @Parameters(paramLabel = "GRAPH", description = "graph root: a directory, file://… or s3://bucket/prefix")
+    String root;
 
     @Option(names = "--json", description = "print JSON")
     boolean json;
 
+    @picocli.CommandLine.Mixin
+    Main.ConfigOption config;
+
     @Override
     public Integer call() throws Exception {
-        try (Graph g = Graph.local(root)) {
+        try (Graph g = reconciler.daemon.Roots.open(root, config.load())) {
             GraphStatus s = GraphStatus.of(g);
             if (json) {
                 Printer.json(System.out, Map.of("sidecars", s.sidecars(), "corruptSidecars", s.corruptSidecars()));

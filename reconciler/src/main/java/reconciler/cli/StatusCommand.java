@@ -1,6 +1,5 @@
 package reconciler.cli;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -10,8 +9,8 @@ import reconciler.writer.Graph;
 
 @Command(name = "status", description = "Manifest version, pins vs Lance HEAD per table, pending/deferred/corrupt sidecars. Exit 0 if converged, 1 if not.")
 final class StatusCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "GRAPH", description = "graph root directory")
-    Path root;
+    @Parameters(paramLabel = "GRAPH", description = "graph root: a directory, file://… or s3://bucket/prefix")
+    String root;
 
     @Option(names = "--json", description = "print JSON")
     boolean json;
@@ -34,7 +33,7 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Graph g = Graph.local(root)) {
+        try (Graph g = reconciler.daemon.Roots.open(root, config.load())) {
             GraphStatus s = GraphStatus.of(g);
             s = s.withOwner(owner(s.graphId()));
             if (json) {

@@ -24,6 +24,15 @@ import reconciler.storage.CommitProperties;
  *       this operation's compensating Restore to the pin (an interrupted roll back);</li>
  *   <li>{@link TableState#FOREIGN}: anything else (foreign or fenced-off commits after the pin).</li>
  * </ul>
+ * <b>Multi-version effects</b> (docs/indexes.md, "Compaction"): for a single-table sidecar whose
+ * writer kind is in {@link #MULTI_COMMIT_KINDS} ({@code compaction}), {@link TableState#OWN_COMMIT}
+ * also covers an <em>own run</em>: pin + 2 &lt;= HEAD &lt;= pin + {@link #MAX_OWN_RUN}, version pin + 1
+ * is the operation's own labelled commit (its marker) and every later version up to HEAD is either
+ * labelled with the same operation, role and token, or an unlabelled {@code ReserveFragments},
+ * {@code Rewrite} or undecodable version (lance-java's compaction commit cannot carry transaction
+ * properties, and 7.0.0 cannot decode a Rewrite that remapped indexes). Such a run only ever rolls
+ * forward (a sidecar with an own run and anything but all-OWN_COMMIT tables is deferred). Every
+ * other writer kind keeps the single-commit rule above.
  * Per sidecar: published already → {@link Action#FINISH}; any PIN_MOVED, HEAD_BEHIND_PIN or FOREIGN →
  * {@link Action#DEFER}; all NO_MOVEMENT → {@link Action#ABORT}; all OWN_COMMIT →
  * {@link Action#ROLL_FORWARD}; otherwise (a mix of NO_MOVEMENT, OWN_COMMIT, RESTORED) →
@@ -32,6 +41,24 @@ import reconciler.storage.CommitProperties;
  */
 public final class Classifier {
     private Classifier() {
+    }
+
+    /** Writer kinds whose effect on a table may be a run of several versions (see the class comment). */
+    public static final java.util.Set<String> MULTI_COMMIT_KINDS = java.util.Set.of("compaction");
+
+    /** Longest own run accepted for {@link #MULTI_COMMIT_KINDS}: marker, ReserveFragments, Rewrite, one spare. */
+    public static final int MAX_OWN_RUN = 4;
+
+    /** Operations a compaction commits without transaction properties. */
+    static final java.util.Set<String> UNLABELLED_MAINTENANCE = java.util.Set.of("ReserveFragments", "Rewrite", CommitInfo.UNREADABLE);
+
+    /** How many versions after the pin {@link Recoverer#observe} must read for this sidecar (2 for writers). */
+    public static int versionsToObserve(Sidecar sidecar) {
+        return allowsRun(sidecar) ? MAX_OWN_RUN : 2;
+    }
+
+    private static boolean allowsRun(Sidecar sidecar) {
+        return MULTI_COMMIT_KINDS.contains(sidecar.writerKind()) && sidecar.tables().size() == 1;
     }
 
     /** What the reconciler does with a sidecar. */
@@ -47,8 +74,8 @@ public final class Classifier {
      * @param pin the latest manifest's pinned version
      * @param pinToken the latest manifest's fencing token for the table
      * @param head Lance HEAD
-     * @param commits commit info of versions pin + 1 .. min(head, pin + 2), in order (missing entries
-     *     mean Lance recorded no transaction)
+     * @param commits commit info of versions pin + 1 .. min(head, pin + {@link #versionsToObserve}), in
+     *     order (missing entries mean Lance recorded no transaction)
      */
     public record TableObservation(String tableKey, long pin, long pinToken, long head, List<CommitInfo> commits) {
         public TableObservation {
@@ -103,7 +130,7 @@ public final class Classifier {
             if (o == null) {
                 throw new IllegalArgumentException("no observation for table " + t.tableKey());
             }
-            plans.add(classifyTable(sidecar.operationId(), t, o));
+            plans.add(classifyTable(sidecar.operationId(), t, o, allowsRun(sidecar)));
         }
         long blocked = plans.stream().filter(p -> p.state() == TableState.FOREIGN || p.state() == TableState.PIN_MOVED
                 || p.state() == TableState.HEAD_BEHIND_PIN).count();
@@ -119,11 +146,19 @@ public final class Classifier {
         if (plans.stream().allMatch(p -> p.state() == TableState.OWN_COMMIT)) {
             return new Decision(Action.ROLL_FORWARD, "every table carries the operation's commit right after its pin", plans, Optional.empty());
         }
+        if (plans.stream().anyMatch(p -> p.state() == TableState.OWN_COMMIT && p.head() > p.pin() + 1)) {
+            return new Decision(Action.DEFER, "cannot decide safely: a multi-version own run can only roll forward, but not every table"
+                    + " carries the operation's commits", plans, Optional.empty());
+        }
         long moved = plans.stream().filter(p -> p.state() != TableState.NO_MOVEMENT).count();
         return new Decision(Action.ROLL_BACK, moved + " of " + plans.size() + " tables moved: restore them to their pins", plans, Optional.empty());
     }
 
     static TablePlan classifyTable(String operationId, Sidecar.SidecarTable t, TableObservation o) {
+        return classifyTable(operationId, t, o, false);
+    }
+
+    static TablePlan classifyTable(String operationId, Sidecar.SidecarTable t, TableObservation o, boolean allowRun) {
         long pin = o.pin();
         long head = o.head();
         if (pin != t.expectedVersion()) {
@@ -145,6 +180,14 @@ public final class Classifier {
         if (head == pin + 1) {
             return new TablePlan(t.tableKey(), TableState.OWN_COMMIT, t.expectedVersion(), pin, head, "own commit at " + head);
         }
+        if (allowRun && head <= pin + MAX_OWN_RUN) {
+            String notRun = ownRun(operationId, t, o);
+            if (notRun == null) {
+                return new TablePlan(t.tableKey(), TableState.OWN_COMMIT, t.expectedVersion(), pin, head,
+                        "own run of " + (head - pin) + " versions " + (pin + 1) + ".." + head);
+            }
+            return new TablePlan(t.tableKey(), TableState.FOREIGN, t.expectedVersion(), pin, head, notRun);
+        }
         Optional<CommitInfo> second = o.at(pin + 2);
         if (head == pin + 2 && second.isPresent() && isOwnRestore(operationId, second.get(), pin)) {
             return new TablePlan(t.tableKey(), TableState.RESTORED, t.expectedVersion(), pin, head,
@@ -152,6 +195,25 @@ public final class Classifier {
         }
         return new TablePlan(t.tableKey(), TableState.FOREIGN, t.expectedVersion(), pin, head,
                 "HEAD " + head + " is " + (head - pin) + " versions past the pin with commits after the operation's own");
+    }
+
+    /** Null if versions pin + 2 .. head continue the operation's own run (pin + 1 is already known to be its own). */
+    private static String ownRun(String operationId, Sidecar.SidecarTable t, TableObservation o) {
+        for (long v = o.pin() + 2; v <= o.head(); v++) {
+            Optional<CommitInfo> c = o.at(v);
+            if (c.isEmpty()) {
+                return "version " + v + " has no readable transaction";
+            }
+            CommitInfo ci = c.get();
+            boolean own = operationId.equals(ci.property(CommitProperties.OPERATION_ID))
+                    && CommitProperties.ROLE_WRITER.equals(ci.property(CommitProperties.ROLE))
+                    && CommitProperties.fencingToken(ci) == t.fencingToken();
+            if (!own && !(ci.properties().isEmpty() && UNLABELLED_MAINTENANCE.contains(ci.operation()))) {
+                return "version " + v + " is a foreign " + ci.operation() + " commit (operation "
+                        + ci.property(CommitProperties.OPERATION_ID) + ") after the operation's own";
+            }
+        }
+        return null;
     }
 
     /** Null if version pin + 1 is the operation's own writer commit; otherwise why not. */

@@ -147,7 +147,7 @@ public final class Recoverer {
             }
             long head = graph.tables().headVersion(key);
             List<CommitInfo> commits = new ArrayList<>();
-            for (long v = pin.version() + 1; v <= Math.min(head, pin.version() + 2); v++) {
+            for (long v = pin.version() + 1; v <= Math.min(head, pin.version() + Classifier.versionsToObserve(s)); v++) {
                 graph.tables().commitInfo(key, v).ifPresent(commits::add);
             }
             obs.put(t.tableKey(), new Classifier.TableObservation(t.tableKey(), pin.version(), pin.fencingToken(), head, commits));

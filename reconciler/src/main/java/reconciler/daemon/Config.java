@@ -51,9 +51,115 @@ public final class Config {
     /** How long a recovery waits for a sidecar's leases before reporting it busy. */
     @JsonDeserialize(using = DurationDeserializer.class)
     public Duration leaseWait = Duration.ofSeconds(30);
+    /** Settings for {@code s3://bucket/prefix} graph roots (global). */
+    @JsonSetter(nulls = Nulls.SKIP)
+    public S3 s3 = new S3();
+    /** Per-root overrides of {@link #s3}, keyed by the root URI exactly as listed in {@link #graphs}. */
+    @JsonSetter(nulls = Nulls.AS_EMPTY)
+    public Map<String, S3> s3PerGraph = new HashMap<>();
+
+    /**
+     * The {@code s3:} section. Credentials never appear in the file: they come from the
+     * environment variables named here, or from the AWS SDK's default provider chain.
+     */
+    public static final class S3 {
+        /** Endpoint URL for S3-compatible servers (e.g. {@code http://127.0.0.1:9000}); empty for AWS. */
+        public String endpoint = "";
+        /** Region. */
+        public String region = "us-east-1";
+        /** Path-style addressing (needed by most S3-compatible servers; set automatically with an endpoint). */
+        public boolean pathStyle = false;
+        /** Name of the environment variable holding the access key id; empty = the SDK's default chain. */
+        public String accessKeyIdEnv = "";
+        /** Name of the environment variable holding the secret access key. */
+        public String secretAccessKeyEnv = "";
+        /** Attempts per request for throttling, 5xx and connection errors (never for 412). */
+        public int maxAttempts = 6;
+    }
+
     /** ZooKeeper settings. */
     @JsonSetter(nulls = Nulls.SKIP)
     public ZooKeeper zookeeper = new ZooKeeper();
+
+    /** The HTTP API ({@code http:}; docs/maintenance.md). Off unless {@code http.enabled: true}. */
+    @JsonSetter(nulls = Nulls.SKIP)
+    public Http http = new Http();
+    /**
+     * Upper bound of a graceful stop (SIGTERM, {@code Daemon.close()}): running passes and
+     * maintenance jobs get this long to finish their current step, then they are interrupted
+     * (every step is idempotent and the sidecar is deleted last). systemd's
+     * {@code TimeoutStopSec} must be larger.
+     */
+    @JsonDeserialize(using = DurationDeserializer.class)
+    public Duration shutdownTimeout = Duration.ofSeconds(45);
+    /** The file this config was loaded from (for reloads), or null when built in code. Not a YAML key. */
+    private Path source;
+
+    /** The file this config was loaded from, or null when it was built in code. */
+    public Path sourceFile() {
+        return source;
+    }
+
+    /** The {@code http:} section: the maintenance API and metrics (docs/maintenance.md). */
+    public static final class Http {
+        /** Whether the daemon serves the HTTP API. The shipped conf/reconciler.yaml turns it on. */
+        public boolean enabled = false;
+        /** Address to bind; loopback by default. */
+        public String bind = "127.0.0.1";
+        /** TCP port; 0 picks a free one, which is logged and written to {@code <stateDir>/http.port}. */
+        public int port = 8725;
+        /**
+         * Name of an environment variable holding the bearer token that mutating endpoints
+         * require (at least 16 characters). Empty: mutating endpoints are refused (403).
+         */
+        public String tokenEnv = "";
+        /** Request threads (a bounded pool). */
+        public int threads = 4;
+        /** Upper bound of a request's {@code wait} parameter (long polls). */
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration maxWait = Duration.ofMinutes(10);
+        /** A token given in code (tests, embedded harnesses); never read from YAML. */
+        private String tokenOverride;
+
+        /** Sets the bearer token in code instead of through {@link #tokenEnv}. @return this */
+        public Http withToken(String token) {
+            this.tokenOverride = token;
+            return this;
+        }
+
+        /** False when {@link #tokenEnv} names a variable that is unset or empty (and no token was given in code). */
+        public boolean tokenAvailable() {
+            if (tokenOverride != null || tokenEnv == null || tokenEnv.isBlank()) {
+                return true;
+            }
+            String v = System.getenv(tokenEnv);
+            return v != null && !v.isBlank();
+        }
+
+        /**
+         * The bearer token for mutating endpoints, or null when none is configured.
+         *
+         * @throws IllegalStateException naming the key if {@code tokenEnv} names an unset variable or a token under 16 characters
+         */
+        public String token() {
+            String t = tokenOverride;
+            if (t == null) {
+                if (tokenEnv == null || tokenEnv.isBlank()) {
+                    return null;
+                }
+                t = System.getenv(tokenEnv);
+                if (t == null || t.isBlank()) {
+                    throw new IllegalStateException("config key 'http.tokenEnv' names environment variable " + tokenEnv
+                            + " but it is unset or empty");
+                }
+            }
+            t = t.strip();
+            if (t.length() < 16) {
+                throw new IllegalStateException("config key 'http.tokenEnv': the bearer token must be at least 16 characters");
+            }
+            return t;
+        }
+    }
 
     /** The {@code zookeeper:} section. */
     public static final class ZooKeeper {
@@ -139,6 +245,8 @@ public final class Config {
             c = new Config();
         }
         c.validate(file);
+        c.validateMaintenance(file, keyLines);
+        c.source = file;
         return c;
     }
 
@@ -188,9 +296,47 @@ public final class Config {
         if (zookeeper.connectTimeout.isNegative() || zookeeper.connectTimeout.isZero()) {
             throw new ConfigException("config " + file + ", key 'zookeeper.connectTimeout': must be positive", null);
         }
+        if (s3 == null) {
+            s3 = new S3();
+        }
+        for (Map.Entry<String, S3> e : s3PerGraph.entrySet()) {
+            if (!graphs.contains(e.getKey())) {
+                throw new ConfigException("config " + file + ", key 's3PerGraph." + e.getKey() + "': not one of the roots listed in 'graphs'", null);
+            }
+        }
         if (zookeeper.embeddedPort < 1 || zookeeper.embeddedPort > 65535) {
             throw new ConfigException("config " + file + ", key 'zookeeper.embeddedPort': must be 1..65535", null);
         }
+    }
+
+    /** Checks the keys added for the maintenance API (issue #5); errors name the file, line and key. */
+    private void validateMaintenance(Path file, Map<String, Integer> keyLines) throws ConfigException {
+        if (http == null) {
+            http = new Http();
+        }
+        if (shutdownTimeout.isNegative() || shutdownTimeout.isZero()) {
+            throw keyError(file, keyLines, "shutdownTimeout", "must be positive");
+        }
+        if (http.bind == null || http.bind.isBlank()) {
+            throw keyError(file, keyLines, "http.bind", "must be an address such as 127.0.0.1");
+        }
+        if (http.port < 0 || http.port > 65535) {
+            throw keyError(file, keyLines, "http.port", "must be 0..65535 (0 picks a free port)");
+        }
+        if (http.threads < 1 || http.threads > 64) {
+            throw keyError(file, keyLines, "http.threads", "must be 1..64");
+        }
+        if (http.maxWait.isNegative() || http.maxWait.isZero()) {
+            throw keyError(file, keyLines, "http.maxWait", "must be positive");
+        }
+        if (http.tokenEnv == null || !(http.tokenEnv.isEmpty() || http.tokenEnv.matches("[A-Za-z_][A-Za-z0-9_]*"))) {
+            throw keyError(file, keyLines, "http.tokenEnv", "must be the NAME of an environment variable (the token itself never goes into the file)");
+        }
+    }
+
+    private static ConfigException keyError(Path file, Map<String, Integer> keyLines, String dottedKey, String what) {
+        Integer line = keyLines.get("/" + dottedKey.replace('.', '/'));
+        return new ConfigException("config " + file + (line == null ? "" : " line " + line) + ", key '" + dottedKey + "': " + what, null);
     }
 
     private static String keyPath(JsonMappingException e) {

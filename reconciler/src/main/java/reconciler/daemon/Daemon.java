@@ -73,7 +73,8 @@ public final class Daemon implements AutoCloseable {
     private final Coordination coordination;
     private final Recoverer recoverer;
     private final ReconcilePass pass;
-    private final List<GraphHandle> graphs = new ArrayList<>();
+    // copy-on-write: reloadGraphs() appends while passes, events and rebalances iterate (handles are never removed, only retired)
+    private final List<GraphHandle> graphs = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final String id = UUID.randomUUID().toString();
     private final String memberId;
     private final MetricRegistry metrics;
@@ -93,6 +94,12 @@ public final class Daemon implements AutoCloseable {
         final JobKey job;
         final AtomicBoolean queued = new AtomicBoolean();
         volatile String graphId;
+        /** Removed from the config by a reload: no job, not claimed, not served (issue #5). */
+        volatile boolean retired;
+        /** The root as listed in the config (set on the first reload). */
+        volatile String configuredRoot;
+        /** The last pass over this graph (maintenance state, issue #5). */
+        volatile reconciler.maintenance.PassRecord lastPass;
 
         GraphHandle(int index, Graph graph) {
             this.index = index;
@@ -128,8 +135,7 @@ public final class Daemon implements AutoCloseable {
         this.recoverer = new Recoverer(coordination.leases(), new AuditLog(Path.of(config.auditLog)), config.leaseWait);
         this.pass = new ReconcilePass(recoverer);
         for (int i = 0; i < config.graphs.size(); i++) {
-            graphs.add(new GraphHandle(i, new Graph(new reconciler.storage.CountingGraphStore(
-                    new reconciler.storage.LocalGraphStore(Path.of(config.graphs.get(i)))))));
+            graphs.add(new GraphHandle(i, Roots.open(config.graphs.get(i), config)));
         }
         String host;
         try {
@@ -172,6 +178,8 @@ public final class Daemon implements AutoCloseable {
 
     ReconcilePass.Report passOver(GraphHandle g, String trigger) throws InterruptedException {
         metrics.counter(MetricRegistry.name("reconciler", "passes", trigger)).inc();
+        java.time.Instant passStart = java.time.Instant.now();
+        long passNanos = System.nanoTime();
         try (Timer.Context t = metrics.timer("reconciler.pass").time()) {
             ReconcilePass.Report r = pass.run(g.graph, WATCH.equals(trigger) ? Duration.ZERO : null);
             for (Recoverer.Result x : r.results()) {
@@ -182,10 +190,13 @@ public final class Daemon implements AutoCloseable {
             }
             LOG.info("pass over {} ({}): manifest v{}, {} item(s) handled, converged={}", g.graph.store().root(), trigger,
                     r.status().manifestVersion(), r.results().size(), r.converged());
+            recordPass(g, new reconciler.maintenance.PassRecord(trigger, passStart, (System.nanoTime() - passNanos) / 1_000_000, r, null));
             return r;
         } catch (IOException | RuntimeException e) {
             metrics.counter("reconciler.passes.failed").inc();
             LOG.error("pass over {} failed: {}", g.graph.store().root(), e.toString());
+            recordPass(g, new reconciler.maintenance.PassRecord(trigger, passStart, (System.nanoTime() - passNanos) / 1_000_000, null,
+                    e.toString()));
             return null;
         }
     }
@@ -206,7 +217,7 @@ public final class Daemon implements AutoCloseable {
                     .usingJobData("trigger", POLL).startNow()
                     .withSchedule(SimpleScheduleBuilder.simpleSchedule()
                             .withIntervalInMilliseconds(config.pollInterval.toMillis()).repeatForever()
-                            .withMisfireHandlingInstructionNextWithRemainingCount())
+                            .withMisfireHandlingInstructionNowWithExistingCount())
                     .build());
         }
         // Ownership is re-checked on every membership change and, as a safety net, once per poll interval.
@@ -214,7 +225,7 @@ public final class Daemon implements AutoCloseable {
                 TriggerBuilder.newTrigger().withIdentity("rebalance").startAt(new java.util.Date(System.currentTimeMillis()
                                 + config.pollInterval.toMillis()))
                         .withSchedule(SimpleScheduleBuilder.simpleSchedule().withIntervalInMilliseconds(config.pollInterval.toMillis())
-                                .repeatForever().withMisfireHandlingInstructionNextWithRemainingCount()).build());
+                                .repeatForever().withMisfireHandlingInstructionNowWithExistingCount()).build());
         membership = new Membership(coordination.leases(), memberId, () -> rebalancer.execute(this::rebalance));
         membership.awaitRegistered(config.zookeeper.connectTimeout);
         rebalance();
@@ -224,11 +235,12 @@ public final class Daemon implements AutoCloseable {
         scheduler.start();
         LOG.info("reconciler {} started: {} graph(s), safety poll every {}, events {}", memberId, graphs.size(),
                 config.pollInterval, config.events ? "on" : "off");
+        startMaintenanceApi();
     }
 
     private void onEvent(String graphId) {
         for (GraphHandle g : graphs) {
-            if (graphId.equals(g.graphId) && g.queued.compareAndSet(false, true)) {
+            if (!g.retired && graphId.equals(g.graphId) && g.queued.compareAndSet(false, true)) {
                 try {
                     JobDataMap data = new JobDataMap();
                     data.put("trigger", WATCH);
@@ -249,7 +261,7 @@ public final class Daemon implements AutoCloseable {
         List<String> members = membership.members();
         for (GraphHandle g : graphs) {
             String gid = g.graphId();
-            if (gid == null) {
+            if (gid == null || g.retired) {
                 continue;
             }
             Optional<String> assigned = Membership.assign(gid, members);
@@ -289,6 +301,8 @@ public final class Daemon implements AutoCloseable {
 
     @Override
     public void close() {
+        Thread watchdog = armShutdownWatchdog();
+        stopMaintenanceApi();
         try {
             if (scheduler != null) {
                 scheduler.shutdown(true);
@@ -311,6 +325,7 @@ public final class Daemon implements AutoCloseable {
         }
         coordination.close();
         graphs.forEach(g -> g.graph.close());
+        watchdog.interrupt();
         LOG.info("reconciler stopped");
     }
 
@@ -355,5 +370,255 @@ public final class Daemon implements AutoCloseable {
     public long count(String name) {
         Counter c = metrics.getCounters().get(name);
         return c == null ? 0 : c.getCount();
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Issue #5: maintenance API (docs/maintenance.md), HTTP server, JMX, reload of the graph list,
+    // bounded graceful stop. Everything below is new; the code above only calls into it.
+
+    /** Pass trigger of a {@code recover} maintenance job (metric {@code reconciler.passes.maintenance}). */
+    public static final String MAINTENANCE = "maintenance";
+
+    private final Object maintenanceLock = new Object();
+    private final Object reloadLock = new Object();
+    private volatile reconciler.maintenance.MaintenanceService maintenanceService;
+    private volatile reconciler.http.HttpApiServer httpServer;
+    private volatile com.codahale.metrics.jmx.JmxReporter jmxReporter;
+
+    /** The configuration this daemon runs with. */
+    public Config config() {
+        return config;
+    }
+
+    /** The maintenance service (kinds registry, jobs, maintenance state); created on first use. */
+    public reconciler.maintenance.MaintenanceService maintenance() {
+        reconciler.maintenance.MaintenanceService m = maintenanceService;
+        if (m == null) {
+            synchronized (maintenanceLock) {
+                if (maintenanceService == null) {
+                    maintenanceService = new reconciler.maintenance.MaintenanceService(new reconciler.maintenance.DaemonHost(this),
+                            "reconciler-" + id, config.shutdownTimeout);
+                }
+                m = maintenanceService;
+            }
+        }
+        return m;
+    }
+
+    /** The port the HTTP API listens on, or -1 when it is off. */
+    public int httpPort() {
+        reconciler.http.HttpApiServer h = httpServer;
+        return h == null ? -1 : h.port();
+    }
+
+    /** The configured (not retired) graphs, in config order. */
+    public List<reconciler.maintenance.GraphRef> managedGraphs() {
+        List<reconciler.maintenance.GraphRef> out = new ArrayList<>();
+        for (GraphHandle g : graphs) {
+            if (!g.retired) {
+                out.add(new reconciler.maintenance.GraphRef(g.graphId(), rootOf(g), g.graph));
+            }
+        }
+        return out;
+    }
+
+    /** The last pass of this daemon over a graph. */
+    public Optional<reconciler.maintenance.PassRecord> lastPass(String graphId) {
+        return handle(graphId).map(g -> g.lastPass);
+    }
+
+    /** The daemon owning a graph, read from ZooKeeper; empty when none or unknown. */
+    public Optional<String> ownerOf(String graphId) {
+        try {
+            return Membership.owner(coordination.leases(), graphId);
+        } catch (LeaseException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * One pass over a graph now, trigger {@code maintenance}, regardless of ownership (like
+     * {@code run --once}; safe beside a scheduled pass: every step takes the same leases).
+     *
+     * @throws java.util.NoSuchElementException if no configured graph has that id
+     * @throws IOException if the pass failed
+     */
+    public ReconcilePass.Report maintenancePass(String graphId) throws IOException, InterruptedException {
+        GraphHandle g = handle(graphId).orElseThrow(() -> new java.util.NoSuchElementException("no graph '" + graphId + "' is configured"));
+        ReconcilePass.Report r = passOver(g, MAINTENANCE);
+        if (r == null) {
+            reconciler.maintenance.PassRecord p = g.lastPass;
+            throw new IOException("reconcile pass over " + rootOf(g) + " failed: " + (p == null || p.error() == null ? "see the log" : p.error()));
+        }
+        return r;
+    }
+
+    private Optional<GraphHandle> handle(String graphId) {
+        for (GraphHandle g : graphs) {
+            if (!g.retired && graphId != null && graphId.equals(g.graphId())) {
+                return Optional.of(g);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private String rootOf(GraphHandle g) {
+        String r = g.configuredRoot;
+        return r != null ? r : g.index < config.graphs.size() ? config.graphs.get(g.index) : g.graph.store().root();
+    }
+
+    private void recordPass(GraphHandle g, reconciler.maintenance.PassRecord p) {
+        g.lastPass = p;
+        reconciler.maintenance.MaintenanceService m = maintenanceService;
+        if (m != null) {
+            m.onPass(g.graphId(), p);
+        }
+    }
+
+    /**
+     * Re-reads {@code graphs} from the config file this daemon was started with (SIGHUP,
+     * {@code POST /v1/reload}) and applies it: see {@link #reloadGraphs(List)}. Other keys take
+     * effect at the next start.
+     *
+     * @throws Config.ConfigException if the file is invalid (nothing changes) or the config was not loaded from a file
+     */
+    public reconciler.maintenance.ReloadResult reloadGraphs() throws Config.ConfigException {
+        Path src = config.sourceFile();
+        if (src == null) {
+            throw new Config.ConfigException("this daemon's config was built in code, not loaded from a file: nothing to reload", null);
+        }
+        return reloadGraphs(Config.load(src).graphs);
+    }
+
+    /**
+     * Applies a new graph list: roots no longer listed are retired (job deleted, ownership
+     * released, no longer served; a running pass finishes), new roots are opened, scheduled and
+     * claimed by the usual rendezvous assignment.
+     */
+    public reconciler.maintenance.ReloadResult reloadGraphs(List<String> roots) {
+        synchronized (reloadLock) {
+            for (GraphHandle g : graphs) {
+                if (g.configuredRoot == null) {
+                    g.configuredRoot = rootOf(g);
+                }
+            }
+            List<String> removed = new ArrayList<>();
+            List<String> added = new ArrayList<>();
+            List<String> current = new ArrayList<>();
+            for (GraphHandle g : graphs) {
+                if (g.retired) {
+                    continue;
+                }
+                if (!roots.contains(g.configuredRoot)) {
+                    g.retired = true;
+                    try {
+                        if (scheduler != null) {
+                            scheduler.deleteJob(g.job);
+                        }
+                    } catch (SchedulerException e) {
+                        LOG.warn("reload: cannot unschedule {}: {}", g.configuredRoot, e.toString());
+                    }
+                    if (membership != null && g.graphId != null) {
+                        membership.release(g.graphId);
+                    }
+                    removed.add(g.configuredRoot);
+                } else {
+                    current.add(g.configuredRoot);
+                }
+            }
+            for (String root : roots) {
+                if (current.contains(root) || added.contains(root)) {
+                    continue;
+                }
+                try {
+                    GraphHandle g = new GraphHandle(graphs.size(), Roots.open(root, config));
+                    g.configuredRoot = root;
+                    graphs.add(g);
+                    g.graphId();
+                    if (scheduler != null) {
+                        scheduler.addJob(JobBuilder.newJob(PassJob.class).withIdentity(g.job).storeDurably()
+                                .usingJobData("daemon", id).usingJobData("graph", g.index).build(), false);
+                        scheduler.scheduleJob(TriggerBuilder.newTrigger().withIdentity("poll-" + g.index).forJob(g.job)
+                                .usingJobData("trigger", POLL).startNow()
+                                .withSchedule(SimpleScheduleBuilder.simpleSchedule()
+                                        .withIntervalInMilliseconds(config.pollInterval.toMillis()).repeatForever()
+                                        .withMisfireHandlingInstructionNowWithExistingCount())
+                                .build());
+                    }
+                    added.add(root);
+                } catch (IOException | SchedulerException | RuntimeException e) {
+                    LOG.error("reload: cannot add graph root {}: {}", root, e.toString());
+                }
+            }
+            config.graphs = new ArrayList<>(roots);
+            if (maintenanceService != null) {
+                maintenanceService.graphsChanged();
+            }
+            if (membership != null) {
+                rebalancer.execute(this::rebalance);
+            }
+            List<String> now = managedGraphs().stream().map(reconciler.maintenance.GraphRef::root).toList();
+            LOG.info("graph list reloaded: added {}, removed {}, now {} graph(s)", added, removed, now.size());
+            return new reconciler.maintenance.ReloadResult(added, removed, now);
+        }
+    }
+
+    private void startMaintenanceApi() {
+        reconciler.maintenance.MaintenanceService m = maintenance();
+        m.graphsChanged();
+        jmxReporter = com.codahale.metrics.jmx.JmxReporter.forRegistry(metrics).inDomain("reconciler").build();
+        jmxReporter.start();
+        if (config.http.enabled) {
+            try {
+                httpServer = reconciler.http.HttpApiServer.start(this);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("HTTP API (config key 'http'): cannot listen on " + config.http.bind + ":"
+                        + config.http.port + ": " + e.getMessage(), e);
+            }
+        }
+        reconciler.maintenance.HangupReload.register(this);
+    }
+
+    private void stopMaintenanceApi() {
+        reconciler.maintenance.HangupReload.unregister(this);
+        reconciler.http.HttpApiServer h = httpServer;
+        httpServer = null;
+        if (h != null) {
+            h.close();
+        }
+        reconciler.maintenance.MaintenanceService m = maintenanceService;
+        if (m != null) {
+            m.close();
+        }
+        com.codahale.metrics.jmx.JmxReporter j = jmxReporter;
+        jmxReporter = null;
+        if (j != null) {
+            j.stop();
+        }
+    }
+
+    /**
+     * Bounds {@link #close()} by {@code shutdownTimeout}: past it, running passes and maintenance
+     * jobs are interrupted (their steps are idempotent; the sidecar is deleted last).
+     */
+    private Thread armShutdownWatchdog() {
+        Duration bound = config.shutdownTimeout;
+        String prefix = "reconciler-" + id;
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(bound.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+            LOG.warn("graceful stop exceeded shutdownTimeout {}: interrupting running passes and maintenance jobs", bound);
+            for (Thread th : Thread.getAllStackTraces().keySet()) {
+                if (th.getName().startsWith(prefix)) {
+                    th.interrupt();
+                }
+            }
+        }, "reconciler-stop-watchdog");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 }

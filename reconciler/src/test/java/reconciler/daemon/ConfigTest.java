@@ -102,7 +102,8 @@ class ConfigTest {
         assertEquals(d.stateDir, c.stateDir);
         assertEquals("var/state", c.stateDir);
         assertEquals("var/audit.jsonl", c.auditLog);
-        assertEquals(Duration.ofSeconds(30), c.pollInterval);
+        assertEquals(Duration.ofMinutes(5), c.pollInterval, "the safety poll: between polls the daemon is event-driven");
+        assertTrue(c.events);
         assertEquals(Duration.ofSeconds(30), c.leaseWait);
         assertEquals("", c.zookeeper.connect);
         assertEquals(2281, c.zookeeper.embeddedPort);
@@ -118,7 +119,7 @@ class ConfigTest {
                 """));
         assertEquals(3000, c.zookeeper.embeddedPort);
         assertEquals(Duration.ofSeconds(10), c.zookeeper.sessionTimeout);
-        assertEquals(Duration.ofSeconds(30), c.pollInterval);
+        assertEquals(Duration.ofMinutes(5), c.pollInterval);
     }
 
     @Test

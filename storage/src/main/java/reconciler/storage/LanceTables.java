@@ -11,6 +11,9 @@ import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.complex.FixedSizeListVector;
+import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
@@ -62,6 +65,11 @@ public final class LanceTables implements AutoCloseable {
     public static Schema arrowSchema(List<ColumnSpec> columns) {
         List<Field> fields = new ArrayList<>();
         for (ColumnSpec c : columns) {
+            if (ColumnSpec.VECTOR64.equals(c.type())) {
+                Field item = new Field("item", FieldType.nullable(new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)), null);
+                fields.add(new Field(c.name(), FieldType.nullable(new ArrowType.FixedSizeList(ColumnSpec.VECTOR64_DIM)), List.of(item)));
+                continue;
+            }
             ArrowType t = "int64".equals(c.type()) ? new ArrowType.Int(64, true) : ArrowType.Utf8.INSTANCE;
             fields.add(new Field(c.name(), FieldType.nullable(t), null));
         }
@@ -132,7 +140,8 @@ public final class LanceTables implements AutoCloseable {
      * Writes data files for {@code rows} without committing (a staged append). The files are
      * invisible until {@link #commitAppend}; abandoned ones are reclaimed by cleanup.
      *
-     * @param rows each row maps column name to a {@link String}, a {@link Number} or {@code null}
+     * @param rows each row maps column name to a {@link String}, a {@link Number}, for {@code vector64}
+     *     columns a {@code float[]} (or list of numbers) of 64 values, or {@code null}
      * @throws IllegalArgumentException if a row holds a column that is not declared
      */
     public List<FragmentMetadata> stageAppend(TableKey table, List<ColumnSpec> columns, List<Map<String, Object>> rows) {
@@ -152,7 +161,9 @@ public final class LanceTables implements AutoCloseable {
                 FieldVector v = root.getVector(c.name());
                 for (int i = 0; i < rows.size(); i++) {
                     Object val = rows.get(i).get(c.name());
-                    if (v instanceof BigIntVector b) {
+                    if (v instanceof FixedSizeListVector fl) {
+                        setVector(fl, i, val, table, c.name());
+                    } else if (v instanceof BigIntVector b) {
                         if (val == null) {
                             b.setNull(i);
                         } else {
@@ -167,10 +178,44 @@ public final class LanceTables implements AutoCloseable {
                         }
                     }
                 }
+                if (v instanceof FixedSizeListVector fl) {
+                    fl.getDataVector().setValueCount(rows.size() * fl.getListSize());
+                }
                 v.setValueCount(rows.size());
             }
             root.setRowCount(rows.size());
             return Fragment.create(store.tableUri(table), allocator, root, writeParams());
+        }
+    }
+
+    /** Sets row {@code i} of a {@code vector64} column from a {@code float[]} or a list of numbers (null: a null vector). */
+    private static void setVector(FixedSizeListVector fl, int i, Object val, TableKey table, String column) {
+        int dim = fl.getListSize();
+        Float4Vector data = (Float4Vector) fl.getDataVector();
+        if (val == null) {
+            fl.setNull(i);
+            for (int d = 0; d < dim; d++) {
+                data.setSafe(i * dim + d, 0f);
+            }
+            return;
+        }
+        float[] f;
+        if (val instanceof float[] arr) {
+            f = arr;
+        } else if (val instanceof List<?> list) {
+            f = new float[list.size()];
+            for (int d = 0; d < f.length; d++) {
+                f[d] = ((Number) list.get(d)).floatValue();
+            }
+        } else {
+            throw new IllegalArgumentException("table " + table + " column '" + column + "' needs a float[] or a list of numbers");
+        }
+        if (f.length != dim) {
+            throw new IllegalArgumentException("table " + table + " column '" + column + "' needs " + dim + " values, got " + f.length);
+        }
+        fl.setNotNull(i);
+        for (int d = 0; d < dim; d++) {
+            data.setSafe(i * dim + d, f[d]);
         }
     }
 

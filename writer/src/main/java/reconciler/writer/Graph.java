@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import reconciler.manifest.IndexSpec;
 import reconciler.manifest.Manifest;
 import reconciler.manifest.ManifestStore;
 import reconciler.manifest.TablePin;
@@ -57,13 +58,30 @@ public final class Graph implements AutoCloseable {
      * @throws IOException on a storage error
      */
     public Manifest init(String graphId, Map<String, List<ColumnSpec>> schema) throws IOException {
+        return init(graphId, schema, Map.of());
+    }
+
+    /**
+     * Like {@link #init(String, Map)}, and declares indexes in the catalog of manifest version 1
+     * (docs/indexes.md); the indexer builds them.
+     *
+     * @param indexes table key → declared indexes (tables left out declare none)
+     * @throws IllegalArgumentException if an index names an unknown table or column
+     */
+    public Manifest init(String graphId, Map<String, List<ColumnSpec>> schema, Map<String, List<IndexSpec>> indexes) throws IOException {
         if (manifests.latest().isPresent()) {
             throw new IllegalStateException("graph root " + store.root() + " already has a manifest");
+        }
+        for (String t : indexes.keySet()) {
+            if (!schema.containsKey(t)) {
+                throw new IllegalArgumentException("indexes declared for table " + t + ", which the schema does not have");
+            }
         }
         SortedMap<String, TablePin> pins = new TreeMap<>();
         for (Map.Entry<String, List<ColumnSpec>> e : schema.entrySet()) {
             long v = tables.createIfAbsent(TableKey.parse(e.getKey()), e.getValue());
-            pins.put(e.getKey(), new TablePin(v, 0, e.getValue()));
+            List<IndexSpec> declared = indexes.getOrDefault(e.getKey(), List.of()).stream().map(i -> i.declaredAt(v)).toList();
+            pins.put(e.getKey(), new TablePin(v, 0, e.getValue(), declared));
         }
         return manifests.init(graphId, pins);
     }

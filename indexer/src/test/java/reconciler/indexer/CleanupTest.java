@@ -1,0 +1,149 @@
+package reconciler.indexer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lance.Dataset;
+import org.lance.ReadOptions;
+import org.lance.Tag;
+import reconciler.manifest.Manifest;
+import reconciler.manifest.TablePin;
+import reconciler.storage.TableKey;
+import reconciler.writer.Graph;
+
+/** Cleanup never removes a version a retained manifest pins: every retained manifest still opens and reads afterwards. */
+class CleanupTest {
+
+    @TempDir
+    static Path dir;
+    static Fixture fx;
+
+    @BeforeAll
+    static void start() throws Exception {
+        fx = new Fixture(dir);
+    }
+
+    @AfterAll
+    static void stop() {
+        fx.close();
+    }
+
+    static MaintenanceOptions opts(int retain) {
+        return MaintenanceOptions.defaults().vectorMaxIters(10).vectorSampleRate(64).targetRowsPerFragment(10_000)
+                .retainManifestVersions(retain).retainAge(Duration.ZERO);
+    }
+
+    /** manifest version → table → rows at its pin. */
+    static Map<Long, Map<String, Long>> rowsAtEveryManifest(Graph g) throws Exception {
+        Map<Long, Map<String, Long>> out = new HashMap<>();
+        for (Manifest m : g.manifests().history(0)) {
+            Map<String, Long> t = new HashMap<>();
+            for (Map.Entry<String, TablePin> e : m.tables().entrySet()) {
+                t.put(e.getKey(), g.tables().countRows(TableKey.parse(e.getKey()), e.getValue().version()));
+            }
+            out.put(m.version(), t);
+        }
+        return out;
+    }
+
+    @Test
+    void cleanupNeverRemovesARetainedPin() throws Exception {
+        Graph g = fx.graph(dir.resolve("cleanup"));
+        try (IndexMaintenance im = new IndexMaintenance(opts(4))) {
+            for (int i = 0; i < 5; i++) {
+                fx.write(g, 100);
+            }
+            assertTrue(im.converge(g, fx.leases).converged());
+            assertEquals("COMMITTED", im.compact(g, fx.leases).tables().stream().filter(t -> t.table().equals(Fixture.PKG))
+                    .findFirst().orElseThrow().status());
+            fx.write(g, 100);
+            fx.write(g, 100);
+            Map<Long, Map<String, Long>> before = rowsAtEveryManifest(g);
+            Manifest latest = g.manifests().require();
+
+            CleanupReport r = im.cleanup(g, fx.leases);
+            assertEquals(List.of(latest.version() - 3, latest.version() - 2, latest.version() - 1, latest.version()), r.retainedManifests());
+            CleanupReport.TableCleanup pkg = r.tables().stream().filter(t -> t.table().equals(Fixture.PKG)).findFirst().orElseThrow();
+            assertEquals("CLEANED", pkg.status(), pkg.message());
+            assertTrue(pkg.versionsRemoved() > 0, pkg.message());
+
+            // the invariant: every retained manifest version still opens and reads, with the same rows
+            TreeSet<Long> retainedPins = new TreeSet<>();
+            for (long v : r.retainedManifests()) {
+                Manifest m = g.manifests().read(v).orElseThrow();
+                for (Map.Entry<String, TablePin> e : m.tables().entrySet()) {
+                    assertEquals(before.get(v).get(e.getKey()), g.tables().countRows(TableKey.parse(e.getKey()), e.getValue().version()),
+                            "manifest v" + v + " table " + e.getKey() + " pin " + e.getValue().version());
+                }
+                retainedPins.add(m.pin(Fixture.PKG).version());
+            }
+            assertEquals(TreeSet.class, retainedPins.getClass());
+            // a version no retained manifest pins is gone
+            long unpinned = 2;
+            assertTrue(!retainedPins.contains(unpinned));
+            assertThrows(RuntimeException.class, () -> g.tables().countRows(TableKey.parse(Fixture.PKG), unpinned));
+            // retained pins below the latest are protected by tags
+            try (Dataset ds = Dataset.open(g.store().tableUri(TableKey.parse(Fixture.PKG)), new ReadOptions.Builder().build())) {
+                TreeSet<Long> tagged = new TreeSet<>();
+                for (Tag t : ds.tags().list()) {
+                    tagged.add(t.getVersion());
+                }
+                assertEquals(retainedPins.headSet(latest.pin(Fixture.PKG).version()), tagged);
+            }
+            // queries at the latest pin still use intact index files
+            assertEquals(7, fx.fts(g, "needle"));
+            assertEquals(1, fx.byName(g, 650));
+            assertTrue(im.coverage(g).tables().stream().filter(t -> t.table().equals(Fixture.PKG)).findFirst().orElseThrow().error() == null);
+        }
+        // shrinking retention drops the tags that protected pins no longer retained
+        try (IndexMaintenance im = new IndexMaintenance(opts(1))) {
+            CleanupReport r = im.cleanup(g, fx.leases);
+            Manifest latest = g.manifests().require();
+            assertEquals(List.of(latest.version()), r.retainedManifests());
+            CleanupReport.TableCleanup pkg = r.tables().stream().filter(t -> t.table().equals(Fixture.PKG)).findFirst().orElseThrow();
+            assertTrue(pkg.tagsDeleted() > 0, pkg.message());
+            for (Map.Entry<String, TablePin> e : latest.tables().entrySet()) {
+                g.tables().countRows(TableKey.parse(e.getKey()), e.getValue().version());
+            }
+            assertEquals(700, g.tables().countRows(TableKey.parse(Fixture.PKG), latest.pin(Fixture.PKG).version()));
+        }
+    }
+
+    @Test
+    void cleanupSkipsATableWhileASidecarCoversIt() throws Exception {
+        Graph g = fx.graph(dir.resolve("pending"));
+        fx.write(g, 300);
+        fx.write(g, 300);
+        try (IndexMaintenance crashing = new IndexMaintenance(opts(1).failpoints(IndexFailpoints.throwing("index-build:after-sidecar")))) {
+            assertThrows(IndexFailpoints.Crash.class, () -> crashing.converge(g, fx.leases));
+        }
+        assertEquals(1, g.sidecars().list().size(), "the crashed build left its sidecar");
+        try (IndexMaintenance im = new IndexMaintenance(opts(1))) {
+            CleanupReport r = im.cleanup(g, fx.leases);
+            for (CleanupReport.TableCleanup t : r.tables()) {
+                if (t.table().equals(Fixture.PKG)) {
+                    assertEquals("SKIPPED", t.status(), t.message());
+                    assertTrue(t.message().contains("pending sidecar"), t.message());
+                } else {
+                    assertEquals("CLEANED", t.status(), t.message());
+                }
+            }
+            for (long v = 1; v <= fx.pin(g, Fixture.PKG); v++) {
+                g.tables().countRows(TableKey.parse(Fixture.PKG), v); // every version of the covered table is still there
+            }
+            ConvergeReport c = im.converge(g, fx.leases);
+            c.actions().forEach(a -> assertEquals("SKIPPED", a.status(), "a covered table waits for recovery"));
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package reconciler.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import reconciler.daemon.Config;
+import reconciler.daemon.Coordination;
+import reconciler.indexer.CleanupReport;
+import reconciler.indexer.IndexMaintenance;
+import reconciler.indexer.MaintenanceOptions;
+import reconciler.leases.LeaseException;
+import reconciler.writer.Graph;
+
+/** {@code reconciler graph cleanup GRAPH}: pin-aware removal of old Lance versions (docs/indexes.md, "Cleanup"). */
+@Command(name = "cleanup", description = {"Remove old Lance versions that no retained manifest version pins (never the latest pin or HEAD,",
+        "never while a sidecar covers the table). Exit 0 unless a table failed (4)."})
+final class CleanupCommand implements Callable<Integer> {
+    @Mixin
+    Main.ConfigOption config;
+
+    @Parameters(paramLabel = "GRAPH")
+    String root;
+
+    @Option(names = "--retain-versions", defaultValue = "10", description = "keep the pins of the newest N manifest versions (default ${DEFAULT-VALUE})")
+    int retainVersions;
+
+    @Option(names = "--retain-age", defaultValue = "24h", description = "and of those published within this age (default ${DEFAULT-VALUE})")
+    String retainAge;
+
+    @Option(names = "--delete-unverified", description = "also delete uncommitted files younger than Lance's 7-day window (unsafe while writers stage data)")
+    boolean deleteUnverified;
+
+    @Option(names = "--lease-timeout", defaultValue = "30s")
+    String leaseTimeout;
+
+    @Option(names = "--json", description = "print JSON")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Config cfg = config.load();
+        try (Graph g = reconciler.daemon.Roots.open(root, cfg); Coordination c = Coordination.open(cfg, false);
+             IndexMaintenance im = new IndexMaintenance(MaintenanceOptions.defaults().retainManifestVersions(retainVersions)
+                     .retainAge(Config.parseDuration(retainAge)).deleteUnverified(deleteUnverified)
+                     .leaseTimeout(Config.parseDuration(leaseTimeout)))) {
+            CleanupReport r = im.cleanup(g, c.leases());
+            if (json) {
+                Printer.json(System.out, r);
+            } else {
+                System.out.printf("graph %s: retained manifest versions %s%n", r.graphId(), r.retainedManifests());
+                for (CleanupReport.TableCleanup t : r.tables()) {
+                    System.out.printf("%-20s %-8s %s%n", t.table(), t.status(), t.message());
+                }
+            }
+            return r.tables().stream().anyMatch(t -> t.status().equals("FAILED")) ? Main.FAILURE : Main.OK;
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            return Main.USAGE;
+        } catch (LeaseException e) {
+            System.err.println("error: " + e.getMessage());
+            return Main.FAILURE;
+        }
+    }
+}

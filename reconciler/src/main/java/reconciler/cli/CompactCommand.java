@@ -1,0 +1,64 @@
+package reconciler.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import reconciler.daemon.Config;
+import reconciler.daemon.Coordination;
+import reconciler.indexer.CompactionReport;
+import reconciler.indexer.IndexMaintenance;
+import reconciler.leases.LeaseException;
+import reconciler.writer.Graph;
+
+/** {@code reconciler graph compact GRAPH}: one compaction round (docs/indexes.md, "Compaction"). */
+@Command(name = "compact", description = {"Compact every table past the thresholds: plan and rewrite outside the lease, commit + publish",
+        "under it (compaction sidecar); indexes are remapped. Exit 0 unless a table failed (4) or needs recovery (3)."})
+final class CompactCommand implements Callable<Integer> {
+    @Mixin
+    Main.ConfigOption config;
+
+    @Mixin
+    IndexCommand.BuildOptions build;
+
+    @Parameters(paramLabel = "GRAPH")
+    String root;
+
+    @Option(names = "--target-rows", defaultValue = "1048576", description = "target rows per fragment (default ${DEFAULT-VALUE})")
+    long targetRows;
+
+    @Option(names = "--min-small-fragments", defaultValue = "4", description = "compact when this many fragments are small (default ${DEFAULT-VALUE})")
+    int minSmall;
+
+    @Option(names = "--deleted-ratio", defaultValue = "0.1", description = "or when a fragment has this fraction of deleted rows (default ${DEFAULT-VALUE})")
+    double deletedRatio;
+
+    @Option(names = "--json", description = "print JSON")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Config cfg = config.load();
+        try (Graph g = reconciler.daemon.Roots.open(root, cfg); Coordination c = Coordination.open(cfg, false);
+             IndexMaintenance im = new IndexMaintenance(build.options().targetRowsPerFragment(targetRows).minSmallFragments(minSmall)
+                     .deletedRowRatio(deletedRatio))) {
+            CompactionReport r = im.compact(g, c.leases());
+            if (json) {
+                Printer.json(System.out, r);
+            } else {
+                for (CompactionReport.TableCompaction t : r.tables()) {
+                    System.out.printf("%-20s %-17s fragments %d -> %d, version %d -> %d: %s%n", t.table(), t.status(), t.fragmentsBefore(),
+                            t.fragmentsAfter(), t.fromVersion(), t.toVersion(), t.detail());
+                }
+            }
+            if (r.tables().stream().anyMatch(t -> t.status().equals("RECOVERY_REQUIRED"))) {
+                return Main.REFUSED;
+            }
+            return r.tables().stream().anyMatch(t -> t.status().equals("FAILED")) ? Main.FAILURE : Main.OK;
+        } catch (LeaseException e) {
+            System.err.println("error: " + e.getMessage());
+            return Main.FAILURE;
+        }
+    }
+}

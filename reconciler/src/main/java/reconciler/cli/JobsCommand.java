@@ -1,0 +1,80 @@
+package reconciler.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import reconciler.daemon.Config;
+
+@Command(name = "jobs", description = "Maintenance jobs of the running daemon (GET /v1/jobs), or one job (GET /v1/jobs/ID). Exit 0; 4 a failed job or an unreachable daemon.")
+final class JobsCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "ID", description = "a job id")
+    String id;
+
+    @Option(names = "--wait", arity = "0..1", fallbackValue = "1h", paramLabel = "DURATION", description = "with ID: wait until it finished (at most DURATION)")
+    String wait;
+
+    @Option(names = "--json", description = "print the API's JSON")
+    boolean json;
+
+    @Mixin
+    Main.ConfigOption config;
+
+    @Mixin
+    DaemonApi.Options api;
+
+    @Override
+    public Integer call() throws Exception {
+        try {
+            DaemonApi d = new DaemonApi(config.load(), api);
+            if (id == null) {
+                DaemonApi.Answer a = d.get("/v1/jobs");
+                if (!a.ok()) {
+                    return DaemonApi.fail(a);
+                }
+                if (json) {
+                    DaemonApi.print(a.body());
+                } else {
+                    for (JsonNode j : a.body().path("jobs")) {
+                        System.out.println(line(j));
+                    }
+                }
+                return Main.OK;
+            }
+            Duration bound = wait == null ? Duration.ZERO : Config.parseDuration(wait);
+            DaemonApi.Answer a = d.get("/v1/jobs/" + DaemonApi.enc(id) + (bound.isZero() ? "" : "?wait=" + bound.toSeconds() + "s"), bound);
+            if (!a.ok()) {
+                return DaemonApi.fail(a);
+            }
+            if (json) {
+                DaemonApi.print(a.body());
+            } else {
+                System.out.println(line(a.body()));
+            }
+            String s = a.body().path("state").asText();
+            return s.equals("failed") || s.equals("cancelled") ? Main.FAILURE : Main.OK;
+        } catch (DaemonApi.Unreachable e) {
+            System.err.println("error: " + e.getMessage());
+            return Main.FAILURE;
+        }
+    }
+
+    /** One line per job: {@code job <id> <kind> on <graph>: <state> [in N ms]: <summary or error>}. */
+    static String line(JsonNode j) {
+        StringBuilder sb = new StringBuilder("job ").append(j.path("id").asText()).append(' ').append(j.path("kind").asText())
+                .append(" on ").append(j.path("graph").asText()).append(": ").append(j.path("state").asText());
+        if (!j.path("durationMs").isNull() && !j.path("durationMs").isMissingNode()) {
+            sb.append(" in ").append(j.path("durationMs").asLong()).append(" ms");
+        }
+        if (j.hasNonNull("summary")) {
+            sb.append(": ").append(j.path("summary").asText());
+        } else if (j.hasNonNull("error")) {
+            sb.append(": ").append(j.path("error").path("type").asText()).append(": ").append(j.path("error").path("message").asText());
+        }
+        return sb.toString();
+    }
+}

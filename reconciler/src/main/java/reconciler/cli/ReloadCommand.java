@@ -1,0 +1,33 @@
+package reconciler.cli;
+
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+@Command(name = "reload", description = {
+        "Make the running daemon re-read 'graphs' from its config file (POST /v1/reload; SIGHUP does the same).",
+        "Exit 0; 2 the config file is invalid (the daemon keeps its graphs); 3 no or wrong token; 4 daemon unreachable."})
+final class ReloadCommand implements Callable<Integer> {
+
+    @Mixin
+    Main.ConfigOption config;
+
+    @Mixin
+    DaemonApi.Options api;
+
+    @Override
+    public Integer call() throws Exception {
+        try {
+            DaemonApi.Answer a = new DaemonApi(config.load(), api).post("/v1/reload", Duration.ofSeconds(60));
+            if (!a.ok()) {
+                return DaemonApi.fail(a);
+            }
+            DaemonApi.print(a.body());
+            return Main.OK;
+        } catch (DaemonApi.Unreachable e) {
+            System.err.println("error: " + e.getMessage());
+            return Main.FAILURE;
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package reconciler.maintenance;
+
+import com.codahale.metrics.MetricRegistry;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import reconciler.core.ReconcilePass;
+import reconciler.daemon.Daemon;
+import reconciler.leases.LeaseManager;
+
+/** The {@link MaintenanceHost} of a running {@link Daemon}. */
+public final class DaemonHost implements MaintenanceHost {
+
+    private final Daemon daemon;
+
+    public DaemonHost(Daemon daemon) {
+        this.daemon = daemon;
+    }
+
+    @Override
+    public String memberId() {
+        return daemon.memberId();
+    }
+
+    @Override
+    public MetricRegistry metrics() {
+        return daemon.metrics();
+    }
+
+    @Override
+    public LeaseManager leases() {
+        return daemon.coordination().leases();
+    }
+
+    @Override
+    public Duration leaseWait() {
+        return daemon.config().leaseWait;
+    }
+
+    @Override
+    public Duration pollInterval() {
+        return daemon.config().pollInterval;
+    }
+
+    @Override
+    public boolean eventDriven() {
+        return daemon.config().events;
+    }
+
+    @Override
+    public List<GraphRef> graphs() {
+        return daemon.managedGraphs();
+    }
+
+    @Override
+    public ReconcilePass.Report reconcilePass(String graphId) throws IOException, InterruptedException {
+        return daemon.maintenancePass(graphId);
+    }
+
+    @Override
+    public Optional<PassRecord> lastPass(String graphId) {
+        return daemon.lastPass(graphId);
+    }
+
+    @Override
+    public Optional<String> owner(String graphId) {
+        return daemon.ownerOf(graphId);
+    }
+}

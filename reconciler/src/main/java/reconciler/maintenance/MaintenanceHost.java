@@ -1,0 +1,53 @@
+package reconciler.maintenance;
+
+import com.codahale.metrics.MetricRegistry;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import reconciler.core.ReconcilePass;
+import reconciler.leases.LeaseManager;
+
+/**
+ * What the daemon offers to maintenance kinds and to the maintenance service. Implemented by the
+ * daemon ({@link DaemonHost}); tests may supply their own.
+ */
+public interface MaintenanceHost {
+
+    /** This daemon's member id ({@code host:pid:id}). */
+    String memberId();
+
+    /** The daemon's metrics registry ({@code reconciler.*}). */
+    MetricRegistry metrics();
+
+    /** The ZooKeeper leases writers and the reconciler take (docs/leases.md). */
+    LeaseManager leases();
+
+    /** How long a recovery waits for busy leases ({@code leaseWait}). */
+    Duration leaseWait();
+
+    /** The safety poll interval of background passes ({@code pollInterval}). */
+    Duration pollInterval();
+
+    /** Whether background passes are event-driven ({@code events}). */
+    boolean eventDriven();
+
+    /** The configured graphs, in config order. */
+    List<GraphRef> graphs();
+
+    /**
+     * Runs one reconcile pass over the graph now (trigger {@code maintenance}), regardless of
+     * ownership, waiting up to {@code leaseWait} for busy leases: the same as {@code run --once}
+     * for one graph, and as safe beside a scheduled pass (every step takes the same leases).
+     *
+     * @throws java.util.NoSuchElementException if the graph is not configured here
+     * @throws IOException if the pass failed
+     */
+    ReconcilePass.Report reconcilePass(String graphId) throws IOException, InterruptedException;
+
+    /** The last pass over the graph by this daemon, if any. */
+    Optional<PassRecord> lastPass(String graphId);
+
+    /** The daemon owning the graph (from ZooKeeper), if any; empty when unknown. */
+    Optional<String> owner(String graphId);
+}
