@@ -48,6 +48,8 @@ public final class Config {
     public Duration pollInterval = Duration.ofMinutes(5);
     /** Whether to watch ZooKeeper for writers' change signals and lease releases (event-driven heal). */
     public boolean events = true;
+    /** Whether the daemon converges declared index coverage by itself after converged passes (docs/indexes.md). */
+    public boolean indexes = true;
     /** How long a recovery waits for a sidecar's leases before reporting it busy. */
     @JsonDeserialize(using = DurationDeserializer.class)
     public Duration leaseWait = Duration.ofSeconds(30);

@@ -78,6 +78,12 @@ public final class Daemon implements AutoCloseable {
     private final String id = UUID.randomUUID().toString();
     private final String memberId;
     private final MetricRegistry metrics;
+    private volatile boolean closing;
+    private final ExecutorService indexExecutor = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "reconciler-index");
+        t.setDaemon(true);
+        return t;
+    });
     private final ExecutorService rebalancer = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "reconciler-rebalance");
         t.setDaemon(true);
@@ -93,6 +99,7 @@ public final class Daemon implements AutoCloseable {
         final Graph graph;
         final JobKey job;
         final AtomicBoolean queued = new AtomicBoolean();
+        final AtomicBoolean indexing = new AtomicBoolean();
         volatile String graphId;
         /** Removed from the config by a reload: no job, not claimed, not served (issue #5). */
         volatile boolean retired;
@@ -191,6 +198,9 @@ public final class Daemon implements AutoCloseable {
             LOG.info("pass over {} ({}): manifest v{}, {} item(s) handled, converged={}", g.graph.store().root(), trigger,
                     r.status().manifestVersion(), r.results().size(), r.converged());
             recordPass(g, new reconciler.maintenance.PassRecord(trigger, passStart, (System.nanoTime() - passNanos) / 1_000_000, r, null));
+            if (r.converged() && (WATCH.equals(trigger) || POLL.equals(trigger))) {
+                convergeIndexesInBackground(g);
+            }
             return r;
         } catch (IOException | RuntimeException e) {
             metrics.counter("reconciler.passes.failed").inc();
@@ -198,6 +208,42 @@ public final class Daemon implements AutoCloseable {
             recordPass(g, new reconciler.maintenance.PassRecord(trigger, passStart, (System.nanoTime() - passNanos) / 1_000_000, null,
                     e.toString()));
             return null;
+        }
+    }
+
+    /**
+     * Derived index coverage converges by itself (docs/indexes.md): after a converged pass, if any
+     * declared index is not covered at the pins, one converge round runs on the daemon's index
+     * thread (staged builds outside the lease; only the commit and publish take it). At most one
+     * round per graph at a time; passes and recovery never wait for a build.
+     */
+    private void convergeIndexesInBackground(GraphHandle g) {
+        if (!config.indexes || closing || !g.indexing.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            indexExecutor.execute(() -> {
+                try {
+                    reconciler.indexer.IndexMaintenance im = reconciler.maintenance.IndexerProvider.maintenance();
+                    if (!im.coverage(g.graph).converged()) {
+                        reconciler.indexer.ConvergeReport rep = im.converge(g.graph, coordination.leases());
+                        metrics.counter("reconciler.index.converge_rounds").inc();
+                        LOG.info("index convergence on {}: {} action(s), converged={}", g.graph.store().root(), rep.actions().size(),
+                                rep.converged());
+                        if (!rep.converged() && !rep.actions().isEmpty() && g.graphId != null) {
+                            onEvent(g.graphId); // progress was made: another pass, then another round
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (Exception e) {
+                    LOG.warn("index convergence on {} failed, will retry on the next pass: {}", g.graph.store().root(), e.toString());
+                } finally {
+                    g.indexing.set(false);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            g.indexing.set(false);
         }
     }
 
@@ -302,6 +348,7 @@ public final class Daemon implements AutoCloseable {
     @Override
     public void close() {
         Thread watchdog = armShutdownWatchdog();
+        closing = true;
         stopMaintenanceApi();
         try {
             if (scheduler != null) {
@@ -312,6 +359,16 @@ public final class Daemon implements AutoCloseable {
         }
         INSTANCES.remove(id);
         rebalancer.shutdownNow();
+        indexExecutor.shutdown();
+        try {
+            // a running build finishes its current step; its sidecar covers anything half done
+            if (!indexExecutor.awaitTermination(Math.max(1, config.shutdownTimeout.toSeconds() / 2), java.util.concurrent.TimeUnit.SECONDS)) {
+                indexExecutor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            indexExecutor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
         if (events != null) {
             events.close();
         }

@@ -155,8 +155,8 @@ class HttpApiTest {
         List<String> kinds = new ArrayList<>();
         k.body().path("kinds").forEach(n -> kinds.add(n.asText()));
         // only implemented kinds: the reserved names are not advertised until the indexer registers them
-        assertEquals(List.of("recover"), kinds);
-        assertEquals("recover", k.body().path("details").get(0).path("name").asText());
+        assertEquals(List.of("cleanup", "compact", "recover", "reindex"), kinds, "recover plus the indexer's kinds; never analyze (not implemented)");
+        assertEquals("cleanup", k.body().path("details").get(0).path("name").asText(), "details are sorted by name");
         assertFalse(k.body().path("details").get(0).path("reserved").asBoolean());
         assertTrue(k.body().path("reserved").has("reindex") && k.body().path("reserved").has("compact") && k.body().path("reserved").has("analyze"));
     }
@@ -240,13 +240,13 @@ class HttpApiTest {
     @Test
     @Order(4)
     void unadvertisedKindsAreATypedErrorNeverANoOp() throws Exception {
-        for (String kind : new String[] {"reindex", "compact", "analyze", "vacuum"}) {
+        for (String kind : new String[] {"analyze", "vacuum", "defrag"}) {
             Resp r = post("/v1/graphs/debian/maintenance/" + kind + "?wait=5s", "Bearer " + TOKEN);
             assertEquals(400, r.status(), kind);
             JsonNode e = r.body().path("error");
             assertEquals("UnsupportedMaintenanceKind", e.path("type").asText());
             assertEquals(kind, e.path("kind").asText());
-            assertEquals("recover", e.path("advertised").get(0).asText());
+            assertTrue(e.path("advertised").toString().contains("\"recover\""), e.toString());
             assertTrue(e.path("message").asText().contains(kind));
         }
         assertEquals(0, get("/v1/jobs").body().path("jobs").findValuesAsText("kind").stream().filter(k -> !k.equals("recover")).count(),
@@ -361,7 +361,7 @@ class HttpApiTest {
         assertEquals(0, k.code(), k.err());
         assertEquals(JSON.readTree(k.out()).path("kinds"), get("/v1/maintenance-kinds").body().path("kinds"));
         Cli kh = cli(concat(new String[] {"kinds"}, common));
-        assertTrue(kh.out().startsWith("recover"), kh.out());
+        assertTrue(kh.out().lines().anyMatch(l -> l.startsWith("recover ")), kh.out());
 
         Cli m = cli(concat(new String[] {"maintain", root.toString(), "recover", "--wait", "--json"}, common));
         assertEquals(0, m.code(), m.err());
@@ -369,7 +369,7 @@ class HttpApiTest {
         assertEquals("succeeded", job.path("state").asText());
         assertEquals("debian", job.path("graph").asText());
 
-        Cli u = cli(concat(new String[] {"maintain", "debian", "reindex", "--wait"}, common));
+        Cli u = cli(concat(new String[] {"maintain", "debian", "analyze", "--wait"}, common));
         assertEquals(2, u.code());
         assertTrue(u.err().contains("UnsupportedMaintenanceKind"), u.err());
 

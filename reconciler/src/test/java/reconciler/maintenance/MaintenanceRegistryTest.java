@@ -42,7 +42,7 @@ class MaintenanceRegistryTest {
     public static final class TestProvider implements MaintenanceProvider {
         @Override
         public List<MaintenanceKind> kinds(MaintenanceHost host) {
-            return List.of(new Named(MaintenanceKind.REINDEX), new Named("cleanup"));
+            return List.of(new Named("test-one"), new Named("test-two"));
         }
 
         @Override
@@ -96,9 +96,10 @@ class MaintenanceRegistryTest {
         MaintenanceRegistry r = new MaintenanceRegistry();
         try (URLClassLoader cl = new URLClassLoader(new URL[] {dir.toUri().toURL()}, getClass().getClassLoader())) {
             List<String> added = r.loadProviders(cl, null);
-            assertEquals(List.of("reindex", "cleanup"), added);
+            assertTrue(added.containsAll(List.of("test-one", "test-two")), added.toString());
+            assertTrue(added.containsAll(List.of("reindex", "compact", "cleanup")), "the indexer's provider on the class path: " + added);
         }
-        assertEquals(List.of("cleanup", "reindex"), r.names());
-        assertEquals("test-indexer", r.contributors().get(0).name());
+        assertTrue(r.names().containsAll(List.of("test-one", "test-two")));
+        assertTrue(r.contributors().stream().anyMatch(c -> c.name().equals("test-indexer")));
     }
 }

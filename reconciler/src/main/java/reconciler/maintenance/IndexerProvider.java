@@ -1,0 +1,155 @@
+package reconciler.maintenance;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import reconciler.indexer.CleanupReport;
+import reconciler.indexer.CompactionReport;
+import reconciler.indexer.ConvergeReport;
+import reconciler.indexer.GraphCoverage;
+import reconciler.indexer.IndexMaintenance;
+import reconciler.indexer.MaintenanceOptions;
+import reconciler.indexer.TableCoverage;
+import reconciler.manifest.Manifest;
+
+/**
+ * Plugs the indexer (docs/indexes.md) into the maintenance API: the kinds {@code reindex}
+ * (converge every declared index to full coverage at the pins, staged builds), {@code compact}
+ * (Lance compaction, sidecar-protected) and {@code cleanup} (old Lance versions no retained
+ * manifest pins), and a state contributor reporting declared-index coverage, so {@code caughtUp}
+ * includes full coverage. One {@link IndexMaintenance} per process (bounded build pool).
+ */
+public final class IndexerProvider implements MaintenanceProvider {
+
+    private static volatile IndexMaintenance shared;
+
+    /** The process's index maintenance (created on first use). */
+    public static IndexMaintenance maintenance() {
+        IndexMaintenance m = shared;
+        if (m == null) {
+            synchronized (IndexerProvider.class) {
+                if (shared == null) {
+                    shared = new IndexMaintenance(MaintenanceOptions.defaults());
+                }
+                m = shared;
+            }
+        }
+        return m;
+    }
+
+    @Override
+    public List<MaintenanceKind> kinds(MaintenanceHost host) {
+        return List.of(new Reindex(), new Compact(), new Cleanup());
+    }
+
+    @Override
+    public List<MaintenanceStateContributor> stateContributors(MaintenanceHost host) {
+        return List.of(new Coverage());
+    }
+
+    /** {@code reindex}: converge rounds until every declared index is covered (or no progress). */
+    static final class Reindex implements MaintenanceKind {
+        @Override
+        public String name() {
+            return REINDEX;
+        }
+
+        @Override
+        public String description() {
+            return RESERVED.get(REINDEX) + ": staged builds of missing, partial and drifted declared indexes, committed under the table lease";
+        }
+
+        @Override
+        public MaintenanceResult run(MaintenanceContext ctx) throws Exception {
+            List<Object> rounds = new ArrayList<>();
+            ConvergeReport r = null;
+            for (int round = 1; round <= 5 && !ctx.stopping(); round++) {
+                ctx.progress((round - 1) / 5.0, "converge round " + round);
+                r = maintenance().converge(ctx.graph(), ctx.host().leases());
+                rounds.add(Map.of("round", round, "actions", r.actions().size(), "converged", r.converged()));
+                if (r.converged() || r.actions().isEmpty() || r.recoveryRequired()) {
+                    break;
+                }
+            }
+            ctx.progress(1, "done");
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("rounds", rounds);
+            d.put("converged", r != null && r.converged());
+            d.put("recoveryRequired", r != null && r.recoveryRequired());
+            return new MaintenanceResult(r != null && r.converged() ? "every declared index covered at the pins"
+                    : "index coverage NOT converged (see backlog)", d);
+        }
+    }
+
+    /** {@code compact}: Lance compaction of tables over the thresholds. */
+    static final class Compact implements MaintenanceKind {
+        @Override
+        public String name() {
+            return COMPACT;
+        }
+
+        @Override
+        public String description() {
+            return RESERVED.get(COMPACT) + ": Lance compaction planned and executed outside the lease, committed and published under it";
+        }
+
+        @Override
+        public MaintenanceResult run(MaintenanceContext ctx) throws Exception {
+            ctx.progress(0, "compact");
+            CompactionReport r = maintenance().compact(ctx.graph(), ctx.host().leases());
+            ctx.progress(1, "done");
+            return new MaintenanceResult(r.tables().size() + " table(s) considered", Map.of("tables", r.tables()));
+        }
+    }
+
+    /** {@code cleanup}: remove old Lance versions no retained manifest pins. */
+    static final class Cleanup implements MaintenanceKind {
+        @Override
+        public String name() {
+            return "cleanup";
+        }
+
+        @Override
+        public String description() {
+            return "remove old Lance versions that no retained manifest version, tag or branch pins (never HEAD)";
+        }
+
+        @Override
+        public MaintenanceResult run(MaintenanceContext ctx) throws Exception {
+            ctx.progress(0, "cleanup");
+            CleanupReport r = maintenance().cleanup(ctx.graph(), ctx.host().leases());
+            ctx.progress(1, "done");
+            return new MaintenanceResult(r.tables().size() + " table(s) cleaned, " + r.retainedManifests().size()
+                    + " manifest version(s) retained", Map.of("tables", r.tables(), "retainedManifests", r.retainedManifests()));
+        }
+    }
+
+    /** Declared-index coverage at the pins (metadata only). */
+    static final class Coverage implements MaintenanceStateContributor {
+        @Override
+        public String name() {
+            return "indexer";
+        }
+
+        @Override
+        public List<IndexCoverage> indexCoverage(GraphRef graph, Manifest manifest) throws Exception {
+            GraphCoverage c = maintenance().coverage(graph.graph());
+            List<IndexCoverage> out = new ArrayList<>();
+            for (TableCoverage t : c.tables()) {
+                for (reconciler.indexer.IndexCoverage i : t.indexes()) {
+                    if (i.declared()) {
+                        out.add(new IndexCoverage(i.table(), i.index(), String.join(",", i.columns()), i.type(), i.present(),
+                                i.rowsIndexed(), i.rowsTotal(), i.uncoveredFragments().size()));
+                    }
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public List<String> backlog(GraphRef graph, Manifest manifest) throws Exception {
+            return maintenance().coverage(graph.graph()).backlog();
+        }
+    }
+}
