@@ -74,7 +74,7 @@ class ReconcilerClientTest {
 
     @Test
     void kindsStateAndMaintenance() throws Exception {
-        assertEquals(List.of("recover"), client.maintenanceKinds());
+        assertEquals(List.of("cleanup", "compact", "recover", "reindex"), client.maintenanceKinds());
         assertTrue(client.maintenanceKindsDetailed().path("reserved").has("reindex"));
         MaintenanceState s = client.maintenanceState("debian");
         assertEquals("debian", s.graph());
@@ -99,10 +99,10 @@ class ReconcilerClientTest {
     @Test
     void typedErrors() throws Exception {
         UnsupportedMaintenanceKindException u = assertThrows(UnsupportedMaintenanceKindException.class,
-                () -> client.runMaintenance("debian", "reindex", Duration.ofSeconds(5)));
+                () -> client.runMaintenance("debian", "analyze", Duration.ofSeconds(5)));
         assertEquals(400, u.status());
-        assertEquals("reindex", u.kind());
-        assertEquals(List.of("recover"), u.advertised());
+        assertEquals("analyze", u.kind(), "analyze is reserved but not implemented, so it is not advertised");
+        assertEquals(List.of("cleanup", "compact", "recover", "reindex"), u.advertised());
 
         ReconcilerApiException g = assertThrows(ReconcilerApiException.class, () -> client.maintenanceState("nope"));
         assertEquals("GraphNotFound", g.type());
