@@ -11,11 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import reconciler.cli.WriterLines;
 import reconciler.core.AuditLog;
 import reconciler.core.AuditRecord;
 import reconciler.core.GraphStatus;
@@ -223,13 +223,13 @@ final class Harness implements AutoCloseable {
 
     /** Operation ids of PLAN lines, in order. */
     List<String> plannedOps(Run r) {
-        return r.output().stream().filter(l -> l.startsWith("PLAN op=")).map(l -> l.split(" ")[1].substring(3)).toList();
+        return List.copyOf(WriterLines.planned(r.output()).keySet());
     }
 
     /** Operation ids of ACK lines. */
     List<String> ackedOps() {
         synchronized (lines) {
-            return lines.stream().filter(l -> l.contains("ACK op=")).map(l -> l.substring(l.indexOf("ACK op=") + 7).split(" ")[0]).toList();
+            return WriterLines.acked(lines);
         }
     }
 
@@ -250,21 +250,9 @@ final class Harness implements AutoCloseable {
         GraphStatus s = status();
         assertTrue(s.converged(), "graph not converged: " + s);
         assertEquals(List.of(), sidecars(), "sidecars left");
-        Map<String, Map<String, Long>> planned = new HashMap<>();
+        Map<String, Map<String, Long>> planned;
         synchronized (lines) {
-            for (String l : lines) {
-                int i = l.indexOf("PLAN op=");
-                if (i < 0) {
-                    continue;
-                }
-                String[] f = l.substring(i).split(" ");
-                Map<String, Long> rows = new TreeMap<>();
-                for (String kv : f[3].substring(5).split(",")) {
-                    int eq = kv.lastIndexOf('=');
-                    rows.put(kv.substring(0, eq), Long.parseLong(kv.substring(eq + 1)));
-                }
-                planned.put(f[1].substring(3), rows);
-            }
+            planned = WriterLines.planned(lines);
         }
         List<String> visible = visibleOps();
         assertTrue(visible.containsAll(ackedOps()), "an acknowledged operation is not visible");

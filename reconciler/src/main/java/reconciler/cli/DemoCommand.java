@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -156,25 +155,8 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private boolean verify(Graph graph) throws IOException {
-        Map<String, Map<String, Long>> planned = new HashMap<>();
-        List<String> acked = new ArrayList<>();
-        for (String l : lines) {
-            int i = l.indexOf("PLAN op=");
-            if (i >= 0) {
-                String[] f = l.substring(i).split(" ");
-                String op = f[1].substring(3);
-                Map<String, Long> rows = new TreeMap<>();
-                for (String kv : f[3].substring(5).split(",")) {
-                    int eq = kv.lastIndexOf('=');
-                    rows.put(kv.substring(0, eq), Long.parseLong(kv.substring(eq + 1)));
-                }
-                planned.put(op, rows);
-            }
-            int a = l.indexOf("ACK op=");
-            if (a >= 0) {
-                acked.add(l.substring(a + 7).split(" ")[0]);
-            }
-        }
+        Map<String, Map<String, Long>> planned = WriterLines.planned(lines);
+        List<String> acked = WriterLines.acked(lines);
         Map<String, Long> expected = new TreeMap<>();
         List<String> visibleOps = new ArrayList<>();
         for (Manifest m : graph.manifests().history(1)) {

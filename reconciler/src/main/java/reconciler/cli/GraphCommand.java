@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -207,12 +206,11 @@ final class GraphCommand implements Callable<Integer> {
                 GraphWriter w = new GraphWriter(g, c.leases(), "import", Config.parseDuration(leaseTimeout), failpoints);
                 for (DebianImport.Operation o : plan) {
                     String op = GraphWriter.newOperationId();
-                    System.out.println("PLAN op=" + op + " label=" + o.label() + " rows=" + o.counts().entrySet().stream()
-                            .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")));
+                    System.out.println(WriterLines.plan(op, o.label(), o.counts()));
                     System.out.flush();
                     try {
                         GraphWriter.Result r = w.write(op, o.rows());
-                        System.out.println("ACK op=" + op + " manifest=v" + r.manifestVersion());
+                        System.out.println(WriterLines.ack(op, r.manifestVersion()));
                         System.out.flush();
                     } catch (RecoveryRequiredException | DriftException e) {
                         System.out.println("REFUSED op=" + op + " " + e.getMessage());
