@@ -55,8 +55,18 @@ class HaDaemonsIT {
                     return o.size() == GRAPHS && o.values().stream().anyMatch(x -> x.contains(bPrefix))
                             && o.values().stream().allMatch(x -> x.contains(aPrefix) || x.contains(bPrefix));
                 }, Duration.ofSeconds(60), "graphs to rebalance onto daemon B");
+                // B claims graphs one by one; wait until the split is the rendezvous assignment over {A, B}
+                // so that it no longer moves while we look at it.
+                String aId = owners(zk, ids).values().stream().filter(x -> x.contains(aPrefix)).findFirst().orElseThrow();
+                String bId = owners(zk, ids).values().stream().filter(x -> x.contains(bPrefix)).findFirst().orElseThrow();
+                Map<String, String> expected = new HashMap<>();
+                for (String id : ids) {
+                    expected.put(id, Membership.assign(id, List.of(aId, bId)).orElseThrow());
+                }
+                Harness.await(() -> owners(zk, ids).equals(expected), Duration.ofSeconds(60),
+                        "ownership to settle on the rendezvous assignment " + expected);
                 Map<String, String> split = owners(zk, ids);
-                assertTrue(split.values().stream().anyMatch(x -> x.contains(aPrefix)), "A keeps some graphs: " + split);
+                assertEquals(expected, split, "every graph owned by its assigned daemon");
 
                 Harness.Run status = h.run(List.of("status", dir.resolve("g0").toString(), "--config", cfg.toString()), Map.of());
                 assertTrue(status.text().contains("owned by daemon " + split.get("ha-0")), status.text());
