@@ -53,6 +53,8 @@ class CrashedImportIT {
             List<AuditRecord> records = h.audit().stream().filter(x -> x.operationId().equals(killed)).toList();
             assertTrue(records.size() <= 1, records.toString());
             assertEquals(0, h.runOnce(Map.of()).exitCode());
+            // the killed writer never ran deleteOnExit: its copy of the native library must be gone anyway
+            assertEquals(List.of(), Harness.leakedNativeLibraries(), "native library copies left by killed children");
         }
     }
 

@@ -115,10 +115,33 @@ final class Harness implements AutoCloseable {
         }
     }
 
+    /**
+     * The children's {@code java.io.tmpdir}: lance-java unpacks its native library there on every
+     * start; {@code LanceNative} unlinks it once loaded, so this directory stays free of it even
+     * when children are killed.
+     */
+    static final Path CHILD_TMP = Path.of("target", "child-tmp").toAbsolutePath();
+
+    /** Copies of the native libraries (Lance, Arrow C data) left in {@link #CHILD_TMP} (a leak if not empty once children are dead). */
+    static List<Path> leakedNativeLibraries() throws IOException {
+        if (!Files.isDirectory(CHILD_TMP)) {
+            return List.of();
+        }
+        try (java.util.stream.Stream<Path> s = Files.list(CHILD_TMP)) {
+            return s.filter(p -> p.getFileName().toString().contains("lance_jni") || p.getFileName().toString().startsWith("jnilib-")).toList();
+        }
+    }
+
     static List<String> java(List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
+        try {
+            Files.createDirectories(CHILD_TMP);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        cmd.add("-Djava.io.tmpdir=" + CHILD_TMP);
         cmd.add("-cp");
         cmd.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
         cmd.add("reconciler.cli.Main");

@@ -40,6 +40,10 @@ import org.lance.operation.Restore;
  */
 public final class LanceTables implements AutoCloseable {
 
+    static {
+        LanceNative.load(); // and unlink the extracted copy: a killed JVM cannot clean it up
+    }
+
     private final GraphStore store;
     private final BufferAllocator allocator = new RootAllocator();
 

@@ -1,0 +1,73 @@
+package reconciler.storage;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads the native libraries of lance-java and Arrow's C data interface and removes their
+ * extracted copies from the temporary directory.
+ *
+ * <p>lance-java (through {@code io.questdb.jar.jni.JarJniLoader}) unpacks {@code liblance_jni.so}
+ * (~175 MB) into {@code java.io.tmpdir} on every JVM start, and Arrow's {@code JniLoader} unpacks
+ * {@code jnilib-*.tmp} (~40 kB); both rely on {@code deleteOnExit}, which never runs when the JVM
+ * is killed (SIGKILL) or halted ({@code Runtime.halt}, our failpoints). A host whose writers crash
+ * would fill its temporary directory, one copy per crash (measured here: 452 copies, 78 GB). Once the library
+ * is mapped, Linux keeps the mapping valid after the file is unlinked, so this class unlinks it right
+ * after loading: it finds the path in {@code /proc/self/maps} (this process's own copy, never
+ * another's). Where {@code /proc/self/maps} is absent (not Linux) it only loads.
+ */
+public final class LanceNative {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LanceNative.class);
+    private static boolean done;
+
+    private LanceNative() {
+    }
+
+    /**
+     * Loads the native library once per JVM and unlinks this process's extracted copy.
+     *
+     * @return the paths unlinked by this call (empty on later calls, or when nothing was found)
+     */
+    public static synchronized List<Path> load() {
+        List<Path> removed = new ArrayList<>();
+        if (done) {
+            return removed;
+        }
+        done = true;
+        org.lance.JniLoader.ensureLoaded();
+        org.apache.arrow.c.jni.JniLoader.get().ensureLoaded();
+        Path maps = Path.of("/proc/self/maps");
+        if (!Files.isReadable(maps)) {
+            return removed;
+        }
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
+        try {
+            for (String line : Files.readAllLines(maps)) {
+                int slash = line.indexOf('/');
+                if (slash < 0) {
+                    continue;
+                }
+                String file = line.substring(slash);
+                String name = file.substring(file.lastIndexOf('/') + 1);
+                boolean ours = (name.contains("lance_jni") && name.endsWith(".so")) || (name.startsWith("jnilib-") && name.endsWith(".tmp"));
+                if (!ours) {
+                    continue; // " (deleted)" mappings and other libraries
+                }
+                Path p = Path.of(file);
+                if (p.getParent() != null && p.getParent().toAbsolutePath().normalize().equals(tmp) && !removed.contains(p)
+                        && Files.deleteIfExists(p)) {
+                    removed.add(p);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("could not remove the extracted Lance native library from {}: {}", tmp, e.toString());
+        }
+        return removed;
+    }
+}
