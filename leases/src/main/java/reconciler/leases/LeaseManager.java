@@ -287,7 +287,8 @@ public final class LeaseManager implements AutoCloseable {
                     + "' tables " + sorted + ": connection to ZooKeeper at " + connectString + " is " + now);
         }
 
-        long deadline = System.nanoTime() + saturatedNanos(timeout);
+        long started = System.nanoTime();
+        long deadline = started + saturatedNanos(timeout);
         LeaseSet set = new LeaseSet(this, client, graphId, branch);
         live.add(set); // from now on it sees connection-state events
         boolean ok = false;
@@ -306,6 +307,7 @@ public final class LeaseManager implements AutoCloseable {
                             + "' branch '" + branch + "' at " + connectString + ": " + e, e);
                 }
                 if (!got) {
+                    notifyObserver(false, graphId, sorted.size(), System.nanoTime() - started);
                     int taken = set.heldCount();
                     throw new LeaseTimeoutException("timed out after " + timeout + " acquiring lease on table '"
                             + table + "' of graph '" + graphId + "' branch '" + branch + "' (held by another session)"
@@ -322,11 +324,47 @@ public final class LeaseManager implements AutoCloseable {
             finishAcquire(set);
             set.acquisitionDone();
             ok = true;
+            notifyObserver(true, graphId, sorted.size(), System.nanoTime() - started);
             return set;
         } finally {
             if (!ok) {
                 set.acquisitionDone();
                 set.close();
+            }
+        }
+    }
+
+    /**
+     * Observes lease acquisitions (for metrics): how long each {@link #acquire} waited.
+     * Implementations must be fast and must not throw; they run on the acquiring thread.
+     */
+    public interface AcquireObserver {
+        /**
+         * One acquisition finished.
+         *
+         * @param acquired  true if every lease was taken, false if the wait timed out
+         * @param graphId   graph id
+         * @param tables    number of tables asked for
+         * @param waitNanos time from the call to success or timeout, in nanoseconds (fencing
+         *                  token bumps included)
+         */
+        void observe(boolean acquired, String graphId, int tables, long waitNanos);
+    }
+
+    private volatile AcquireObserver observer;
+
+    /** Sets (or with null clears) the observer told of every acquisition's wait. */
+    public void setAcquireObserver(AcquireObserver observer) {
+        this.observer = observer;
+    }
+
+    private void notifyObserver(boolean acquired, String graphId, int tables, long waitNanos) {
+        AcquireObserver o = observer;
+        if (o != null) {
+            try {
+                o.observe(acquired, graphId, tables, waitNanos);
+            } catch (RuntimeException e) {
+                LOG.warn("lease acquire observer failed: {}", e.toString());
             }
         }
     }

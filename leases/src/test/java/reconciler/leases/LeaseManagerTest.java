@@ -85,6 +85,28 @@ class LeaseManagerTest {
     }
 
     @Test
+    void acquireObserverSeesEveryWaitAndEveryTimeout() throws Exception {
+        LeaseManager a = manager();
+        LeaseManager b = manager();
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        List<Long> waits = Collections.synchronizedList(new ArrayList<>());
+        b.setAcquireObserver((acquired, graphId, tables, waitNanos) -> {
+            seen.add(acquired + " " + graphId + " " + tables);
+            waits.add(waitNanos);
+        });
+        LeaseSet la = a.acquire(graph, MAIN, List.of("node:A", "node:B"), Duration.ofSeconds(5));
+        assertThrows(LeaseTimeoutException.class, () -> b.acquire(graph, MAIN, List.of("node:B"), Duration.ofMillis(300)));
+        la.close();
+        b.acquire(graph, MAIN, List.of("node:A", "node:B"), Duration.ofSeconds(5)).close();
+        assertEquals(List.of("false " + graph + " 1", "true " + graph + " 2"), seen, "a's acquisition is not b's to observe");
+        assertTrue(waits.get(0) >= 250_000_000L, "the timeout waited about 300 ms: " + waits);
+        b.setAcquireObserver((acquired, graphId, tables, waitNanos) -> {
+            throw new IllegalStateException("a broken observer must not break leases");
+        });
+        b.acquire(graph, MAIN, List.of("node:A"), Duration.ofSeconds(5)).close();
+    }
+
+    @Test
     void secondSessionTimesOutWhileHeldThenSucceedsAndTokensIncrease() throws Exception {
         LeaseManager a = manager();
         LeaseManager b = manager();

@@ -138,6 +138,7 @@ public final class Daemon implements AutoCloseable {
     public Daemon(Config config, MetricRegistry metrics) throws Exception {
         this.config = config;
         this.metrics = metrics;
+        reconciler.storage.LanceNative.load(); // unlink the extracted native library: a SIGKILL would leak it
         this.coordination = Coordination.open(config, true);
         this.recoverer = new Recoverer(coordination.leases(), new AuditLog(Path.of(config.auditLog)), config.leaseWait);
         this.pass = new ReconcilePass(recoverer);
@@ -152,6 +153,15 @@ public final class Daemon implements AutoCloseable {
         }
         this.memberId = host + ":" + ProcessHandle.current().pid() + ":" + id.substring(0, 8);
         metrics.gauge("reconciler.storage.requests", () -> reconciler.storage.StorageStats::total);
+        Timer leaseWait = metrics.timer("reconciler.leases.wait");
+        com.codahale.metrics.Counter leaseTimeouts = metrics.counter("reconciler.leases.timeouts");
+        coordination.leases().setAcquireObserver((acquired, graphId, tables, waitNanos) -> {
+            if (acquired) {
+                leaseWait.update(waitNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            } else {
+                leaseTimeouts.inc();
+            }
+        });
     }
 
     /** This daemon's member id ({@code host:pid:id}). */

@@ -349,6 +349,10 @@ class HttpApiTest {
         JsonNode j = metricsJson();
         assertTrue(j.path("counters").path("reconciler.passes.maintenance").asLong() >= 1);
         assertTrue(j.path("timers").path("reconciler.pass").path("count").asLong() >= 1);
+        // the recover job above aborted a sidecar under its leases: one lease wait observed
+        assertTrue(j.path("timers").path("reconciler.leases.wait").path("count").asLong() >= 1, j.path("timers").toString());
+        assertTrue(text.contains("reconciler_leases_wait"), text);
+        assertTrue(text.contains("reconciler_leases_timeouts_total"), text);
         assertTrue(ManagementFactory.getPlatformMBeanServer().isRegistered(
                 new ObjectName("reconciler:name=reconciler.passes.maintenance,type=counters")));
     }
