@@ -169,6 +169,13 @@ public final class Config {
         public String connect = "";
         /** Port of the embedded server. */
         public int embeddedPort = 2281;
+        /**
+         * Tick of the embedded server. The server expires sessions at tick granularity, so a dead
+         * writer's leases vanish between sessionTimeout and sessionTimeout + tick after its last
+         * heartbeat; sessionTimeout must be at least 2 ticks.
+         */
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration embeddedTickTime = Duration.ofMillis(100);
         /** Session timeout: a dead writer's leases vanish this long after it dies. */
         @JsonDeserialize(using = DurationDeserializer.class)
         public Duration sessionTimeout = Duration.ofSeconds(10);
@@ -246,7 +253,7 @@ public final class Config {
         if (c == null) {
             c = new Config();
         }
-        c.validate(file);
+        c.validate(file, keyLines);
         c.validateMaintenance(file, keyLines);
         c.source = file;
         return c;
@@ -274,7 +281,7 @@ public final class Config {
         return sb.toString();
     }
 
-    private void validate(Path file) throws ConfigException {
+    private void validate(Path file, Map<String, Integer> keyLines) throws ConfigException {
         if (graphs == null) {
             graphs = new ArrayList<>();
         }
@@ -284,19 +291,19 @@ public final class Config {
             }
         }
         if (pollInterval.isNegative() || pollInterval.isZero()) {
-            throw new ConfigException("config " + file + ", key 'pollInterval': must be positive", null);
+            throw keyError(file, keyLines, "pollInterval", "must be positive");
         }
         if (leaseWait.isNegative()) {
-            throw new ConfigException("config " + file + ", key 'leaseWait': must not be negative", null);
+            throw keyError(file, keyLines, "leaseWait", "must not be negative");
         }
         if (zookeeper == null) {
             zookeeper = new ZooKeeper();
         }
         if (zookeeper.sessionTimeout.isNegative() || zookeeper.sessionTimeout.isZero()) {
-            throw new ConfigException("config " + file + ", key 'zookeeper.sessionTimeout': must be positive", null);
+            throw keyError(file, keyLines, "zookeeper.sessionTimeout", "must be positive");
         }
         if (zookeeper.connectTimeout.isNegative() || zookeeper.connectTimeout.isZero()) {
-            throw new ConfigException("config " + file + ", key 'zookeeper.connectTimeout': must be positive", null);
+            throw keyError(file, keyLines, "zookeeper.connectTimeout", "must be positive");
         }
         if (s3 == null) {
             s3 = new S3();
@@ -307,7 +314,14 @@ public final class Config {
             }
         }
         if (zookeeper.embeddedPort < 1 || zookeeper.embeddedPort > 65535) {
-            throw new ConfigException("config " + file + ", key 'zookeeper.embeddedPort': must be 1..65535", null);
+            throw keyError(file, keyLines, "zookeeper.embeddedPort", "must be 1..65535");
+        }
+        if (zookeeper.embeddedTickTime.toMillis() < 1 || zookeeper.embeddedTickTime.toMillis() > 10_000) {
+            throw keyError(file, keyLines, "zookeeper.embeddedTickTime", "must be 1ms..10s");
+        }
+        if (zookeeper.connect.isBlank() && zookeeper.sessionTimeout.toMillis() < 2 * zookeeper.embeddedTickTime.toMillis()) {
+            throw keyError(file, keyLines, "zookeeper.sessionTimeout", "must be at least 2 x zookeeper.embeddedTickTime ("
+                    + 2 * zookeeper.embeddedTickTime.toMillis() + "ms) with the embedded server");
         }
     }
 

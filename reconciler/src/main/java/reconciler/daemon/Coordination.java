@@ -42,7 +42,7 @@ public final class Coordination implements AutoCloseable {
                     throw new IOException("no ZooKeeper serving at " + connect + ": start the daemon ('reconciler run') which hosts the "
                             + "embedded server, or set zookeeper.connect to an ensemble");
                 }
-                embedded = EmbeddedZooKeeper.start(Path.of(cfg.stateDir).resolve("zookeeper"), z.embeddedPort, 500);
+                embedded = EmbeddedZooKeeper.start(Path.of(cfg.stateDir).resolve("zookeeper"), z.embeddedPort, (int) z.embeddedTickTime.toMillis());
                 LOG.info("embedded ZooKeeper serving at {} (data in {})", embedded.connectString(), Path.of(cfg.stateDir).resolve("zookeeper"));
             }
         }

@@ -94,6 +94,30 @@ class ConfigTest {
         assertEquals(d.zookeeper.embeddedPort, c.zookeeper.embeddedPort);
         assertEquals(d.zookeeper.sessionTimeout, c.zookeeper.sessionTimeout);
         assertEquals(d.zookeeper.connectTimeout, c.zookeeper.connectTimeout);
+        assertEquals(d.zookeeper.embeddedTickTime, c.zookeeper.embeddedTickTime);
+    }
+
+    @Test
+    void semanticErrorsNameTheKeyAndItsLine() throws Exception {
+        ConfigException e = fails(write("tick.yaml", """
+                graphs: []
+                zookeeper:
+                  sessionTimeout: 150ms
+                  embeddedTickTime: 100ms
+                """));
+        assertMentions(e, "tick.yaml line 3", "key 'zookeeper.sessionTimeout'", "2 x zookeeper.embeddedTickTime (200ms)");
+        ConfigException bad = fails(write("tick0.yaml", "zookeeper:\n  embeddedTickTime: 0s\n"));
+        assertMentions(bad, "tick0.yaml line 2", "key 'zookeeper.embeddedTickTime'", "must be 1ms..10s");
+    }
+
+    @Test
+    void shortSessionsAreFineWithAnExternalEnsemble() throws Exception {
+        Config c = Config.load(write("external.yaml", """
+                zookeeper:
+                  connect: zk1:2181
+                  sessionTimeout: 150ms
+                """));
+        assertEquals(Duration.ofMillis(150), c.zookeeper.sessionTimeout);
     }
 
     private static void assertDefaults(Config c) {
@@ -109,6 +133,7 @@ class ConfigTest {
         assertEquals(2281, c.zookeeper.embeddedPort);
         assertEquals(Duration.ofSeconds(10), c.zookeeper.sessionTimeout);
         assertEquals(Duration.ofSeconds(15), c.zookeeper.connectTimeout);
+        assertEquals(Duration.ofMillis(100), c.zookeeper.embeddedTickTime);
     }
 
     @Test
