@@ -56,6 +56,22 @@ final class DemoCommand implements Callable<Integer> {
             System.err.println("error: " + dir + " exists and is not a demo directory; choose another --dir");
             return Main.USAGE;
         }
+        // The directory is recreated, so the lock lives beside it; the OS drops it when this process dies.
+        Files.createDirectories(dir.getParent());
+        Path lockFile = dir.resolveSibling(dir.getFileName() + ".lock");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(lockFile,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+             java.nio.channels.FileLock lock = ch.tryLock()) {
+            if (lock == null) {
+                System.err.println("error: another 'reconciler demo' is running in " + dir + " (lock " + lockFile
+                        + "); wait for it or choose another --dir");
+                return Main.USAGE;
+            }
+            return runDemo(marker);
+        }
+    }
+
+    private int runDemo(Path marker) throws Exception {
         deleteRecursively(dir);
         Files.createDirectories(dir);
         Files.createFile(marker);
