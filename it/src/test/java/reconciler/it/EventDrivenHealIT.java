@@ -28,11 +28,9 @@ class EventDrivenHealIT {
                 Harness.await(() -> Files.exists(log) && Files.readString(log).contains("started"), Duration.ofSeconds(60), "daemon start");
                 Harness.Run crash = h.importDebian(60, 60, 60, "packages", Map.of("RECONCILER_FAILPOINT", "after-commit:1"));
                 assertEquals(77, crash.exitCode());
-                long crashedAt = System.nanoTime();
+                // With a 1 h safety poll, a heal within the wait (and the log checks below) can only be the watch's.
                 Harness.await(() -> h.sidecars().isEmpty(), Duration.ofSeconds(30), "the daemon to heal the sidecar");
-                long healMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - crashedAt);
                 h.assertConsistent();
-                assertTrue(healMs < 15_000, "healed in " + healMs + " ms with a 1 h poll and a 2 s session");
             } finally {
                 daemon.destroy();
                 daemon.waitFor(60, TimeUnit.SECONDS);

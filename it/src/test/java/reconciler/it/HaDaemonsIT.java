@@ -25,7 +25,7 @@ import reconciler.writer.Graph;
  */
 class HaDaemonsIT {
 
-    private static final int GRAPHS = 8;
+    private static final int GRAPHS = 16;
 
     @Test
     void graphsAreOwnedOnceAndRebalanceOnJoinAndDeath(@TempDir Path dir) throws Exception {
@@ -45,20 +45,20 @@ class HaDaemonsIT {
             Process b = null;
             try (LeaseManager zk = new LeaseManager(h.zk.connectString(), Duration.ofSeconds(5), Duration.ofSeconds(10))) {
                 String aPrefix = ":" + a.pid() + ":";
-                Harness.await(() -> owners(zk, ids).values().stream().allMatch(o -> o.contains(aPrefix)), Duration.ofSeconds(60),
-                        "daemon A to own every graph");
+                Harness.await(() -> {
+                    Map<String, String> o = owners(zk, ids);
+                    return o.size() == GRAPHS && o.values().stream().allMatch(x -> x.contains(aPrefix));
+                }, Duration.ofSeconds(60), "daemon A to own every graph");
 
                 b = h.startDaemon(cfg, dir.resolve("b.log"));
                 String bPrefix = ":" + b.pid() + ":";
-                Harness.await(() -> {
-                    Map<String, String> o = owners(zk, ids);
-                    return o.size() == GRAPHS && o.values().stream().anyMatch(x -> x.contains(bPrefix))
-                            && o.values().stream().allMatch(x -> x.contains(aPrefix) || x.contains(bPrefix));
-                }, Duration.ofSeconds(60), "graphs to rebalance onto daemon B");
+                Harness.await(() -> members(zk).size() == 2, Duration.ofSeconds(60), "daemon B to register");
+                List<String> live = members(zk);
+                String aId = live.stream().filter(x -> x.contains(aPrefix)).findFirst().orElseThrow();
+                String bId = live.stream().filter(x -> x.contains(bPrefix)).findFirst().orElseThrow();
                 // B claims graphs one by one; wait until the split is the rendezvous assignment over {A, B}
-                // so that it no longer moves while we look at it.
-                String aId = owners(zk, ids).values().stream().filter(x -> x.contains(aPrefix)).findFirst().orElseThrow();
-                String bId = owners(zk, ids).values().stream().filter(x -> x.contains(bPrefix)).findFirst().orElseThrow();
+                // so that it no longer moves while we look at it. (With 16 graphs, a split that leaves
+                // one daemon empty has a chance of about 2^-15.)
                 Map<String, String> expected = new HashMap<>();
                 for (String id : ids) {
                     expected.put(id, Membership.assign(id, List.of(aId, bId)).orElseThrow());
@@ -67,6 +67,7 @@ class HaDaemonsIT {
                         "ownership to settle on the rendezvous assignment " + expected);
                 Map<String, String> split = owners(zk, ids);
                 assertEquals(expected, split, "every graph owned by its assigned daemon");
+                assertTrue(split.containsValue(bId), "B took graphs over when it joined: " + split);
 
                 Harness.Run status = h.run(List.of("status", dir.resolve("g0").toString(), "--config", cfg.toString()), Map.of());
                 assertTrue(status.text().contains("owned by daemon " + split.get("ha-0")), status.text());
@@ -84,6 +85,15 @@ class HaDaemonsIT {
             }
             assertEquals(143, a.exitValue(), Files.readString(dir.resolve("a.log")));
         }
+    }
+
+    /** Live daemon member ids, read from their registration nodes. */
+    private static List<String> members(LeaseManager zk) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (String c : zk.client().getChildren().forPath("/daemons")) {
+            out.add(new String(zk.client().getData().forPath("/daemons/" + c), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return out;
     }
 
     private static Map<String, String> owners(LeaseManager zk, List<String> ids) throws Exception {

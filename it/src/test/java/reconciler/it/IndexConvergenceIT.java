@@ -40,7 +40,8 @@ class IndexConvergenceIT {
                 assertEquals(0, h.importDebian(0, 120, 60, "packages", Map.of()).exitCode());
                 Harness.await(() -> {
                     try (Graph g = h.graph()) {
-                        return im.coverage(g).converged();
+                        // the index commit publishes before it deletes its sidecar: wait for both
+                        return im.coverage(g).converged() && h.sidecars().isEmpty() && h.status().converged();
                     }
                 }, Duration.ofSeconds(120), "the daemon to cover every declared index at the pins");
                 try (Graph g = h.graph()) {

@@ -24,6 +24,9 @@ class LiveWriterIT {
     void runOnceWaitsForALiveWritersLeasesAndLeavesItsSidecarAlone(@TempDir Path dir) throws Exception {
         try (Harness h = new Harness(dir, "2s")) {
             assertEquals(0, h.importDebian(0, 60, 60, "packages", Map.of()).exitCode());
+            // No session needs to expire here: a long one keeps the paused writer's leases through a
+            // stall of a slow machine (with 2 s it could be healed from under it, which is another test).
+            Files.writeString(h.config, Files.readString(h.config).replace("sessionTimeout: 2s", "sessionTimeout: 10s"));
             Path resume = dir.resolve("resume");
             Process writer = h.start(List.of("graph", "import-debian", h.root, "--config", h.config.toString(),
                     "--source", Harness.SOURCE.toString(), "--skip", "60", "--limit", "60", "--batch", "60", "--ops", "packages"),

@@ -65,10 +65,14 @@ class EnsembleTest {
 
     @Test
     void leasesSurviveTheLossOfAFollowerAndOfTheLeader() throws Exception {
-        try (LeaseManager m = new LeaseManager(cluster.getConnectString(), Duration.ofSeconds(10), Duration.ofSeconds(20))) {
+        // 30 s session (the cluster allows up to 20 ticks of 2 s): the session must outlive a leader kill,
+        // a follower restart and an election on a slow machine, or Curator declares it LOST.
+        try (LeaseManager m = new LeaseManager(cluster.getConnectString(), Duration.ofSeconds(30), Duration.ofSeconds(20))) {
             LeaseSet held = m.acquire("ens", "main", List.of("node:A"), Duration.ofSeconds(10));
             long t1 = held.fencingToken("node:A");
 
+            await(() -> cluster.getInstances().stream().filter(EnsembleTest::isLeader).count() == 1, Duration.ofSeconds(60),
+                    "exactly one leader answering");
             InstanceSpec follower = cluster.getInstances().stream().filter(s -> !isLeader(s)).findFirst().orElseThrow();
             assertTrue(cluster.killServer(follower));
             await(() -> m.isConnected() && held.isValid(), Duration.ofSeconds(30), "lease valid after a follower died");
@@ -76,6 +80,8 @@ class EnsembleTest {
                 assertTrue(other.fencingToken("node:B") >= 1);
             }
 
+            await(() -> cluster.getInstances().stream().anyMatch(s -> s != follower && isLeader(s)), Duration.ofSeconds(60),
+                    "a leader among the two left");
             InstanceSpec leader = cluster.getInstances().stream().filter(s -> s != follower && isLeader(s)).findFirst().orElseThrow();
             assertTrue(cluster.killServer(leader));
             // with one of three servers left there is no quorum: the lease must not be valid

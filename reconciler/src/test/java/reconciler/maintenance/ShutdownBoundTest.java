@@ -76,7 +76,7 @@ class ShutdownBoundTest {
                 long t0 = System.nanoTime();
                 d.close();
                 long ms = (System.nanoTime() - t0) / 1_000_000;
-                assertTrue(ms < 12_000, "close took " + ms + " ms with shutdownTimeout 2s");
+                assertTrue(ms < 20_000, "close took " + ms + " ms with shutdownTimeout 2s");
             }
             assertEquals(MaintenanceJob.State.FAILED, slow.state(), "interrupted after shutdownTimeout");
             assertEquals("InterruptedException", slow.view().error().type());
