@@ -76,6 +76,24 @@ final class Harness implements AutoCloseable {
         }
     }
 
+    /** The in-process S3 server's endpoint, {@code http://127.0.0.1:<port>} (S3 backend only). */
+    String s3Endpoint() {
+        return s3.endpoint();
+    }
+
+    /**
+     * Points the config's {@code s3.endpoint} at {@code endpoint} (e.g. a fault-injecting proxy in
+     * front of {@link #s3Endpoint()}): children started afterwards (writers, daemons) send all S3
+     * traffic there, both our S3 client and Lance's object_store. {@link #graph()} in the test JVM
+     * keeps talking to the server directly.
+     */
+    void setChildS3Endpoint(String endpoint) throws IOException {
+        String text = Files.readString(config);
+        String line = "  endpoint: " + s3.endpoint() + "\n";
+        assertTrue(text.contains(line), "config has no '" + line.strip() + "'");
+        Files.writeString(config, text.replace(line, "  endpoint: " + endpoint + "\n"));
+    }
+
     /** Opens the graph root in the test JVM (the same storage code path the children use). */
     Graph graph() {
         if (backend == Backend.S3) {
@@ -204,9 +222,23 @@ final class Harness implements AutoCloseable {
     /** Polls {@code condition} (state owned by other processes) until true or the timeout; fails with {@code what}. */
     static void await(java.util.concurrent.Callable<Boolean> condition, java.time.Duration timeout, String what) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.call()) {
+        Exception last = null;
+        while (true) {
+            try {
+                if (condition.call()) {
+                    return;
+                }
+                last = null;
+            } catch (Exception e) {
+                last = e; // e.g. a read racing another process's write: look again
+            }
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+                AssertionError fail = new AssertionError("timed out after " + timeout + " waiting for " + what
+                        + (last == null ? "" : " (last check failed: " + last + ")"));
+                if (last != null) {
+                    fail.initCause(last);
+                }
+                throw fail;
             }
             Thread.sleep(50); // other processes change the state; there is no in-process event to await
         }

@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiPredicate;
 import java.util.function.Predicate;
 
 /**
@@ -37,12 +38,17 @@ import java.util.function.Predicate;
  *
  * <p>It parses just enough HTTP: request and response heads, bodies framed by
  * {@code Content-Length} or chunked transfer coding, keep-alive. {@code Expect: 100-continue} is
- * answered by the proxy itself and not forwarded. Every request is recorded (method and target).
+ * answered by the proxy itself and not forwarded. Every request is recorded (method, target, fault,
+ * {@code User-Agent}, which tells the AWS SDK from Lance's object_store, and whether it carried
+ * {@code If-None-Match}).
+ *
+ * <p>Public, and shipped in storage's test-jar, for the end-to-end fault tests of the {@code it}
+ * module (child JVMs reach it over HTTP like any S3 endpoint).
  */
-final class FaultyHttpProxy implements AutoCloseable {
+public final class FaultyHttpProxy implements AutoCloseable {
 
     /** What the proxy does with one request. */
-    enum Fault {
+    public enum Fault {
         /** Forward normally. */
         NONE,
         /** Answer 503 SlowDown without forwarding. */
@@ -55,8 +61,12 @@ final class FaultyHttpProxy implements AutoCloseable {
         CONFLICT
     }
 
-    /** One request as received from the client. */
-    record Request(String method, String target, Fault fault) {
+    /**
+     * One request as received from the client. {@code target} is the raw request target (path and
+     * query, percent-encoded as sent); {@code userAgent} is the {@code User-Agent} header or "";
+     * {@code ifNoneMatch} whether it carried an {@code If-None-Match} header (a conditional create).
+     */
+    public record Request(String method, String target, Fault fault, String userAgent, boolean ifNoneMatch) {
         @Override
         public String toString() {
             return method + " " + target + (fault == Fault.NONE ? "" : " [" + fault + "]");
@@ -73,16 +83,23 @@ final class FaultyHttpProxy implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
     private final Map<Fault, AtomicInteger> counts = new EnumMap<>(Fault.class);
-    private final Random random = new Random(42);
+    private final Random random;
     private volatile double slowDown;
     private volatile double resetBefore;
     private volatile double resetAfter;
     private volatile boolean stripIfNoneMatch;
+    private volatile BiPredicate<Request, Fault> faultFilter = (r, f) -> true;
     private final List<Map.Entry<Predicate<Request>, Fault>> oneShots = new ArrayList<>();
 
-    /** Starts listening on 127.0.0.1 (random port), forwarding to 127.0.0.1:{@code upstreamPort}. */
-    FaultyHttpProxy(int upstreamPort) throws IOException {
+    /** Starts listening on 127.0.0.1 (random port), forwarding to 127.0.0.1:{@code upstreamPort}; fault draws seeded with 42. */
+    public FaultyHttpProxy(int upstreamPort) throws IOException {
+        this(upstreamPort, 42);
+    }
+
+    /** As {@link #FaultyHttpProxy(int)}, with the seed of the random fault draws. */
+    public FaultyHttpProxy(int upstreamPort, long seed) throws IOException {
         this.upstreamPort = upstreamPort;
+        this.random = new Random(seed);
         this.server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
         for (Fault f : Fault.values()) {
             counts.put(f, new AtomicInteger());
@@ -90,48 +107,57 @@ final class FaultyHttpProxy implements AutoCloseable {
         threads.execute(this::acceptLoop);
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + server.getLocalPort());
     }
 
     /** Sets the fraction (0..1 each, summing to at most 1) of requests that get each fault. */
-    void setFaultRates(double slowDownRate, double resetBeforeRate, double resetAfterRate) {
+    public void setFaultRates(double slowDownRate, double resetBeforeRate, double resetAfterRate) {
         this.slowDown = slowDownRate;
         this.resetBefore = resetBeforeRate;
         this.resetAfter = resetAfterRate;
     }
 
+    /**
+     * Which faults drawn from the rates may hit which requests (default: any). A drawn fault the
+     * filter refuses is not applied: the request is forwarded normally (and recorded as
+     * {@link Fault#NONE}); the random sequence is the same either way. One-shot faults
+     * ({@link #failNext}) are not filtered. The filter sees the request with {@link Fault#NONE}.
+     */
+    public void setFaultFilter(BiPredicate<Request, Fault> allowed) {
+        this.faultFilter = allowed;
+    }
+
     /** The next request matching {@code match} gets {@code fault} (takes precedence over rates). */
-    void failNext(Predicate<Request> match, Fault fault) {
+    public void failNext(Predicate<Request> match, Fault fault) {
         synchronized (oneShots) {
             oneShots.add(Map.entry(match, fault));
         }
     }
 
     /** Whether to drop the If-None-Match request header (a server that ignores it). */
-    void stripIfNoneMatch(boolean strip) {
+    public void stripIfNoneMatch(boolean strip) {
         this.stripIfNoneMatch = strip;
     }
 
     /** Requests seen since the last {@link #resetCounters()}. */
-    List<Request> requests() {
+    public List<Request> requests() {
         synchronized (requests) {
             return List.copyOf(requests);
         }
     }
 
     /** How many requests got {@code fault} since the last reset. */
-    int count(Fault fault) {
+    public int count(Fault fault) {
         return counts.get(fault).get();
     }
 
-    void resetCounters() {
+    public void resetCounters() {
         requests.clear();
         counts.values().forEach(c -> c.set(0));
     }
 
-    private Fault decide(String method, String target) {
-        Request probe = new Request(method, target, Fault.NONE);
+    private Fault decide(Request probe) {
         synchronized (oneShots) {
             for (int i = 0; i < oneShots.size(); i++) {
                 if (oneShots.get(i).getKey().test(probe)) {
@@ -143,16 +169,11 @@ final class FaultyHttpProxy implements AutoCloseable {
         synchronized (random) {
             x = random.nextDouble();
         }
-        if (x < slowDown) {
-            return Fault.SLOW_DOWN;
-        }
-        if (x < slowDown + resetBefore) {
-            return Fault.RESET_BEFORE;
-        }
-        if (x < slowDown + resetBefore + resetAfter) {
-            return Fault.RESET_AFTER;
-        }
-        return Fault.NONE;
+        Fault drawn = x < slowDown ? Fault.SLOW_DOWN
+                : x < slowDown + resetBefore ? Fault.RESET_BEFORE
+                : x < slowDown + resetBefore + resetAfter ? Fault.RESET_AFTER
+                : Fault.NONE;
+        return drawn == Fault.NONE || faultFilter.test(probe, drawn) ? drawn : Fault.NONE;
     }
 
     private void acceptLoop() {
@@ -188,8 +209,11 @@ final class FaultyHttpProxy implements AutoCloseable {
                     cout.flush();
                 }
                 byte[] body = readBody(cin, req, false, 0);
-                Fault fault = decide(method, target);
-                requests.add(new Request(method, target, fault));
+                String userAgent = req.header("user-agent");
+                Request seen = new Request(method, target, Fault.NONE, userAgent == null ? "" : userAgent,
+                        req.header("if-none-match") != null);
+                Fault fault = decide(seen);
+                requests.add(new Request(method, target, fault, seen.userAgent(), seen.ifNoneMatch()));
                 counts.get(fault).incrementAndGet();
                 switch (fault) {
                     case SLOW_DOWN -> {
