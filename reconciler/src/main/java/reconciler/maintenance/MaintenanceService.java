@@ -62,6 +62,10 @@ public final class MaintenanceService implements AutoCloseable {
     private final Map<String, Map<String, MaintenanceJob>> lastRuns = new ConcurrentHashMap<>();
     private final Map<String, Observation> observations = new ConcurrentHashMap<>();
     private final Set<String> gauges = ConcurrentHashMap.newKeySet();
+    /** Ids of the graphs the host manages now (graphsChanged): gauges are only registered for these. */
+    private volatile Set<String> managed = Set.of();
+    /** Serialises gauge registration against graphsChanged's removals. */
+    private final Object registration = new Object();
     private final AtomicInteger threads = new AtomicInteger();
     private volatile boolean closed;
 
@@ -282,13 +286,44 @@ public final class MaintenanceService implements AutoCloseable {
         if (graphId == null || pass.report() == null) {
             return;
         }
-        Observation o = observations.computeIfAbsent(graphId, g -> new Observation());
-        o.status = pass.report().status();
-        tableGauges(graphId, o.status, o.full);
+        synchronized (registration) {
+            if (!isManaged(graphId)) {
+                return; // a pass that finished after its graph was removed from the config
+            }
+            Observation o = observations.computeIfAbsent(graphId, g -> new Observation());
+            o.status = pass.report().status();
+            tableGauges(graphId, o.status, o.full);
+        }
     }
 
     /** Registers gauges of graphs added to the config and removes those of graphs removed. */
     public void graphsChanged() {
+        synchronized (registration) {
+            graphsChangedLocked();
+        }
+    }
+
+    /**
+     * Whether the host manages the graph now. A graph whose id became known after the last
+     * graphsChanged (its manifest appeared later) is looked up once and remembered. Call under
+     * {@code registration}.
+     */
+    private boolean isManaged(String graphId) {
+        if (managed.contains(graphId)) {
+            return true;
+        }
+        for (GraphRef g : host.graphs()) {
+            if (graphId.equals(g.graphId())) {
+                Set<String> more = new java.util.HashSet<>(managed);
+                more.add(graphId);
+                managed = Set.copyOf(more);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void graphsChangedLocked() {
         Set<String> ids = new java.util.HashSet<>();
         for (GraphRef g : host.graphs()) {
             if (g.graphId() != null) {
@@ -296,10 +331,15 @@ public final class MaintenanceService implements AutoCloseable {
                 graphGauges(g.graphId());
             }
         }
+        managed = Set.copyOf(ids);
+        Set<String> segs = new java.util.HashSet<>();
+        for (String id : ids) {
+            segs.add(seg(id));
+        }
         for (String name : List.copyOf(gauges)) {
             if (name.startsWith("reconciler.graph.")) {
                 String gid = name.substring("reconciler.graph.".length()).split("\\.", 2)[0];
-                if (ids.stream().noneMatch(id -> seg(id).equals(gid))) {
+                if (!segs.contains(gid)) { // a set: with 10,000 graphs a scan per gauge took minutes at start-up
                     host.metrics().remove(name);
                     gauges.remove(name);
                 }
@@ -364,8 +404,12 @@ public final class MaintenanceService implements AutoCloseable {
         o.status = status;
         o.full = s;
         o.other = List.copyOf(other);
-        graphGauges(ref.graphId());
-        tableGauges(ref.graphId(), status, s);
+        synchronized (registration) {
+            if (isManaged(ref.graphId())) { // not re-registered for a graph removed meanwhile
+                graphGauges(ref.graphId());
+                tableGauges(ref.graphId(), status, s);
+            }
+        }
         return s;
     }
 

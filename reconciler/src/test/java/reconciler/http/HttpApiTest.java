@@ -408,11 +408,15 @@ class HttpApiTest {
         assertEquals(2, get("/v1/graphs").body().path("graphs").size());
         Resp job = post("/v1/graphs/second/maintenance/recover?wait=30s", "Bearer " + TOKEN);
         assertEquals("succeeded", job.body().path("state").asText(), String.valueOf(job.body()));
+        assertTrue(metricsJson().path("gauges").has("reconciler.graph.second.manifest_version"), "gauges of an added graph");
 
         writeConfig(List.of(root.toString()));
         Resp rm = post("/v1/reload", "Bearer " + TOKEN);
         assertEquals(second.toString(), rm.body().path("removed").get(0).asText());
         assertEquals(404, get("/v1/graphs/second/maintenance-state").status());
+        JsonNode gauges = metricsJson().path("gauges");
+        gauges.fieldNames().forEachRemaining(n -> assertFalse(n.startsWith("reconciler.graph.second."), "gauge of a removed graph: " + n));
+        assertTrue(gauges.has("reconciler.graph.debian.manifest_version"), "the kept graph keeps its gauges");
 
         // an invalid file is refused naming key and line, and the graph list is kept
         Files.writeString(configFile, Files.readString(configFile) + "pollIntervall: 5s\n");
