@@ -39,7 +39,8 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     private static final long START_TIMEOUT_MS = 20_000;
     /** Upper bound on how long {@link #close} waits for the server thread to end. */
     private static final long STOP_TIMEOUT_MS = 15_000;
-    private static final int MAX_SESSION_TIMEOUT_MS = 60_000;
+    /** The longest session the embedded server grants (ms); ZooKeeper silently negotiates longer requests down to it. */
+    public static final int MAX_SESSION_TIMEOUT_MS = 60_000;
     private static final String LOOPBACK = "127.0.0.1";
 
     private final Server server;

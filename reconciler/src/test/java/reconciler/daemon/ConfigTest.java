@@ -111,6 +111,21 @@ class ConfigTest {
     }
 
     @Test
+    void sessionsTheEmbeddedServerWouldShortenAreRefused() throws Exception {
+        ConfigException e = fails(write("long.yaml", """
+                zookeeper:
+                  sessionTimeout: 5m
+                """));
+        assertMentions(e, "long.yaml line 2", "key 'zookeeper.sessionTimeout'", "at most 60s with the embedded server");
+        Config external = Config.load(write("long-external.yaml", """
+                zookeeper:
+                  connect: zk1:2181
+                  sessionTimeout: 5m
+                """));
+        assertEquals(Duration.ofMinutes(5), external.zookeeper.sessionTimeout, "an ensemble's limits are its own");
+    }
+
+    @Test
     void shortSessionsAreFineWithAnExternalEnsemble() throws Exception {
         Config c = Config.load(write("external.yaml", """
                 zookeeper:
