@@ -146,7 +146,7 @@ final class Harness implements AutoCloseable {
             return List.of();
         }
         try (java.util.stream.Stream<Path> s = Files.list(CHILD_TMP)) {
-            return s.filter(p -> p.getFileName().toString().contains("lance_jni") || p.getFileName().toString().startsWith("jnilib-")).toList();
+            return s.filter(p -> reconciler.storage.LanceNative.isExtractedCopy(p.getFileName().toString())).toList();
         }
     }
 

@@ -319,14 +319,17 @@ public final class Config {
         if (zookeeper.embeddedTickTime.toMillis() < 1 || zookeeper.embeddedTickTime.toMillis() > 10_000) {
             throw keyError(file, keyLines, "zookeeper.embeddedTickTime", "must be 1ms..10s");
         }
-        if (zookeeper.connect.isBlank() && zookeeper.sessionTimeout.toMillis() > reconciler.leases.EmbeddedZooKeeper.MAX_SESSION_TIMEOUT_MS) {
-            // the server would silently negotiate it down: refuse instead of running with another value than configured
-            throw keyError(file, keyLines, "zookeeper.sessionTimeout", "must be at most "
-                    + reconciler.leases.EmbeddedZooKeeper.MAX_SESSION_TIMEOUT_MS / 1000 + "s with the embedded server");
-        }
-        if (zookeeper.connect.isBlank() && zookeeper.sessionTimeout.toMillis() < 2 * zookeeper.embeddedTickTime.toMillis()) {
-            throw keyError(file, keyLines, "zookeeper.sessionTimeout", "must be at least 2 x zookeeper.embeddedTickTime ("
-                    + 2 * zookeeper.embeddedTickTime.toMillis() + "ms) with the embedded server");
+        if (zookeeper.connect.isBlank()) { // the embedded server's session bounds
+            long session = zookeeper.sessionTimeout.toMillis();
+            if (session > reconciler.leases.EmbeddedZooKeeper.MAX_SESSION_TIMEOUT_MS) {
+                // the server would silently negotiate it down: refuse instead of running with another value than configured
+                throw keyError(file, keyLines, "zookeeper.sessionTimeout", "must be at most "
+                        + reconciler.leases.EmbeddedZooKeeper.MAX_SESSION_TIMEOUT_MS / 1000 + "s with the embedded server");
+            }
+            if (session < 2 * zookeeper.embeddedTickTime.toMillis()) {
+                throw keyError(file, keyLines, "zookeeper.sessionTimeout", "must be at least 2 x zookeeper.embeddedTickTime ("
+                        + 2 * zookeeper.embeddedTickTime.toMillis() + "ms) with the embedded server");
+            }
         }
     }
 

@@ -138,7 +138,6 @@ public final class Daemon implements AutoCloseable {
     public Daemon(Config config, MetricRegistry metrics) throws Exception {
         this.config = config;
         this.metrics = metrics;
-        reconciler.storage.LanceNative.load(); // unlink the extracted native library: a SIGKILL would leak it
         this.coordination = Coordination.open(config, true);
         this.recoverer = new Recoverer(coordination.leases(), new AuditLog(Path.of(config.auditLog)), config.leaseWait);
         this.pass = new ReconcilePass(recoverer);

@@ -325,17 +325,15 @@ public final class MaintenanceService implements AutoCloseable {
 
     private void graphsChangedLocked() {
         Set<String> ids = new java.util.HashSet<>();
+        Set<String> segs = new java.util.HashSet<>();
         for (GraphRef g : host.graphs()) {
             if (g.graphId() != null) {
                 ids.add(g.graphId());
+                segs.add(seg(g.graphId()));
                 graphGauges(g.graphId());
             }
         }
         managed = Set.copyOf(ids);
-        Set<String> segs = new java.util.HashSet<>();
-        for (String id : ids) {
-            segs.add(seg(id));
-        }
         for (String name : List.copyOf(gauges)) {
             if (name.startsWith("reconciler.graph.")) {
                 String gid = name.substring("reconciler.graph.".length()).split("\\.", 2)[0];

@@ -30,6 +30,14 @@ public final class LanceNative {
     }
 
     /**
+     * Whether a file name is that of a copy lance-java ({@code liblance_jni*.so}) or Arrow
+     * ({@code jnilib-*.tmp}) unpacks into the temporary directory.
+     */
+    public static boolean isExtractedCopy(String fileName) {
+        return (fileName.contains("lance_jni") && fileName.endsWith(".so")) || (fileName.startsWith("jnilib-") && fileName.endsWith(".tmp"));
+    }
+
+    /**
      * Loads the native library once per JVM and unlinks this process's extracted copy.
      *
      * @return the paths unlinked by this call (empty on later calls, or when nothing was found)
@@ -54,9 +62,7 @@ public final class LanceNative {
                     continue;
                 }
                 String file = line.substring(slash);
-                String name = file.substring(file.lastIndexOf('/') + 1);
-                boolean ours = (name.contains("lance_jni") && name.endsWith(".so")) || (name.startsWith("jnilib-") && name.endsWith(".tmp"));
-                if (!ours) {
+                if (!isExtractedCopy(file.substring(file.lastIndexOf('/') + 1))) {
                     continue; // " (deleted)" mappings and other libraries
                 }
                 Path p = Path.of(file);
@@ -66,7 +72,7 @@ public final class LanceNative {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            LOG.warn("could not remove the extracted Lance native library from {}: {}", tmp, e.toString());
+            LOG.warn("could not remove the extracted native libraries from {}: {}", tmp, e.toString());
         }
         return removed;
     }

@@ -1,6 +1,7 @@
 package reconciler.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -16,7 +17,7 @@ class LanceNativeTest {
     void extractedLibraryIsUnlinkedOnceMapped() throws Exception {
         Path maps = Path.of("/proc/self/maps");
         assumeTrue(Files.isReadable(maps), "needs /proc/self/maps (Linux)");
-        LanceTables.class.getName(); // the class initialiser loads the library through LanceNative
+        // LanceTables' class initialiser loads the libraries through LanceNative
         new LanceTables(new LocalGraphStore(Files.createTempDirectory("lance-native"))).close();
         List<String> mapped = Files.readAllLines(maps).stream().filter(l -> l.contains("lance_jni") || l.contains("/jnilib-")).toList();
         assertTrue(mapped.stream().anyMatch(l -> l.contains("lance_jni")), "the Lance native library is mapped: " + mapped);
@@ -24,5 +25,14 @@ class LanceNativeTest {
         List<String> live = mapped.stream().filter(l -> !l.endsWith("(deleted)")).toList();
         assertEquals(List.of(), live, "mappings whose file still exists in the temporary directory");
         assertEquals(List.of(), LanceNative.load(), "a second call finds nothing to do");
+    }
+
+    @Test
+    void extractedCopiesAreRecognisedByName() {
+        assertTrue(LanceNative.isExtractedCopy("liblance_jni9706014509020256105.so"));
+        assertTrue(LanceNative.isExtractedCopy("jnilib-11024862240125154933.tmp"));
+        assertFalse(LanceNative.isExtractedCopy("libsnappyjava.so"));
+        assertFalse(LanceNative.isExtractedCopy("liblance_jni.so (deleted)"));
+        assertFalse(LanceNative.isExtractedCopy("jnilib-notes.txt"));
     }
 }
