@@ -70,34 +70,78 @@ public final class ManifestStore {
     }
 
     /**
-     * The latest manifest version.
+     * The latest manifest version. Finds it with one tail listing from the newest version this store
+     * has seen (or the advisory hint) on, so its cost does not grow with the graph's history, and
+     * checks that the listing starts at that version and continues densely (a gap is never papered
+     * over by taking the version below it for the latest). Without a usable starting point the whole
+     * directory is listed and checked from version 1.
      *
      * @return the latest manifest, or empty if the graph was never initialised
-     * @throws IOException on a storage error or a corrupt manifest
+     * @throws ManifestGapException if a version is missing below a listed one
+     * @throws ManifestCorruptException if the latest version is unreadable, or one this store saw vanished
+     * @throws IOException on a storage error
      */
     public Optional<Manifest> latest() throws IOException {
-        long start = Math.max(lastKnown.get(), readHint());
-        Optional<Manifest> at = start > 0 ? read(start) : Optional.empty();
-        if (at.isEmpty()) {
-            long listed = listLatestNumber();
-            if (listed == 0) {
-                return Optional.empty();
+        long seen = lastKnown.get();
+        long start = seen > 0 ? seen : readHint();
+        if (start > 0) {
+            List<Long> from = versionsAfter(start - 1); // start itself and everything after it
+            if (!from.isEmpty()) {
+                if (from.get(0) != start) {
+                    throw new ManifestGapException(store.root(), start, from.get(0));
+                }
+                checkDense(start, from.subList(1, from.size()));
+                long top = from.get(from.size() - 1);
+                Manifest m = read(top).orElseThrow(() -> new ManifestCorruptException("manifest " + key(top) + " of graph root "
+                        + store.root() + " was listed but is gone (manifest versions are never deleted)", null));
+                lastKnown.accumulateAndGet(top, Math::max);
+                return Optional.of(m);
             }
-            at = read(listed);
-            if (at.isEmpty()) {
-                throw new IOException("manifest v" + listed + " listed but unreadable in " + store.root());
+            if (seen > 0) {
+                throw new ManifestCorruptException("manifest " + key(seen) + " of graph root " + store.root()
+                        + " was seen but is gone (manifest versions are never deleted)", null);
+            }
+            // a hint past the end: fall through to a full listing
+        }
+        List<Long> all = versionsAfter(0);
+        if (all.isEmpty()) {
+            return Optional.empty();
+        }
+        if (all.get(0) != 1) {
+            throw new ManifestGapException(store.root(), 1, all.get(0));
+        }
+        checkDense(1, all.subList(1, all.size()));
+        long top = all.get(all.size() - 1);
+        Manifest m = read(top).orElseThrow(() -> new ManifestCorruptException("manifest " + key(top) + " of graph root "
+                + store.root() + " was listed but is gone", null));
+        lastKnown.accumulateAndGet(top, Math::max);
+        return Optional.of(m);
+    }
+
+    /** Numbers of the manifest version objects listed after version {@code after}, ascending. */
+    private List<Long> versionsAfter(long after) throws IOException {
+        List<Long> out = new ArrayList<>();
+        for (String name : after > 0 ? store.listAfter(DIR, key(after).substring(DIR.length() + 1)) : store.list(DIR)) {
+            if (name.length() == 25 && name.endsWith(".json")) {
+                try {
+                    out.add(Long.parseLong(name.substring(0, 20)));
+                } catch (NumberFormatException e) {
+                    // not a manifest version object
+                }
             }
         }
-        Manifest cur = at.get();
-        while (true) {
-            Optional<Manifest> next = read(cur.version() + 1);
-            if (next.isEmpty()) {
-                break;
+        return out;
+    }
+
+    /** @throws ManifestGapException unless {@code listed} is exactly {@code from + 1, from + 2, ...} */
+    private void checkDense(long from, List<Long> listed) throws ManifestGapException {
+        long expect = from + 1;
+        for (long v : listed) {
+            if (v != expect) {
+                throw new ManifestGapException(store.root(), expect, v);
             }
-            cur = next.get();
+            expect++;
         }
-        lastKnown.accumulateAndGet(cur.version(), Math::max);
-        return Optional.of(cur);
     }
 
     /**
@@ -120,20 +164,6 @@ public final class ManifestStore {
         } catch (NumberFormatException e) {
             return 0; // the hint is advisory; a bad one only costs a listing
         }
-    }
-
-    private long listLatestNumber() throws IOException {
-        long max = 0;
-        for (String name : store.list(DIR)) {
-            if (name.endsWith(".json")) {
-                try {
-                    max = Math.max(max, Long.parseLong(name.substring(0, name.length() - 5)));
-                } catch (NumberFormatException e) {
-                    // not a manifest version object
-                }
-            }
-        }
-        return max;
     }
 
     /**
@@ -208,26 +238,41 @@ public final class ManifestStore {
      * {@code afterVersion} up to the latest (a sidecar's base version bounds the scan).
      *
      * @return the first manifest whose operation id matches, or empty
+     * @throws ManifestGapException if a version in the range is missing
      * @throws IOException on a storage error or a corrupt manifest
      */
     public Optional<Manifest> findOperation(String operationId, long afterVersion) throws IOException {
         Manifest latest = require();
         for (long v = latest.version(); v > afterVersion; v--) {
-            Optional<Manifest> m = v == latest.version() ? Optional.of(latest) : read(v);
-            if (m.isPresent() && operationId.equals(m.get().operationId())) {
-                return m;
+            Manifest m = v == latest.version() ? latest : readBelow(v, latest.version());
+            if (operationId.equals(m.operationId())) {
+                return Optional.of(m);
             }
         }
         return Optional.empty();
     }
 
-    /** Manifest versions after {@code afterVersion} (oldest first), up to the latest. @throws IOException */
+    /**
+     * Manifest versions after {@code afterVersion} (oldest first), up to the latest.
+     *
+     * @throws ManifestGapException if one of them is missing
+     * @throws IOException on a storage error or a corrupt manifest
+     */
     public List<Manifest> history(long afterVersion) throws IOException {
         Manifest latest = require();
         List<Manifest> out = new ArrayList<>();
         for (long v = afterVersion + 1; v <= latest.version(); v++) {
-            read(v).ifPresent(out::add);
+            out.add(v == latest.version() ? latest : readBelow(v, latest.version()));
         }
         return out;
+    }
+
+    /** Version {@code v}, which must exist because {@code latest} does. */
+    private Manifest readBelow(long v, long latest) throws IOException {
+        Optional<Manifest> m = read(v);
+        if (m.isEmpty()) {
+            throw new ManifestGapException(store.root(), v, latest);
+        }
+        return m.get();
     }
 }

@@ -396,4 +396,70 @@ class ManifestStoreTest {
         assertThrows(IllegalArgumentException.class, () -> m.pin("node:Nope"));
         assertThrows(IllegalArgumentException.class, () -> new TablePin(0, 0, COLS));
     }
+
+    /** Versions 1..5, then version 4 deleted behind the store's back; the hint left at {@code hint}. */
+    private void fiveVersionsWithoutVersionFour(String hint) throws Exception {
+        threeVersions();
+        manifests.publish("01JCCCCCCCCCCCCCCCCCCCCCCC", Manifest.KIND_WRITE, List.of(new PinUpdate(PKG, 1, 2, 1)));
+        manifests.publish("01JDDDDDDDDDDDDDDDDDDDDDDD", Manifest.KIND_WRITE, List.of(new PinUpdate(PKG, 2, 3, 1)));
+        assertTrue(store.delete(ManifestStore.key(4)));
+        if (hint == null) {
+            assertTrue(store.delete(HINT));
+        } else {
+            store.replace(HINT, hint.getBytes(US_ASCII));
+        }
+    }
+
+    @Test
+    void aGapAboveTheHintIsRefusedAndNeverPublishedInto() throws Exception {
+        fiveVersionsWithoutVersionFour("3");
+        ManifestStore reader = fresh();
+        ManifestGapException e = assertThrows(ManifestGapException.class, reader::latest);
+        assertEquals(4, e.missing());
+        assertEquals(5, e.present());
+        assertTrue(e.getMessage().contains(ManifestStore.key(4)) && e.getMessage().contains(ManifestStore.key(5)), e.getMessage());
+        assertThrows(ManifestGapException.class, () -> fresh().publish("01JEEEEEEEEEEEEEEEEEEEEEEE", Manifest.KIND_WRITE,
+                List.of(new PinUpdate(VER, 2, 3, 1))));
+        assertTrue(store.read(ManifestStore.key(4)).isEmpty(), "nothing was published into the gap");
+        assertTrue(store.read(ManifestStore.key(6)).isEmpty(), "nothing was published past it either");
+    }
+
+    @Test
+    void aGapIsRefusedWithoutAHintOrWithAGarbageOne() throws Exception {
+        fiveVersionsWithoutVersionFour(null);
+        assertEquals(4, assertThrows(ManifestGapException.class, () -> fresh().latest()).missing());
+        store.replace(HINT, "garbage".getBytes(US_ASCII));
+        assertEquals(4, assertThrows(ManifestGapException.class, () -> fresh().latest()).missing());
+        store.replace(HINT, "4".getBytes(US_ASCII));
+        assertEquals(4, assertThrows(ManifestGapException.class, () -> fresh().latest()).missing(), "a hint naming the hole itself");
+    }
+
+    @Test
+    void aMissingFirstVersionIsAGap() throws Exception {
+        threeVersions();
+        assertTrue(store.delete(ManifestStore.key(1)));
+        assertTrue(store.delete(HINT));
+        ManifestGapException e = assertThrows(ManifestGapException.class, () -> fresh().latest());
+        assertEquals(1, e.missing());
+        assertEquals(2, e.present());
+    }
+
+    @Test
+    void historyAndFindOperationRefuseAGapBelowTheLatest() throws Exception {
+        fiveVersionsWithoutVersionFour("5");
+        assertEquals(5, fresh().latest().orElseThrow().version(), "the latest itself is intact");
+        assertEquals(4, assertThrows(ManifestGapException.class, () -> fresh().history(1)).missing());
+        assertEquals(4, assertThrows(ManifestGapException.class, () -> fresh().findOperation("01JAAAAAAAAAAAAAAAAAAAAAAA", 1)).missing(),
+                "an operation searched across the gap could be there");
+        assertEquals(5, fresh().findOperation("01JDDDDDDDDDDDDDDDDDDDDDDD", 4).orElseThrow().version(), "a range above the gap is fine");
+    }
+
+    @Test
+    void aLatestVersionThatVanishesIsCorruptNotAnOlderLatest() throws Exception {
+        threeVersions();
+        assertEquals(3, manifests.latest().orElseThrow().version());
+        assertTrue(store.delete(ManifestStore.key(3)));
+        ManifestCorruptException e = assertThrows(ManifestCorruptException.class, manifests::latest);
+        assertTrue(e.getMessage().contains(ManifestStore.key(3)) && e.getMessage().contains("gone"), e.getMessage());
+    }
 }

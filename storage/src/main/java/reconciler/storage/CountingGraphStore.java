@@ -55,6 +55,12 @@ public final class CountingGraphStore implements GraphStore {
     }
 
     @Override
+    public List<String> listAfter(String prefix, String startAfter) throws IOException {
+        StorageStats.count("list");
+        return delegate.listAfter(prefix, startAfter);
+    }
+
+    @Override
     public String tableUri(TableKey table) {
         return delegate.tableUri(table);
     }

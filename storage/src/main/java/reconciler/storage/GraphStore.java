@@ -61,6 +61,20 @@ public interface GraphStore extends AutoCloseable {
      */
     List<String> list(String prefix) throws IOException;
 
+    /**
+     * Like {@link #list}, but only the names that sort strictly after {@code startAfter} (a name, not
+     * a key): what a reader needs to find objects newer than one it knows without reading the whole
+     * directory. Backends that can ask the server for it do (S3 {@code StartAfter}: one request for
+     * the tail of a long listing); the default filters {@link #list}.
+     *
+     * @param startAfter a name under {@code prefix}; names {@code <=} it are left out
+     * @return the names after {@code startAfter}, sorted lexicographically; empty if there are none
+     * @throws IOException on a storage error (never swallowed: a failed listing is not "empty")
+     */
+    default List<String> listAfter(String prefix, String startAfter) throws IOException {
+        return list(prefix).stream().filter(n -> n.compareTo(startAfter) > 0).toList();
+    }
+
     /** The Lance dataset URI of a table. */
     String tableUri(TableKey table);
 

@@ -102,6 +102,11 @@ public final class LocalGraphStore implements GraphStore {
     public List<String> list(String prefix) throws IOException {
         Path dir = resolve(prefix);
         if (!Files.isDirectory(dir)) {
+            if (Files.exists(dir)) {
+                // Nothing could ever be created under it: "empty" would hide a broken graph root.
+                throw new PermanentStorageException("cannot list " + prefix + " under " + root + ": " + dir
+                        + " is not a directory (the graph root's layout is broken: move that file away)", null);
+            }
             return List.of();
         }
         List<String> names = new ArrayList<>();

@@ -439,17 +439,38 @@ public final class S3GraphStore implements GraphStore {
      */
     @Override
     public List<String> list(String prefix) throws IOException {
+        return listFrom(prefix, null);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code ListObjectsV2} with {@code StartAfter <root>/<prefix>/<startAfter>}: one request when
+     * few names follow.
+     */
+    @Override
+    public List<String> listAfter(String prefix, String startAfter) throws IOException {
+        return listFrom(prefix, startAfter);
+    }
+
+    private List<String> listFrom(String prefix, String startAfter) throws IOException {
         String p = objectKey(prefix != null && prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix) + "/";
         List<String> names = new ArrayList<>();
         try {
-            for (ListObjectsV2Response page : s3.listObjectsV2Paginator(r -> r.bucket(location.bucket()).prefix(p).delimiter("/"))) {
+            for (ListObjectsV2Response page : s3.listObjectsV2Paginator(r -> {
+                r.bucket(location.bucket()).prefix(p).delimiter("/");
+                if (startAfter != null) {
+                    r.startAfter(p + startAfter);
+                }
+            })) {
                 for (S3Object o : page.contents()) {
                     String k = o.key();
                     if (!k.startsWith(p)) {
                         continue;
                     }
                     String name = k.substring(p.length());
-                    if (!name.isEmpty() && !name.startsWith(".") && name.indexOf('/') < 0) {
+                    if (!name.isEmpty() && !name.startsWith(".") && name.indexOf('/') < 0
+                            && (startAfter == null || name.compareTo(startAfter) > 0)) {
                         names.add(name);
                     }
                 }

@@ -253,8 +253,60 @@ abstract class GraphStoreContractTest {
     void listOfMissingPrefixIsEmpty() throws Exception {
         assertEquals(List.of(), store.list("_recovery"));
         assertEquals(List.of(), store.list("no/such/dir"));
+        assertEquals(List.of(), store.listAfter("no/such/dir", "a"));
+    }
+
+    /**
+     * Where an object and a prefix of the same name can coexist (S3) listing the prefix is truthful
+     * and empty; where they cannot (a file system: nothing could ever be created under it) listing
+     * "empty" would hide a broken layout, so it is an error naming the path.
+     */
+    @Test
+    void listOfAPrefixThatIsAnObjectIsEmptyOrAnErrorNamingIt() throws Exception {
         assertTrue(store.createIfAbsent("plain", b("x")));
-        assertEquals(List.of(), store.list("plain"), "an object is not a directory");
+        if (objectsAndPrefixesCoexist()) {
+            assertEquals(List.of(), store.list("plain"), "an object is not a directory");
+        } else {
+            java.io.IOException e = assertThrows(java.io.IOException.class, () -> store.list("plain"));
+            assertTrue(e.getMessage().contains("plain") && e.getMessage().contains("not a directory"), e.getMessage());
+            assertThrows(java.io.IOException.class, () -> store.listAfter("plain", "a"));
+        }
+    }
+
+    /** Whether an object and a prefix of the same name can both exist (S3: yes; a file system: no). */
+    abstract boolean objectsAndPrefixesCoexist();
+
+    @Test
+    void listAfterReturnsOnlyLaterNamesSorted() throws Exception {
+        for (String n : List.of("00000000000000000001.json", "00000000000000000002.json", "00000000000000000010.json", "latest-hint")) {
+            assertTrue(store.createIfAbsent("_manifest/" + n, b(n)));
+        }
+        assertTrue(store.createIfAbsent("_manifest_old/00000000000000000099.json", b("sibling")));
+        plantRaw("_manifest/.00000000000000000011.json.tmp-1", b("partial"));
+        assertEquals(List.of("00000000000000000010.json", "latest-hint"), store.listAfter("_manifest", "00000000000000000002.json"));
+        assertEquals(List.of("00000000000000000002.json", "00000000000000000010.json", "latest-hint"),
+                store.listAfter("_manifest/", "00000000000000000001.json"), "a trailing slash is ignored");
+        assertEquals(List.of(), store.listAfter("_manifest", "latest-hint"));
+        assertEquals(store.list("_manifest"), store.listAfter("_manifest", ""));
+    }
+
+    /** A tail listing of more names than one ListObjectsV2 page holds is complete. */
+    @Test
+    void listAfterReturnsEveryLaterNameBeyondOnePage() throws Exception {
+        int n = 1_100;
+        pool = Executors.newFixedThreadPool(8);
+        List<Future<Boolean>> fs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String name = String.format("k-%05d.json", i);
+            fs.add(pool.submit(() -> store.createIfAbsent("_many/" + name, b(name))));
+        }
+        for (Future<Boolean> f : fs) {
+            assertTrue(f.get(120, TimeUnit.SECONDS));
+        }
+        List<String> after = store.listAfter("_many", "k-00049.json");
+        assertEquals(n - 50, after.size());
+        assertEquals("k-00050.json", after.get(0));
+        assertEquals(String.format("k-%05d.json", n - 1), after.get(after.size() - 1));
     }
 
     /** More names than one ListObjectsV2 page (1,000 keys) holds. */

@@ -16,6 +16,11 @@ class LocalGraphStoreContractTest extends GraphStoreContractTest {
     }
 
     @Override
+    boolean objectsAndPrefixesCoexist() {
+        return false;
+    }
+
+    @Override
     void plantRaw(String key, byte[] data) throws Exception {
         Path p = dir.resolve("graph").resolve(key);
         Files.createDirectories(p.getParent());

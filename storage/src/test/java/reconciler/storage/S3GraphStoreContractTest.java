@@ -43,6 +43,11 @@ class S3GraphStoreContractTest extends GraphStoreContractTest {
     }
 
     @Override
+    boolean objectsAndPrefixesCoexist() {
+        return true;
+    }
+
+    @Override
     void plantRaw(String key, byte[] data) {
         server.putRaw(prefix + "/" + key, data);
     }
