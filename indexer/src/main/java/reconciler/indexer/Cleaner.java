@@ -83,7 +83,7 @@ final class Cleaner {
             Manifest m = graph.manifests().require();
             long latestPin = m.pin(table).version();
             pins.add(latestPin);
-            for (SidecarEntry e : graph.sidecars().list()) {
+            for (SidecarEntry e : graph.sidecars().list(m)) {
                 if (e instanceof SidecarEntry.Corrupt c) {
                     return skipped(table, protectedVersions, "a corrupt sidecar exists (" + c.key() + ")");
                 }

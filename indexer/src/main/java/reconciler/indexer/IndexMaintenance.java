@@ -152,7 +152,7 @@ public final class IndexMaintenance implements AutoCloseable {
         // one is a crashed writer's: recovery first, do not waste a build that could not be committed.
         Set<String> covered = new HashSet<>();
         java.time.Instant staleBefore = java.time.Instant.now().minus(STALE_SIDECAR);
-        for (SidecarEntry e : graph.sidecars().list()) {
+        for (SidecarEntry e : graph.sidecars().list(m)) {
             if (e instanceof SidecarEntry.Valid v && v.sidecar().createdAt().isBefore(staleBefore)) {
                 covered.addAll(v.sidecar().tableKeys());
             }
@@ -508,7 +508,7 @@ public final class IndexMaintenance implements AutoCloseable {
         try (LeaseSet lease = leases.acquire(graphId, Graph.MAIN_BRANCH, List.of(table), options.leaseTimeout())) {
             Manifest m = graph.manifests().require();
             TablePin pin = m.pin(table);
-            for (SidecarEntry e : graph.sidecars().list()) {
+            for (SidecarEntry e : graph.sidecars().list(m)) {
                 if (e instanceof SidecarEntry.Corrupt c) {
                     return new CatalogResult("REFUSED", 0, "refusing: corrupt sidecar " + c.key() + ": " + c.reason(), null);
                 }

@@ -118,7 +118,7 @@ final class TableCommit {
             acquired[0] = System.nanoTime();
             Manifest m = graph.manifests().require();
             TablePin pin = m.pin(tableKey);
-            for (SidecarEntry e : graph.sidecars().list()) {
+            for (SidecarEntry e : graph.sidecars().list(m)) {
                 if (e instanceof SidecarEntry.Corrupt c) {
                     return skipped(op, pin, "a corrupt sidecar exists (" + c.key() + "): " + c.reason());
                 }

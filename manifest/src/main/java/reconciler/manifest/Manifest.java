@@ -28,6 +28,9 @@ public record Manifest(int formatVersion, String graphId, long version, long pre
     /** The current manifest format version. */
     public static final int FORMAT_VERSION = 1;
 
+    /** The only branch of a protocol v1 graph; a sidecar or lease naming another one is refused. */
+    public static final String MAIN_BRANCH = "main";
+
     public Manifest {
         tables = Collections.unmodifiableSortedMap(new TreeMap<>(tables));
     }

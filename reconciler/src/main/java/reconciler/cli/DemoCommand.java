@@ -45,11 +45,16 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--source", description = "uncompressed Packages or dpkg status file (default: apt's index)")
     Path source;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     private static final int CRASH_SLICE = 200;
     private final List<String> lines = Collections.synchronizedList(new ArrayList<>());
 
     @Override
     public Integer call() throws Exception {
+        Usage.atLeast(spec, "--writers", writers, 1);
+        Usage.atLeast(spec, "--limit", limit, -1);
         dir = dir.toAbsolutePath().normalize();
         Path marker = dir.resolve(".reconciler-demo");
         if (Files.exists(dir) && !Files.exists(marker)) {

@@ -11,6 +11,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 import reconciler.daemon.Config;
 import reconciler.daemon.Coordination;
 import reconciler.leases.LeaseException;
@@ -72,11 +74,24 @@ final class GraphCommand implements Callable<Integer> {
         @Parameters(index = "1", paramLabel = "TABLE", description = "table key, e.g. node:Package")
         String table;
 
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() throws Exception {
+            TableKey key;
+            try {
+                key = TableKey.parse(table);
+            } catch (IllegalArgumentException e) {
+                throw Usage.error(spec, e.getMessage());
+            }
             try (Graph g = reconciler.daemon.Roots.open(root, config.load())) {
                 Manifest m = g.manifests().require();
-                System.out.println(g.tables().countRows(TableKey.parse(table), m.pin(table).version()));
+                if (!m.tables().containsKey(table)) {
+                    throw Usage.error(spec, "graph " + m.graphId() + " has no table " + table + " (tables: "
+                            + String.join(", ", m.tables().keySet()) + ")");
+                }
+                System.out.println(g.tables().countRows(key, m.pin(table).version()));
                 return Main.OK;
             }
         }
@@ -124,14 +139,28 @@ final class GraphCommand implements Callable<Integer> {
         @Option(names = "--shard", hidden = true, description = "internal: run shard i/N in this process")
         String shard;
 
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() throws Exception {
+            Usage.atLeast(spec, "--writers", writers, 1);
+            Usage.atLeast(spec, "--batch", batch, 1);
+            Usage.atLeast(spec, "--skip", skip, 0);
+            Usage.atLeast(spec, "--limit", limit, -1);
+            Usage.atLeast(spec, "--crash-op", crashOp, 1);
             for (String fp : crashAt) {
-                Failpoints.validate(fp);
+                try {
+                    Failpoints.validate(fp);
+                } catch (IllegalArgumentException e) {
+                    throw Usage.error(spec, "--crash-at: " + e.getMessage());
+                }
+            }
+            if (crashAt.size() > writers) {
+                throw Usage.error(spec, "--crash-at given " + crashAt.size() + " times but only " + writers + " writer(s) run");
             }
             if (!List.of("all", "packages", "maintainers").contains(ops)) {
-                System.err.println("error: --ops must be all, packages or maintainers");
-                return Main.USAGE;
+                throw Usage.error(spec, "--ops must be all, packages or maintainers, got '" + ops + "'");
             }
             if (shard != null) {
                 String[] p = shard.split("/");

@@ -37,17 +37,26 @@ public final class Main implements Callable<Integer> {
 
     public static void main(String[] args) {
         System.setProperty("sun.net.httpserver.nodelay", "true");
-        int code = new CommandLine(new Main())
+        System.exit(run(args));
+    }
+
+    /**
+     * Runs one command line in this JVM (what {@link #main} does before exiting; tests call it).
+     *
+     * @return the exit code (see the class comment)
+     */
+    public static int run(String... args) {
+        return new CommandLine(new Main())
                 .setExecutionExceptionHandler((ex, cl, parsed) -> {
                     if (ex instanceof Config.ConfigException) {
                         cl.getErr().println("error: " + ex.getMessage());
                         return USAGE;
                     }
-                    cl.getErr().println("error: " + ex);
+                    // Storage errors carry a complete message naming the path; a class name helps nobody.
+                    cl.getErr().println("error: " + (ex instanceof java.io.IOException && ex.getMessage() != null ? ex.getMessage() : ex.toString()));
                     return FAILURE;
                 })
                 .execute(args);
-        System.exit(code);
     }
 
     /** The {@code --config} option shared by every command. */

@@ -76,7 +76,7 @@ public record GraphStatus(String root, String graphId, long manifestVersion, Lis
         }
         List<SidecarStatus> pending = new ArrayList<>();
         List<CorruptSidecar> corrupt = new ArrayList<>();
-        for (SidecarEntry entry : graph.sidecars().list()) {
+        for (SidecarEntry entry : graph.sidecars().list(m)) {
             converged = false;
             if (entry instanceof SidecarEntry.Corrupt c) {
                 corrupt.add(new CorruptSidecar(c.key(), c.reason()));

@@ -47,7 +47,7 @@ public final class ReconcilePass {
      */
     public Report run(Graph graph, java.time.Duration wait) throws IOException, InterruptedException {
         List<Recoverer.Result> results = new ArrayList<>();
-        for (SidecarEntry e : graph.sidecars().list()) {
+        for (SidecarEntry e : graph.sidecars().list(graph.manifests().require())) {
             if (e instanceof SidecarEntry.Corrupt c) {
                 LOG.error("graph root {}: {}", graph.store().root(), c.reason());
                 continue;

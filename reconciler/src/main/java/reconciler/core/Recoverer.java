@@ -108,6 +108,11 @@ public final class Recoverer {
             }
             Sidecar s = current.get();
             Manifest m = graph.manifests().require();
+            Optional<String> refused = reconciler.sidecar.SidecarStore.refusal(s, m);
+            if (refused.isPresent()) {
+                LOG.error("graph {} sidecar {}: refused and kept: {}", m.graphId(), op, refused.get());
+                return new Result(op, Status.FAILED, null, "sidecar refused and kept: " + refused.get());
+            }
             if (!m.graphId().equals(s.graphId())) {
                 return defer(graph, s, new Classifier.Decision(Classifier.Action.DEFER, "sidecar names graph " + s.graphId()
                         + " but the root holds graph " + m.graphId(), List.of(), Optional.empty()));
@@ -239,7 +244,7 @@ public final class Recoverer {
             TableKey key = TableKey.parse(tableKey);
             TablePin pin = m.pin(tableKey);
             long head = graph.tables().headVersion(key);
-            for (reconciler.sidecar.SidecarEntry e : graph.sidecars().list()) {
+            for (reconciler.sidecar.SidecarEntry e : graph.sidecars().list(m)) {
                 if (e instanceof reconciler.sidecar.SidecarEntry.Valid v && v.sidecar().tableKeys().contains(tableKey)) {
                     return new Result(repairId, Status.DEFERRED, null, "drift on " + tableKey + " is covered by sidecar " + e.key());
                 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import reconciler.manifest.Manifest;
 import reconciler.storage.GraphStore;
 
 /**
@@ -79,6 +80,43 @@ public final class SidecarStore {
             }
         }
         return out;
+    }
+
+    /**
+     * Lists the sidecars like {@link #list()} and also refuses, as {@link SidecarEntry.Corrupt}, every
+     * sidecar that cannot belong to the graph {@code manifest} describes ({@link #refusal}). This is
+     * the listing every reader of pending sidecars uses: a refused sidecar is kept, reported and
+     * blocks writes like an undecodable one, and is never recovered against other tables or branches.
+     *
+     * @param manifest the graph's latest manifest
+     * @throws IOException on a storage error
+     */
+    public List<SidecarEntry> list(Manifest manifest) throws IOException {
+        List<SidecarEntry> out = new ArrayList<>();
+        for (SidecarEntry e : list()) {
+            Optional<String> why = e instanceof SidecarEntry.Valid v ? refusal(v.sidecar(), manifest) : Optional.empty();
+            out.add(why.isPresent() ? new SidecarEntry.Corrupt(e.key(), new CorruptSidecarException(e.key(), why.get(), null).getMessage()) : e);
+        }
+        return out;
+    }
+
+    /**
+     * Why a well-formed sidecar cannot belong to the graph {@code manifest} describes, or empty if it
+     * can (docs/protocol.md, "Sidecar"): every table it names must be pinned by the manifest, and its
+     * branch must exist (protocol v1: only {@value Manifest#MAIN_BRANCH}). A pure function.
+     */
+    public static Optional<String> refusal(Sidecar s, Manifest manifest) {
+        List<String> unknown = s.tableKeys().stream().filter(t -> !manifest.tables().containsKey(t)).toList();
+        if (!unknown.isEmpty()) {
+            return Optional.of("it names " + (unknown.size() == 1 ? "table " : "tables ") + String.join(", ", unknown)
+                    + ", which manifest v" + manifest.version() + " of graph " + manifest.graphId() + " does not have (tables: "
+                    + String.join(", ", manifest.tables().keySet()) + ")");
+        }
+        if (!Manifest.MAIN_BRANCH.equals(s.branch())) {
+            return Optional.of("it names branch '" + s.branch() + "', which graph " + manifest.graphId()
+                    + " does not have (protocol v1 graphs have only branch " + Manifest.MAIN_BRANCH + ")");
+        }
+        return Optional.empty();
     }
 
     /** Deletes an operation's sidecar (idempotent). @return whether it existed @throws IOException */

@@ -141,4 +141,46 @@ class SidecarStoreTest {
     void listOfAGraphWithoutRecoveryDirectoryIsEmpty() throws Exception {
         assertEquals(List.of(), sidecars.list());
     }
+
+    static reconciler.manifest.Manifest manifest(String... tables) {
+        java.util.TreeMap<String, reconciler.manifest.TablePin> pins = new java.util.TreeMap<>();
+        for (String t : tables) {
+            pins.put(t, new reconciler.manifest.TablePin(1, 0, List.of(new reconciler.storage.ColumnSpec("name", "utf8"))));
+        }
+        return new reconciler.manifest.Manifest(reconciler.manifest.Manifest.FORMAT_VERSION, "graph-1", 7, 6, "op", "write",
+                Instant.EPOCH, pins);
+    }
+
+    static Sidecar onBranch(String op, String branch) {
+        Sidecar s = sidecar(op, "node:Package");
+        return new Sidecar(s.formatVersion(), s.operationId(), s.writerKind(), s.graphId(), branch, s.baseManifestVersion(), s.writer(),
+                s.createdAt(), s.tables());
+    }
+
+    @Test
+    void aSidecarNamingATableTheManifestDoesNotHaveIsRefusedAndKept() throws Exception {
+        String ok = UlidCreator.getMonotonicUlid().toString();
+        String bad = UlidCreator.getMonotonicUlid().toString();
+        sidecars.write(sidecar(ok, "node:Package"));
+        sidecars.write(sidecar(bad, "node:Nope"));
+        List<SidecarEntry> listed = sidecars.list(manifest("node:Package", "edge:DependsOn"));
+        assertEquals(2, listed.size());
+        assertInstanceOf(SidecarEntry.Valid.class, listed.get(0));
+        SidecarEntry.Corrupt c = assertInstanceOf(SidecarEntry.Corrupt.class, listed.get(1));
+        assertEquals(SidecarStore.key(bad), c.key());
+        assertTrue(c.reason().contains("node:Nope") && c.reason().contains("manifest v7") && c.reason().contains("kept"), c.reason());
+        assertTrue(store.read(SidecarStore.key(bad)).isPresent(), "a refused sidecar stays on disk");
+        assertInstanceOf(SidecarEntry.Valid.class, sidecars.list().get(1), "the raw listing still decodes it");
+    }
+
+    @Test
+    void aSidecarOnABranchOtherThanMainIsRefusedAndKept() throws Exception {
+        String op = UlidCreator.getMonotonicUlid().toString();
+        sidecars.write(onBranch(op, "dev"));
+        List<SidecarEntry> listed = sidecars.list(manifest("node:Package"));
+        SidecarEntry.Corrupt c = assertInstanceOf(SidecarEntry.Corrupt.class, listed.get(0));
+        assertTrue(c.reason().contains("branch 'dev'") && c.reason().contains("only branch main"), c.reason());
+        assertTrue(store.read(SidecarStore.key(op)).isPresent());
+        assertEquals(Optional.empty(), SidecarStore.refusal(onBranch(op, "main"), manifest("node:Package")));
+    }
 }

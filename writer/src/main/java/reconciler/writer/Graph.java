@@ -26,7 +26,7 @@ public final class Graph implements AutoCloseable {
     /** Durable audit records directory. */
     public static final String AUDIT_DIR = "_audit";
     /** The only table branch in protocol v1. */
-    public static final String MAIN_BRANCH = "main";
+    public static final String MAIN_BRANCH = reconciler.manifest.Manifest.MAIN_BRANCH;
 
     private final GraphStore store;
     private final ManifestStore manifests;

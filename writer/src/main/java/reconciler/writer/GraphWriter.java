@@ -111,7 +111,7 @@ public final class GraphWriter {
         try (LeaseSet lease = leases.acquire(base.graphId(), Graph.MAIN_BRANCH, touched.keySet(), leaseTimeout)) {
             // Phase A: under the leases, re-read the manifest, refuse pending/corrupt sidecars and drift.
             Manifest m = graph.manifests().require();
-            checkSidecars(touched.keySet());
+            checkSidecars(m, touched.keySet());
             List<Sidecar.SidecarTable> sidecarTables = new ArrayList<>();
             for (String t : touched.keySet()) {
                 TablePin pin = m.pin(t);
@@ -183,8 +183,8 @@ public final class GraphWriter {
         return new Result(operationId, published.version(), counts);
     }
 
-    private void checkSidecars(java.util.Set<String> tables) throws IOException, RecoveryRequiredException {
-        for (SidecarEntry e : graph.sidecars().list()) {
+    private void checkSidecars(Manifest m, java.util.Set<String> tables) throws IOException, RecoveryRequiredException {
+        for (SidecarEntry e : graph.sidecars().list(m)) {
             if (e instanceof SidecarEntry.Corrupt c) {
                 throw new RecoveryRequiredException(null, "refusing to write: " + c.reason(), null);
             }
