@@ -183,4 +183,35 @@ class SidecarStoreTest {
         assertTrue(store.read(SidecarStore.key(op)).isPresent());
         assertEquals(Optional.empty(), SidecarStore.refusal(onBranch(op, "main"), manifest("node:Package")));
     }
+
+    /**
+     * A sidecar listed but deleted (its writer's phase D) before it is read is skipped as finished,
+     * never reported corrupt or as an error. The race is made deterministic by a store whose listing
+     * deletes the file right after listing it (a real delete on the real file system).
+     */
+    @Test
+    void aSidecarThatVanishesBetweenListAndReadIsSkipped() throws Exception {
+        String gone = UlidCreator.getMonotonicUlid().toString();
+        String kept = UlidCreator.getMonotonicUlid().toString();
+        sidecars.write(sidecar(gone, "node:Package"));
+        sidecars.write(sidecar(kept, "node:Package"));
+        reconciler.storage.GraphStore racing = new reconciler.storage.GraphStore() {
+            public String root() { return store.root(); }
+            public Optional<byte[]> read(String key) throws java.io.IOException { return store.read(key); }
+            public boolean createIfAbsent(String key, byte[] data) throws java.io.IOException { return store.createIfAbsent(key, data); }
+            public void replace(String key, byte[] data) throws java.io.IOException { store.replace(key, data); }
+            public boolean delete(String key) throws java.io.IOException { return store.delete(key); }
+            public List<String> list(String prefix) throws java.io.IOException {
+                List<String> names = store.list(prefix);
+                assertTrue(store.delete(SidecarStore.key(gone)), "the writer's phase D, between list and read");
+                return names;
+            }
+            public String tableUri(reconciler.storage.TableKey table) { return store.tableUri(table); }
+            public java.util.Map<String, String> storageOptions() { return store.storageOptions(); }
+            public void close() { }
+        };
+        List<SidecarEntry> listed = new SidecarStore(racing).list();
+        assertEquals(1, listed.size(), listed.toString());
+        assertEquals(kept, assertInstanceOf(SidecarEntry.Valid.class, listed.get(0)).sidecar().operationId());
+    }
 }

@@ -149,9 +149,10 @@ class LocalGraphStoreTest {
     }
 
     @Test
-    void listOfAPrefixThatIsAFileIsEmpty() throws Exception {
-        assertTrue(store.createIfAbsent("plain", b("x")));
-        assertEquals(List.of(), store.list("plain"));
+    void listOfAPrefixThatIsAFileIsAPermanentErrorNamingThePath() throws Exception {
+        assertTrue(store.createIfAbsent("_recovery", b("x")));
+        PermanentStorageException e = assertThrows(PermanentStorageException.class, () -> store.list("_recovery"));
+        assertTrue(e.getMessage().contains(dir.resolve("_recovery").toString()) && e.getMessage().contains("not a directory"), e.getMessage());
     }
 
     @ParameterizedTest
