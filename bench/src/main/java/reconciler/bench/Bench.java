@@ -28,7 +28,7 @@ import reconciler.leases.LeaseSet;
 import reconciler.storage.ColumnSpec;
 import reconciler.storage.StorageStats;
 import reconciler.writer.DebianImport;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /**
  * Benchmarks that print figures (issue 3): heal latency after SIGKILLed writers, the idle cost of

@@ -13,7 +13,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import reconciler.storage.S3GraphStore;
 import reconciler.storage.S3Location;
 import reconciler.storage.S3Settings;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /**
  * Where a benchmark's graph roots live: a local directory, or an S3 prefix on a real

@@ -22,7 +22,7 @@ import reconciler.leases.EmbeddedZooKeeper;
 import reconciler.manifest.Manifest;
 import reconciler.sidecar.Sidecar;
 import reconciler.writer.DebianImport;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 import reconciler.writer.GraphWriter;
 
 /** The harness client against a real daemon over loopback HTTP. */

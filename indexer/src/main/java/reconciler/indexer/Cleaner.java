@@ -21,7 +21,7 @@ import reconciler.manifest.Manifest;
 import reconciler.sidecar.Sidecar;
 import reconciler.sidecar.SidecarEntry;
 import reconciler.storage.TableKey;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /**
  * Pin-aware cleanup of old Lance versions (docs/indexes.md, "Cleanup").

@@ -25,7 +25,7 @@ import reconciler.manifest.Manifest;
 import reconciler.manifest.TablePin;
 import reconciler.storage.CommitInfo;
 import reconciler.storage.TableKey;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /**
  * Compaction of one table: thresholds on the pinned version's fragment metadata, plan and execute

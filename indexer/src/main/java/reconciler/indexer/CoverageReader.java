@@ -15,7 +15,7 @@ import reconciler.manifest.IndexSpec;
 import reconciler.manifest.Manifest;
 import reconciler.manifest.TablePin;
 import reconciler.storage.TableKey;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /**
  * Computes index coverage at the manifest's pins from Lance metadata only: the fragments of the

@@ -35,8 +35,8 @@ import reconciler.manifest.Manifest;
 import reconciler.manifest.PinUpdate;
 import reconciler.storage.TableKey;
 import reconciler.writer.DebianImport;
-import reconciler.writer.Failpoints;
-import reconciler.writer.Graph;
+import reconciler.graph.Failpoints;
+import reconciler.graph.Graph;
 import reconciler.writer.GraphWriter;
 
 /**

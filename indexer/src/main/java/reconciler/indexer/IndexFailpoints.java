@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * Crash points of the indexer's commit protocol, the counterpart of
- * {@link reconciler.writer.Failpoints} for index builds, index drops and compactions. Names:
+ * {@link reconciler.graph.Failpoints} for index builds, index drops and compactions. Names:
  * {@code after-sidecar} (sidecar written, nothing committed), {@code after-commit} (the Lance
  * commit landed, the manifest not yet published), {@code after-publish} (published, sidecar still
  * on disk). Each point is qualified by the operation kind, e.g. {@code index-build:after-commit},
@@ -56,7 +56,7 @@ public interface IndexFailpoints {
                 System.out.flush();
                 System.err.println("FAILPOINT " + k + ":" + point + " op=" + o);
                 System.err.flush();
-                Runtime.getRuntime().halt(reconciler.writer.Failpoints.EXIT_CODE);
+                Runtime.getRuntime().halt(reconciler.graph.Failpoints.EXIT_CODE);
             }
         };
     }

@@ -36,7 +36,7 @@ import reconciler.manifest.TablePin;
 import reconciler.sidecar.Sidecar;
 import reconciler.sidecar.SidecarEntry;
 import reconciler.storage.TableKey;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 import reconciler.writer.GraphWriter;
 
 /**

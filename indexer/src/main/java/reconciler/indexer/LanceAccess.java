@@ -13,7 +13,7 @@ import org.lance.index.Index;
 import org.lance.schema.LanceField;
 import reconciler.storage.StorageStats;
 import reconciler.storage.TableKey;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /** Opening Lance datasets of a graph's tables and reading their metadata (no scans). */
 final class LanceAccess {

@@ -5,7 +5,7 @@ import java.util.Set;
 import reconciler.storage.CommitInfo;
 import reconciler.storage.CommitProperties;
 import reconciler.storage.TableKey;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /**
  * The multi-version effect of a compaction (docs/indexes.md, "Compaction"): lance-java's

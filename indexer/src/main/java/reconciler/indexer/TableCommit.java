@@ -20,7 +20,7 @@ import reconciler.sidecar.Sidecar;
 import reconciler.sidecar.SidecarEntry;
 import reconciler.storage.CommitProperties;
 import reconciler.storage.TableKey;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 import reconciler.writer.GraphWriter;
 
 /**

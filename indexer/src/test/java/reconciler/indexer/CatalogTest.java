@@ -18,7 +18,7 @@ import reconciler.manifest.IndexSpec;
 import reconciler.manifest.Manifest;
 import reconciler.manifest.TablePin;
 import reconciler.sidecar.Sidecar;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 import reconciler.writer.GraphWriter;
 
 /** {@code graph index add|drop}: catalog-only publishes under the lease, and the sidecar-protected Lance drop. */

@@ -20,7 +20,7 @@ import org.lance.Tag;
 import reconciler.manifest.Manifest;
 import reconciler.manifest.TablePin;
 import reconciler.storage.TableKey;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /** Cleanup never removes a version a retained manifest pins: every retained manifest still opens and reads afterwards. */
 class CleanupTest {

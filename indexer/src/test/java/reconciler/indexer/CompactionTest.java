@@ -13,7 +13,7 @@ import reconciler.manifest.Manifest;
 import reconciler.storage.CommitInfo;
 import reconciler.storage.CommitProperties;
 import reconciler.storage.TableKey;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /** Compaction: thresholds, plan/execute outside the lease, a labelled own run under it, indexes remapped and still valid. */
 class CompactionTest {

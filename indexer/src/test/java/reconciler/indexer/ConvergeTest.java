@@ -25,7 +25,7 @@ import reconciler.manifest.Manifest;
 import reconciler.storage.CommitInfo;
 import reconciler.storage.CommitProperties;
 import reconciler.storage.TableKey;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 import reconciler.writer.GraphWriter;
 
 /** Converge: staged builds of the four index types, incremental coverage, drift rebuilds, writers never blocked. */

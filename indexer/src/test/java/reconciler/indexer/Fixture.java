@@ -22,8 +22,8 @@ import reconciler.leases.LeaseManager;
 import reconciler.manifest.Manifest;
 import reconciler.storage.TableKey;
 import reconciler.writer.DebianImport;
-import reconciler.writer.Failpoints;
-import reconciler.writer.Graph;
+import reconciler.graph.Failpoints;
+import reconciler.graph.Graph;
 import reconciler.writer.GraphWriter;
 
 /** Real Lance graphs with the Debian schema and catalog, synthetic packages, the real writer, a real ZooKeeper. */

@@ -40,7 +40,7 @@ class CrashedImportIT {
             }
             assertTrue(op != null, "writer planned nothing");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            try (reconciler.writer.Graph g = h.graph()) { // one client: opening one per poll would starve the writer
+            try (reconciler.graph.Graph g = h.graph()) { // one client: opening one per poll would starve the writer
                 String key = "_recovery/" + op + ".json";
                 while (g.store().read(key).isEmpty() && p.isAlive() && System.nanoTime() < deadline) {
                     Thread.sleep(1); // the condition is an object another process creates

@@ -10,7 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import reconciler.core.AuditRecord;
 import reconciler.storage.TableKey;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /**
  * A daemon killed mid-recovery (halted at a recovery failpoint) and restarted converges to the

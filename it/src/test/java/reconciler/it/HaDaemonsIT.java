@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import reconciler.leases.LeaseManager;
 import reconciler.leases.Membership;
 import reconciler.storage.ColumnSpec;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /**
  * Several daemons share graphs: every graph has exactly one owner, graphs rebalance when a daemon

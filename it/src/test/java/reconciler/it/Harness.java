@@ -23,7 +23,7 @@ import reconciler.leases.EmbeddedZooKeeper;
 import reconciler.manifest.Manifest;
 import reconciler.storage.TableKey;
 import reconciler.writer.DebianImport;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /**
  * A real environment for integration tests: an embedded ZooKeeper server (the real server

@@ -17,7 +17,7 @@ import reconciler.indexer.MaintenanceOptions;
 import reconciler.indexer.TableCoverage;
 import reconciler.leases.LeaseManager;
 import reconciler.manifest.IndexSpec;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /** The running daemon converges declared index coverage by itself after writers append (issue 4). */
 class IndexConvergenceIT {

@@ -11,7 +11,7 @@ import reconciler.indexer.CleanupReport;
 import reconciler.indexer.IndexMaintenance;
 import reconciler.indexer.MaintenanceOptions;
 import reconciler.leases.LeaseException;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /** {@code reconciler graph cleanup GRAPH}: pin-aware removal of old Lance versions (docs/indexes.md, "Cleanup"). */
 @Command(name = "cleanup", description = {"Remove old Lance versions that no retained manifest version pins (never the latest pin or HEAD,",

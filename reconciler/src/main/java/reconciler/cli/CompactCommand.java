@@ -10,7 +10,7 @@ import reconciler.daemon.Coordination;
 import reconciler.indexer.CompactionReport;
 import reconciler.indexer.IndexMaintenance;
 import reconciler.leases.LeaseException;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /** {@code reconciler graph compact GRAPH}: one compaction round (docs/indexes.md, "Compaction"). */
 @Command(name = "compact", description = {"Compact every table past the thresholds: plan and rewrite outside the lease, commit + publish",

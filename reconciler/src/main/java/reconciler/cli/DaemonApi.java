@@ -15,7 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 import reconciler.daemon.Config;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /**
  * The CLI side of the daemon's HTTP API (docs/maintenance.md): finds the daemon from the config

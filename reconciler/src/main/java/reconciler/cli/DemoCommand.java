@@ -25,7 +25,7 @@ import reconciler.daemon.Daemon;
 import reconciler.manifest.Manifest;
 import reconciler.storage.TableKey;
 import reconciler.writer.DebianArchive;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 @Command(name = "demo", description = {
         "Quick start: import the Debian archive into a fresh graph with concurrent writer processes, crash writers",
@@ -230,7 +230,7 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         int rc = p.waitFor();
-        echo(label, "exited " + rc + (rc == reconciler.writer.Failpoints.EXIT_CODE ? " (halted at its failpoint)" : ""));
+        echo(label, "exited " + rc + (rc == reconciler.graph.Failpoints.EXIT_CODE ? " (halted at its failpoint)" : ""));
     }
 
     private void echo(String label, String line) {

@@ -20,11 +20,11 @@ import reconciler.manifest.Manifest;
 import reconciler.storage.TableKey;
 import reconciler.writer.DebianArchive;
 import reconciler.writer.DebianImport;
-import reconciler.writer.DriftException;
-import reconciler.writer.Failpoints;
-import reconciler.writer.Graph;
+import reconciler.graph.DriftException;
+import reconciler.graph.Failpoints;
+import reconciler.graph.Graph;
 import reconciler.writer.GraphWriter;
-import reconciler.writer.RecoveryRequiredException;
+import reconciler.graph.RecoveryRequiredException;
 
 @Command(name = "graph", description = "Writer tools: create a graph, import the Debian archive with the reference writer, count rows.",
         subcommands = {GraphCommand.Init.class, GraphCommand.ImportDebian.class, GraphCommand.Count.class,

@@ -26,7 +26,7 @@ import reconciler.leases.LeaseException;
 import reconciler.manifest.IndexSpec;
 import reconciler.manifest.Manifest;
 import reconciler.manifest.TablePin;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /**
  * {@code reconciler graph index add|drop|list|coverage|converge} (docs/indexes.md). Exit codes as

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import reconciler.core.GraphStatus;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 @Command(name = "sidecars", description = "Each pending sidecar and the decision the daemon would take (dry run). Exit 0 if none pending, 1 otherwise.")
 final class SidecarsCommand implements Callable<Integer> {

@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import reconciler.core.GraphStatus;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 @Command(name = "status", description = "Manifest version, pins vs Lance HEAD per table, pending/deferred/corrupt sidecars. Exit 0 if converged, 1 if not.")
 final class StatusCommand implements Callable<Integer> {

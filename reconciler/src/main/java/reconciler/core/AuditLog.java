@@ -49,9 +49,9 @@ public final class AuditLog {
     /** Reads every durable record of a graph root, in key order. @throws IOException */
     public static List<AuditRecord> readAll(GraphStore store) throws IOException {
         List<AuditRecord> out = new ArrayList<>();
-        for (String name : store.list(reconciler.writer.Graph.AUDIT_DIR)) {
+        for (String name : store.list(reconciler.graph.Graph.AUDIT_DIR)) {
             if (name.endsWith(".json")) {
-                var b = store.read(reconciler.writer.Graph.AUDIT_DIR + "/" + name);
+                var b = store.read(reconciler.graph.Graph.AUDIT_DIR + "/" + name);
                 if (b.isPresent()) {
                     out.add(Json.MAPPER.readValue(b.get(), AuditRecord.class));
                 }

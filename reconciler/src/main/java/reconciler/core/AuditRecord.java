@@ -58,6 +58,6 @@ public record AuditRecord(int formatVersion, String graphId, String graphRoot, S
 
     /** The storage key of a record. */
     public static String key(String operationId, String outcome) {
-        return reconciler.writer.Graph.AUDIT_DIR + "/" + operationId + "." + outcome + ".json";
+        return reconciler.graph.Graph.AUDIT_DIR + "/" + operationId + "." + outcome + ".json";
     }
 }

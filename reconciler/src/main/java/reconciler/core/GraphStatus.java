@@ -9,7 +9,7 @@ import reconciler.manifest.TablePin;
 import reconciler.sidecar.Sidecar;
 import reconciler.sidecar.SidecarEntry;
 import reconciler.storage.TableKey;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /**
  * A read-only snapshot of a graph's health: manifest, pins vs Lance HEAD, pending sidecars with

@@ -6,7 +6,7 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reconciler.sidecar.SidecarEntry;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /**
  * One reconcile pass over one graph: every pending sidecar in ULID order is recovered (each with a

@@ -22,7 +22,7 @@ import reconciler.sidecar.Sidecar;
 import reconciler.storage.CommitInfo;
 import reconciler.storage.CommitProperties;
 import reconciler.storage.TableKey;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /**
  * Recovers one sidecar: takes the leases its writer held (waiting while a live writer holds them),
@@ -38,15 +38,15 @@ public final class Recoverer {
     private final AuditLog audit;
     private final Duration leaseWait;
     private final String self;
-    private final reconciler.writer.Failpoints failpoints;
+    private final reconciler.graph.Failpoints failpoints;
 
     /** @param leaseWait how long to wait for a sidecar's leases before reporting it busy */
     public Recoverer(LeaseManager leases, AuditLog audit, Duration leaseWait) {
-        this(leases, audit, leaseWait, reconciler.writer.Failpoints.fromEnvironment());
+        this(leases, audit, leaseWait, reconciler.graph.Failpoints.fromEnvironment());
     }
 
-    /** @param failpoints crash points for tests ({@code recovery-after-*}, see {@link reconciler.writer.Failpoints}) */
-    public Recoverer(LeaseManager leases, AuditLog audit, Duration leaseWait, reconciler.writer.Failpoints failpoints) {
+    /** @param failpoints crash points for tests ({@code recovery-after-*}, see {@link reconciler.graph.Failpoints}) */
+    public Recoverer(LeaseManager leases, AuditLog audit, Duration leaseWait, reconciler.graph.Failpoints failpoints) {
         this.failpoints = failpoints;
         this.leases = leases;
         this.audit = audit;

@@ -38,7 +38,7 @@ import reconciler.leases.GraphEvents;
 import reconciler.leases.LeaseException;
 import reconciler.leases.Membership;
 import reconciler.manifest.Manifest;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /**
  * The reconciler daemon.

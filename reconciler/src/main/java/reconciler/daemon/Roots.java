@@ -9,7 +9,7 @@ import reconciler.storage.GraphStore;
 import reconciler.storage.GraphStores;
 import reconciler.storage.S3GraphStore;
 import reconciler.storage.S3Settings;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /**
  * Opens graph roots named by URI: a local path or {@code file://…} (a directory), or

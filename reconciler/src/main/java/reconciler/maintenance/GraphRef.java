@@ -1,6 +1,6 @@
 package reconciler.maintenance;
 
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /**
  * A graph the daemon keeps healthy.

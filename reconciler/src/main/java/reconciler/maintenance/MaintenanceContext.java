@@ -1,6 +1,6 @@
 package reconciler.maintenance;
 
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /**
  * What a {@link MaintenanceKind} gets for one run: the graph, the daemon's services, progress

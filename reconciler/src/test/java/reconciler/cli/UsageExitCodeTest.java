@@ -14,7 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reconciler.writer.DebianImport;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /**
  * Usage errors exit {@value Main#USAGE} with a message naming the bad value, before anything is

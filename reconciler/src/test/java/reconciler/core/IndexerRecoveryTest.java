@@ -27,8 +27,8 @@ import reconciler.sidecar.Sidecar;
 import reconciler.sidecar.SidecarEntry;
 import reconciler.storage.TableKey;
 import reconciler.writer.DebianImport;
-import reconciler.writer.Failpoints;
-import reconciler.writer.Graph;
+import reconciler.graph.Failpoints;
+import reconciler.graph.Graph;
 import reconciler.writer.GraphWriter;
 
 /**

@@ -21,11 +21,11 @@ import reconciler.sidecar.SidecarStore;
 import reconciler.storage.CommitProperties;
 import reconciler.storage.TableKey;
 import reconciler.writer.DebianImport;
-import reconciler.writer.DriftException;
-import reconciler.writer.Failpoints;
-import reconciler.writer.Graph;
+import reconciler.graph.DriftException;
+import reconciler.graph.Failpoints;
+import reconciler.graph.Graph;
 import reconciler.writer.GraphWriter;
-import reconciler.writer.RecoveryRequiredException;
+import reconciler.graph.RecoveryRequiredException;
 
 /**
  * Sidecars that decode but cannot belong to the graph (a table the manifest does not have, a

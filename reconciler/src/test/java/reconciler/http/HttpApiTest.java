@@ -44,7 +44,7 @@ import reconciler.maintenance.HangupReload;
 import reconciler.manifest.Manifest;
 import reconciler.sidecar.Sidecar;
 import reconciler.writer.DebianImport;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 import reconciler.writer.GraphWriter;
 
 /**

@@ -16,7 +16,7 @@ import reconciler.daemon.Config;
 import reconciler.daemon.Daemon;
 import reconciler.leases.EmbeddedZooKeeper;
 import reconciler.writer.DebianImport;
-import reconciler.writer.Graph;
+import reconciler.graph.Graph;
 
 /**
  * A kind registered in code is advertised and runs with progress; a stopping daemon cancels

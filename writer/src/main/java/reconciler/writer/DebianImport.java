@@ -1,5 +1,6 @@
 package reconciler.writer;
 
+import reconciler.graph.Graph;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -1,5 +1,9 @@
 package reconciler.writer;
 
+import reconciler.graph.RecoveryRequiredException;
+import reconciler.graph.DriftException;
+import reconciler.graph.Failpoints;
+import reconciler.graph.Graph;
 import com.github.f4b6a3.ulid.UlidCreator;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -44,8 +44,8 @@ import reconciler.sidecar.Sidecar;
 import reconciler.storage.TableKey;
 import reconciler.writer.DebianArchive;
 import reconciler.writer.DebianImport;
-import reconciler.writer.Failpoints;
-import reconciler.writer.Graph;
+import reconciler.graph.Failpoints;
+import reconciler.graph.Graph;
 import reconciler.writer.GraphWriter;
 
 /**

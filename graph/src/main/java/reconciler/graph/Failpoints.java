@@ -1,4 +1,4 @@
-package reconciler.writer;
+package reconciler.graph;
 
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package reconciler.writer;
+package reconciler.graph;
 
 import java.io.IOException;
 import java.util.List;

@@ -1,4 +1,4 @@
-package reconciler.writer;
+package reconciler.graph;
 
 /**
  * A table's Lance HEAD is ahead of its manifest pin and no pending sidecar covers it ("uncovered

@@ -1,4 +1,4 @@
-package reconciler.writer;
+package reconciler.graph;
 
 /**
  * A write cannot proceed, or failed after its sidecar was written, and the reconciler must heal
