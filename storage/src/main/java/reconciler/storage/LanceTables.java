@@ -47,9 +47,32 @@ public final class LanceTables implements AutoCloseable {
     private final GraphStore store;
     private final BufferAllocator allocator = new RootAllocator();
 
+    private final LanceWrites writes;
+
     /** @param store the graph root whose tables to access */
     public LanceTables(GraphStore store) {
         this.store = store;
+        this.writes = new LanceWrites(store, allocator, this::open);
+    }
+
+    /** Staging of appends, deletes, upserts and overwrites from Arrow data ({@link LanceWrites}). */
+    public LanceWrites writes() {
+        return writes;
+    }
+
+    /**
+     * Opens the table read-only at {@code version} (the caller closes it): the one place datasets of
+     * a graph are opened for reading at a pin.
+     *
+     * @throws RuntimeException from Lance if the table or version does not exist
+     */
+    public Dataset openAt(TableKey table, long version) {
+        return open(table, version);
+    }
+
+    /** The allocator the tables' Arrow data lives in (readers returned by scans use it). */
+    public BufferAllocator allocator() {
+        return allocator;
     }
 
     private WriteParams writeParams() {
@@ -65,17 +88,11 @@ public final class LanceTables implements AutoCloseable {
         return Dataset.open(allocator, store.tableUri(table), ro.build());
     }
 
-    /** Arrow schema for declared columns. */
+    /** Arrow schema for declared columns ({@link ColumnSpec#field()}). */
     public static Schema arrowSchema(List<ColumnSpec> columns) {
         List<Field> fields = new ArrayList<>();
         for (ColumnSpec c : columns) {
-            if (ColumnSpec.VECTOR64.equals(c.type())) {
-                Field item = new Field("item", FieldType.nullable(new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)), null);
-                fields.add(new Field(c.name(), FieldType.nullable(new ArrowType.FixedSizeList(ColumnSpec.VECTOR64_DIM)), List.of(item)));
-                continue;
-            }
-            ArrowType t = "int64".equals(c.type()) ? new ArrowType.Int(64, true) : ArrowType.Utf8.INSTANCE;
-            fields.add(new Field(c.name(), FieldType.nullable(t), null));
+            fields.add(c.field());
         }
         return new Schema(fields);
     }
@@ -241,6 +258,45 @@ public final class LanceTables implements AutoCloseable {
                     .commit()) {
                 return committed.version();
             }
+        }
+    }
+
+    /**
+     * Commits a staged write as one Lance version read at {@code readVersion}, carrying
+     * {@code properties}. Lance rebases a stale read version onto HEAD, so the returned version is
+     * where the commit really landed; callers compare it with {@code readVersion + 1}.
+     *
+     * @return the new table version
+     * @throws RuntimeException from Lance on a conflict or storage error
+     */
+    public long commit(TableKey table, StagedWrite write, long readVersion, Map<String, String> properties) {
+        org.lance.operation.Operation op = write.operation();
+        try (Dataset ds = open(table, readVersion)) {
+            try (Dataset committed = ds.newTransactionBuilder()
+                    .readVersion(readVersion)
+                    .operation(op)
+                    .transactionProperties(properties)
+                    .build()
+                    .commit()) {
+                return committed.version();
+            }
+        } finally {
+            op.release(); // an Overwrite exports its schema through the C data interface
+        }
+    }
+
+    /**
+     * Creates the table from an Arrow schema as an empty dataset (version 1) if it does not exist.
+     *
+     * @return the table's latest version after the call
+     * @throws RuntimeException from Lance on a storage error
+     */
+    public long createIfAbsent(TableKey table, Schema schema) {
+        if (exists(table)) {
+            return headVersion(table);
+        }
+        try (Dataset ds = Dataset.create(allocator, store.tableUri(table), schema, writeParams())) {
+            return ds.version();
         }
     }
 
