@@ -31,7 +31,29 @@ public final class Failpoints {
     private final String point;
     private final int operation;
     private final java.nio.file.Path pauseUntil;
+    private boolean throwing;
     private int operationsStarted;
+
+    /**
+     * Thrown instead of halting by {@link #throwing} failpoints: the in-process stand-in for a crash
+     * in tests. An {@link Error}, so no {@code catch (Exception)} on the way up cleans anything
+     * protocol-visible (a sidecar stays exactly where a crash leaves it); leases held in
+     * try-with-resources are released, like the session of a dead process expiring.
+     */
+    public static final class Crash extends Error {
+        private static final long serialVersionUID = 1L;
+
+        Crash(String name, String operationId) {
+            super("crash at failpoint " + name + " (operation " + operationId + ")");
+        }
+    }
+
+    /** A failpoint that throws {@link Crash} instead of halting the JVM, at the {@code operation}-th operation. */
+    public static Failpoints throwing(String point, int operation) {
+        Failpoints f = new Failpoints(point, operation);
+        f.throwing = true;
+        return f;
+    }
 
     public Failpoints(String point, int operation) {
         this(point, operation, null);
@@ -101,6 +123,9 @@ public final class Failpoints {
                     }
                 }
                 return;
+            }
+            if (throwing) {
+                throw new Crash(name, operationId);
             }
             System.out.flush();
             System.err.println("FAILPOINT " + name + " op=" + operationId);

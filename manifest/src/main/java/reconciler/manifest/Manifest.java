@@ -57,10 +57,19 @@ public record Manifest(int formatVersion, String graphId, long version, long pre
     public static final String KIND_INDEX = "index";
     /** The indexer committed a compaction (a writer of kind {@code compaction}). */
     public static final String KIND_COMPACT = "compact";
+    /** Tables were added to the graph (their first pins); no other pin moved. */
+    public static final String KIND_CREATE_TABLE = "create_table";
+    /** Tables were removed from the graph; no other pin moved (their Lance data stays until an operator removes it). */
+    public static final String KIND_DROP_TABLE = "drop_table";
 
     static Manifest next(Manifest base, String operationId, String kind, Map<String, TablePin> replacedPins) {
+        return next(base, operationId, kind, replacedPins, java.util.Set.of());
+    }
+
+    static Manifest next(Manifest base, String operationId, String kind, Map<String, TablePin> replacedPins, java.util.Set<String> removed) {
         TreeMap<String, TablePin> t = new TreeMap<>(base.tables());
         t.putAll(replacedPins);
+        t.keySet().removeAll(removed);
         return new Manifest(FORMAT_VERSION, base.graphId(), base.version() + 1, base.version(), operationId, kind, Instant.now(), t);
     }
 }

@@ -23,6 +23,19 @@ public class ManifestConflictException extends Exception {
         this.foundVersion = pinnedVersion;
     }
 
+    private ManifestConflictException(String message, String tableKey, long version) {
+        super(message);
+        this.tableKey = tableKey;
+        this.expectedVersion = version;
+        this.foundVersion = version;
+    }
+
+    /** The set of tables differs from what a create or drop expected ({@code what}: "exists already", "no such table"). */
+    public static ManifestConflictException tableSet(String graphId, String tableKey, long manifestVersion, String what) {
+        return new ManifestConflictException("manifest conflict in graph " + graphId + ": table " + tableKey + " " + what
+                + " in manifest v" + manifestVersion, tableKey, 0);
+    }
+
     public String tableKey() { return tableKey; }
     public long expectedVersion() { return expectedVersion; }
     public long foundVersion() { return foundVersion; }

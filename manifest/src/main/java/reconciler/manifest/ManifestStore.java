@@ -229,6 +229,44 @@ public final class ManifestStore {
         }
     }
 
+    /**
+     * Publishes a new manifest version that adds tables ({@link Manifest#KIND_CREATE_TABLE}) or
+     * removes them ({@link Manifest#KIND_DROP_TABLE}); every other pin is kept. Compare-and-swap with
+     * rebase like {@link #publish}. The caller holds the leases of the tables named.
+     *
+     * @param added new tables and their first pins; none may exist in the latest manifest
+     * @param removed tables to remove; each must exist
+     * @return the manifest this call created
+     * @throws ManifestConflictException if an added table exists already or a removed one does not
+     * @throws IOException on a storage error
+     */
+    public Manifest publishTables(String operationId, String kind, Map<String, TablePin> added, java.util.Set<String> removed)
+            throws IOException, ManifestConflictException {
+        while (true) {
+            Manifest cur = require();
+            for (String t : added.keySet()) {
+                if (cur.tables().containsKey(t)) {
+                    throw ManifestConflictException.tableSet(cur.graphId(), t, cur.version(), "exists already");
+                }
+            }
+            for (String t : removed) {
+                if (!cur.tables().containsKey(t)) {
+                    throw ManifestConflictException.tableSet(cur.graphId(), t, cur.version(), "does not exist");
+                }
+            }
+            Manifest next = Manifest.next(cur, operationId, kind, added, removed);
+            if (store.createIfAbsent(key(next.version()), Json.MAPPER.writeValueAsBytes(next))) {
+                lastKnown.accumulateAndGet(next.version(), Math::max);
+                try {
+                    store.replace(HINT, Long.toString(next.version()).getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException e) {
+                    // advisory only
+                }
+                return next;
+            }
+        }
+    }
+
     private static List<String> names(List<IndexSpec> specs) {
         return specs.stream().map(IndexSpec::name).toList();
     }

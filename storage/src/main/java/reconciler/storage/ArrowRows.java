@@ -1,8 +1,5 @@
 package reconciler.storage;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -26,8 +23,6 @@ import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.ipc.ArrowReader;
-import org.apache.arrow.vector.ipc.ArrowStreamReader;
-import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Schema;
 
@@ -45,8 +40,8 @@ public final class ArrowRows {
     }
 
     /**
-     * An in-memory reader over {@code rows} in batches of at most {@code batchSize} rows (Arrow IPC
-     * stream, so the reader behaves like any other).
+     * A reader over {@code rows} in batches of at most {@code batchSize} rows, each batch filled into
+     * freshly allocated (aligned) vectors when it is loaded.
      *
      * @throws IllegalArgumentException for an unknown column, a value of the wrong kind, or an unsupported column type
      */
@@ -54,22 +49,38 @@ public final class ArrowRows {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be at least 1");
         }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
-             ArrowStreamWriter w = new ArrowStreamWriter(root, null, bytes)) {
-            w.start();
-            for (int from = 0; from < rows.size(); from += batchSize) {
-                fill(root, rows.subList(from, Math.min(rows.size(), from + batchSize)));
-                w.writeBatch();
+        return new ArrowReader(allocator) {
+            private int from;
+
+            @Override
+            public boolean loadNextBatch() throws java.io.IOException {
+                if (from >= rows.size()) {
+                    return false;
+                }
+                int to = Math.min(rows.size(), from + batchSize);
+                fill(getVectorSchemaRoot(), rows.subList(from, to));
+                from = to;
+                return true;
             }
-            w.end();
-        } catch (IOException e) {
-            throw new IllegalStateException("in-memory Arrow stream failed", e);
-        }
-        return new ArrowStreamReader(new ByteArrayInputStream(bytes.toByteArray()), allocator);
+
+            @Override
+            public long bytesRead() {
+                return 0;
+            }
+
+            @Override
+            protected void closeReadSource() {
+            }
+
+            @Override
+            protected Schema readSchema() {
+                return schema;
+            }
+        };
     }
 
     private static void fill(VectorSchemaRoot root, List<Map<String, Object>> rows) {
+        root.clear();
         root.allocateNew();
         for (Map<String, Object> row : rows) {
             for (String k : row.keySet()) {

@@ -132,7 +132,7 @@ public final class LanceWrites {
     private long writeFragments(TableKey table, List<ColumnSpec> declared, ArrowReader data, List<FragmentMetadata> out,
                                 List<String> keys, Set<List<Object>> keysOut) throws IOException {
         checkSchema(table, declared, data.getVectorSchemaRoot().getSchema());
-        ArrowReader source = keys == null ? data : new KeyCollectingReader(allocator, data, table, keys, keysOut);
+        IncomingReader source = new IncomingReader(allocator, data, table, keys, keysOut);
         try (ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator)) {
             Data.exportArrayStream(allocator, source, stream);
             out.addAll(Fragment.create(store.tableUri(table), stream, writeParams()));
@@ -145,81 +145,18 @@ public final class LanceWrites {
                 }
                 c = c.getCause();
             }
-            if (source instanceof KeyCollectingReader k && k.refusal != null) {
-                throw k.refusal;
+            if (source.refusal != null) {
+                throw source.refusal;
             }
             throw e;
         }
-        if (source instanceof KeyCollectingReader k && k.refusal != null) {
-            throw k.refusal;
+        if (source.refusal != null) {
+            throw source.refusal;
         }
         return out.stream().mapToLong(FragmentMetadata::getPhysicalRows).sum();
     }
 
-    /**
-     * Passes the batches of an incoming reader through unchanged (buffers transferred, not copied)
-     * while collecting each row's key; a null or repeated key ends the stream with
-     * {@link #refusal} set.
-     */
-    private static final class KeyCollectingReader extends ArrowReader {
-        private final ArrowReader in;
-        private final TableKey table;
-        private final List<String> keys;
-        private final Set<List<Object>> seen;
-        private long row;
-        IllegalArgumentException refusal;
-
-        KeyCollectingReader(BufferAllocator allocator, ArrowReader in, TableKey table, List<String> keys, Set<List<Object>> seen) {
-            super(allocator);
-            this.in = in;
-            this.table = table;
-            this.keys = keys;
-            this.seen = seen;
-        }
-
-        @Override
-        public boolean loadNextBatch() throws IOException {
-            if (refusal != null || !in.loadNextBatch()) {
-                return false;
-            }
-            VectorSchemaRoot src = in.getVectorSchemaRoot();
-            List<FieldVector> kv = keys.stream().map(src::getVector).toList();
-            for (int i = 0; i < src.getRowCount(); i++, row++) {
-                List<Object> key = key(kv, i);
-                if (key.contains(null)) {
-                    refusal = new IllegalArgumentException("upsert of " + table + ": incoming row " + row + " has a null key " + keys);
-                    throw refusal;
-                }
-                if (!seen.add(key)) {
-                    refusal = new IllegalArgumentException("upsert of " + table + ": key " + key + " appears twice in the incoming rows");
-                    throw refusal;
-                }
-            }
-            VectorSchemaRoot mine = getVectorSchemaRoot();
-            for (int c = 0; c < src.getFieldVectors().size(); c++) {
-                src.getVector(c).makeTransferPair(mine.getVector(c)).transfer();
-            }
-            mine.setRowCount(src.getRowCount());
-            return true;
-        }
-
-        @Override
-        public long bytesRead() {
-            return in.bytesRead();
-        }
-
-        @Override
-        protected void closeReadSource() throws IOException {
-            in.close();
-        }
-
-        @Override
-        protected org.apache.arrow.vector.types.pojo.Schema readSchema() throws IOException {
-            return in.getVectorSchemaRoot().getSchema();
-        }
-    }
-
-    private static List<Object> key(List<FieldVector> vectors, int row) {
+    static List<Object> key(List<FieldVector> vectors, int row) {
         List<Object> key = new ArrayList<>(vectors.size());
         for (FieldVector v : vectors) {
             Object o = v.getObject(row);

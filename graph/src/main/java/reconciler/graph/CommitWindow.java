@@ -1,0 +1,193 @@
+package reconciler.graph;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reconciler.leases.LeaseException;
+import reconciler.leases.LeaseManager;
+import reconciler.leases.LeaseSet;
+import reconciler.manifest.FencedOffException;
+import reconciler.manifest.Manifest;
+import reconciler.manifest.ManifestConflictException;
+import reconciler.manifest.PinUpdate;
+import reconciler.manifest.TablePin;
+import reconciler.sidecar.Sidecar;
+import reconciler.sidecar.SidecarEntry;
+import reconciler.storage.CommitProperties;
+import reconciler.storage.TableKey;
+
+/**
+ * The writer's side of protocol v1 (docs/protocol.md, "Writer phases"), the one place it lives:
+ * given writes already staged outside any lease, it
+ * <ol>
+ *   <li>A: takes the tables' leases in sorted order; re-reads the manifest; refuses if a pending or
+ *       refused sidecar covers a table ({@link RecoveryRequiredException}), if a write bound to its
+ *       read version finds the pin moved ({@link ManifestConflictException}), or if a table's HEAD is
+ *       not its pin ({@link DriftException}); writes the sidecar;</li>
+ *   <li>B: commits each table once, in sorted order, carrying the operation id and fencing token
+ *       as transaction properties, checking the lease before each commit and that it landed at
+ *       pin + 1;</li>
+ *   <li>C: publishes the manifest (compare-and-swap, fencing-checked);</li>
+ *   <li>D: deletes the sidecar and releases the leases.</li>
+ * </ol>
+ * Any failure after the sidecar write leaves the sidecar for the reconciler and surfaces as
+ * {@link RecoveryRequiredException}. Failpoints ({@link Failpoints}) sit between the steps.
+ */
+public final class CommitWindow {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CommitWindow.class);
+
+    private final Graph graph;
+    private final LeaseManager leases;
+    private final Duration leaseTimeout;
+    private final Failpoints failpoints;
+
+    /** @param leaseTimeout how long to wait for the tables' leases */
+    public CommitWindow(Graph graph, LeaseManager leases, Duration leaseTimeout, Failpoints failpoints) {
+        this.graph = graph;
+        this.leases = leases;
+        this.leaseTimeout = leaseTimeout;
+        this.failpoints = failpoints;
+    }
+
+    /**
+     * An acknowledged operation.
+     *
+     * @param operationId the operation's ULID
+     * @param manifestVersion the manifest version that published it
+     * @param versions the Lance version each table's commit landed at, by table key
+     */
+    public record Committed(String operationId, long manifestVersion, SortedMap<String, Long> versions) {
+    }
+
+    /**
+     * Runs phases A–D for one operation.
+     *
+     * @param writerKind recorded in the sidecar (e.g. {@code import}, an application's name)
+     * @param writes one per table, at most one per table
+     * @return the acknowledged result, returned only after the manifest publish
+     * @throws RecoveryRequiredException if a pending or refused sidecar covers a table (nothing written), or the
+     *     operation failed after writing its own sidecar (the reconciler rolls it forward or back)
+     * @throws DriftException if a table's HEAD is ahead of its pin and no sidecar covers it (nothing written)
+     * @throws ManifestConflictException if a write bound to its read version finds the pin moved (nothing written; stage again)
+     * @throws LeaseException if the leases cannot be taken in time (nothing written)
+     * @throws IOException on a storage error before the sidecar write (nothing written)
+     */
+    public Committed run(String operationId, String writerKind, List<TableWrite> writes) throws RecoveryRequiredException,
+            DriftException, ManifestConflictException, LeaseException, IOException, InterruptedException {
+        SortedMap<String, TableWrite> byTable = new TreeMap<>();
+        for (TableWrite w : writes) {
+            if (byTable.put(w.tableKey(), w) != null) {
+                throw new IllegalArgumentException("operation " + operationId + " writes table " + w.tableKey() + " twice");
+            }
+        }
+        if (byTable.isEmpty()) {
+            throw new IllegalArgumentException("operation " + operationId + " touches no table");
+        }
+        String graphId = graph.manifests().require().graphId();
+        try (LeaseSet lease = leases.acquire(graphId, Graph.MAIN_BRANCH, byTable.keySet(), leaseTimeout)) {
+            Manifest m = graph.manifests().require();
+            checkSidecars(m, byTable.keySet());
+            List<Sidecar.SidecarTable> sidecarTables = new ArrayList<>();
+            for (TableWrite w : byTable.values()) {
+                TablePin pin = m.pin(w.tableKey());
+                if (w.write().boundToReadVersion() && pin.version() != w.stagedAt()) {
+                    throw new ManifestConflictException(m.graphId(), w.tableKey(), w.stagedAt(), pin.version(), m.version());
+                }
+                long head = graph.tables().headVersion(TableKey.parse(w.tableKey()));
+                if (head != pin.version()) {
+                    throw new DriftException("uncovered drift on table " + w.tableKey() + " of graph " + m.graphId() + ": Lance HEAD is "
+                            + head + " but manifest v" + m.version() + " pins " + pin.version()
+                            + "; no pending sidecar covers it (run 'reconciler status' and repair by hand)");
+                }
+                sidecarTables.add(new Sidecar.SidecarTable(w.tableKey(), pin.version(), lease.fencingToken(w.tableKey())));
+            }
+            lease.checkValid();
+            Sidecar sidecar = new Sidecar(Sidecar.FORMAT_VERSION, operationId, writerKind, m.graphId(), Graph.MAIN_BRANCH,
+                    m.version(), identity(), Instant.now(), sidecarTables);
+            graph.sidecars().write(sidecar);
+            leases.signalChange(m.graphId());
+            failpoints.hit("after-sidecar", operationId);
+            try {
+                return afterSidecar(operationId, lease, m, sidecar, byTable);
+            } catch (RecoveryRequiredException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new RecoveryRequiredException(operationId, "operation " + operationId + " failed after its sidecar was written ("
+                        + e.getMessage() + "); the reconciler will roll it forward or back", e);
+            }
+        }
+    }
+
+    private Committed afterSidecar(String operationId, LeaseSet lease, Manifest m, Sidecar sidecar, SortedMap<String, TableWrite> writes)
+            throws Exception {
+        List<PinUpdate> updates = new ArrayList<>();
+        SortedMap<String, Long> versions = new TreeMap<>();
+        int k = 0;
+        for (Sidecar.SidecarTable t : sidecar.tables()) {
+            lease.checkValid();
+            failpoints.hit("before-commit:" + (k + 1), operationId);
+            long landed = graph.tables().commit(TableKey.parse(t.tableKey()), writes.get(t.tableKey()).write(), t.expectedVersion(),
+                    CommitProperties.of(operationId, t.fencingToken(), CommitProperties.ROLE_WRITER));
+            if (landed != t.expectedVersion() + 1) {
+                throw new RecoveryRequiredException(operationId, "commit of " + t.tableKey() + " landed at version " + landed
+                        + ", expected " + (t.expectedVersion() + 1) + "; someone committed concurrently", null);
+            }
+            updates.add(new PinUpdate(t.tableKey(), t.expectedVersion(), landed, t.fencingToken()));
+            versions.put(t.tableKey(), landed);
+            k++;
+            failpoints.hit("after-commit:" + k, operationId);
+        }
+        lease.checkValid();
+        failpoints.hit("before-publish", operationId);
+        Manifest published;
+        try {
+            published = graph.manifests().publish(operationId, Manifest.KIND_WRITE, updates);
+        } catch (FencedOffException | ManifestConflictException e) {
+            throw new RecoveryRequiredException(operationId, "publish of operation " + operationId + " refused: " + e.getMessage(), e);
+        }
+        leases.signalChange(m.graphId());
+        failpoints.hit("after-publish", operationId);
+        try {
+            graph.sidecars().delete(operationId);
+        } catch (IOException e) {
+            LOG.warn("operation {} published as manifest v{} but its sidecar could not be deleted: {}", operationId,
+                    published.version(), e.getMessage());
+        }
+        failpoints.hit("after-sidecar-delete", operationId);
+        return new Committed(operationId, published.version(), versions);
+    }
+
+    private void checkSidecars(Manifest m, java.util.Set<String> tables) throws IOException, RecoveryRequiredException {
+        for (SidecarEntry e : graph.sidecars().list(m)) {
+            if (e instanceof SidecarEntry.Corrupt c) {
+                throw new RecoveryRequiredException(null, "refusing to write: " + c.reason(), null);
+            }
+            Sidecar s = ((SidecarEntry.Valid) e).sidecar();
+            for (String t : s.tableKeys()) {
+                if (tables.contains(t)) {
+                    throw new RecoveryRequiredException(s.operationId(), "table " + t + " is covered by pending sidecar "
+                            + e.key() + " (operation " + s.operationId() + "); the reconciler must heal it before this write", null);
+                }
+            }
+        }
+    }
+
+    /** This process as recorded in sidecars. */
+    public static Sidecar.WriterIdentity identity() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "unknown";
+        }
+        return new Sidecar.WriterIdentity(host, ProcessHandle.current().pid());
+    }
+}
