@@ -86,6 +86,22 @@ public final class Graph implements AutoCloseable {
         return manifests.init(graphId, pins);
     }
 
+    /** A snapshot at the latest manifest version (no lease needed to read). @throws IOException */
+    public GraphSnapshot snapshot() throws IOException {
+        return new GraphSnapshot(this, manifests.require());
+    }
+
+    /**
+     * A snapshot at manifest version {@code version}.
+     *
+     * @throws IllegalArgumentException if that version does not exist
+     * @throws IOException if it cannot be read
+     */
+    public GraphSnapshot snapshot(long version) throws IOException {
+        return new GraphSnapshot(this, manifests.read(version).orElseThrow(() -> new IllegalArgumentException(
+                "graph root " + store.root() + " has no manifest version " + version)));
+    }
+
     @Override
     public void close() {
         tables.close();

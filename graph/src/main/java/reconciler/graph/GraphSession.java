@@ -216,7 +216,7 @@ public final class GraphSession implements AutoCloseable {
 
     /** A snapshot at the latest manifest version. @throws IOException if it cannot be read */
     public GraphSnapshot snapshot() throws IOException {
-        return new GraphSnapshot(graph, graph.manifests().require());
+        return graph.snapshot();
     }
 
     /**
@@ -226,8 +226,7 @@ public final class GraphSession implements AutoCloseable {
      * @throws IOException if it cannot be read
      */
     public GraphSnapshot snapshot(long version) throws IOException {
-        return new GraphSnapshot(graph, graph.manifests().read(version).orElseThrow(() -> new IllegalArgumentException(
-                "graph root " + graph.store().root() + " has no manifest version " + version)));
+        return graph.snapshot(version);
     }
 
     @Override

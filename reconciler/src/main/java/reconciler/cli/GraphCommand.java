@@ -27,7 +27,8 @@ import reconciler.writer.GraphWriter;
 import reconciler.graph.RecoveryRequiredException;
 
 @Command(name = "graph", description = "Writer tools: create a graph, import the Debian archive with the reference writer, count rows.",
-        subcommands = {GraphCommand.Init.class, GraphCommand.ImportDebian.class, GraphCommand.Count.class,
+        subcommands = {GraphCommand.Init.class, GraphCommand.ImportDebian.class, GraphCommand.Count.class, GraphReadCommands.Tables.class,
+                GraphReadCommands.Scan.class,
                 IndexCommand.class,
                 CompactCommand.class,
                 CleanupCommand.class})
