@@ -66,6 +66,11 @@ public final class GraphSession implements AutoCloseable {
             return new Options(zookeeper, sessionTimeout, connectTimeout, leaseTimeout, settings, digestAuth, failpoints);
         }
 
+        /** These options with another lease wait. */
+        public Options withLeaseTimeout(Duration timeout) {
+            return new Options(zookeeper, sessionTimeout, connectTimeout, timeout, s3, digestAuth, failpoints);
+        }
+
         /** These options with failpoints (tests). */
         public Options withFailpoints(Failpoints f) {
             return new Options(zookeeper, sessionTimeout, connectTimeout, leaseTimeout, s3, digestAuth, f);

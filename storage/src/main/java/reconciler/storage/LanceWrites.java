@@ -132,9 +132,12 @@ public final class LanceWrites {
     private long writeFragments(TableKey table, List<ColumnSpec> declared, ArrowReader data, List<FragmentMetadata> out,
                                 List<String> keys, Set<List<Object>> keysOut) throws IOException {
         checkSchema(table, declared, data.getVectorSchemaRoot().getSchema());
-        IncomingReader source = new IncomingReader(allocator, data, table, keys, keysOut);
-        try (ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator)) {
-            Data.exportArrayStream(allocator, source, stream);
+        // The application's data may live under another root allocator: pass it on in its own.
+        List<FieldVector> vectors = data.getVectorSchemaRoot().getFieldVectors();
+        BufferAllocator theirs = vectors.isEmpty() ? allocator : vectors.get(0).getAllocator();
+        IncomingReader source = new IncomingReader(theirs, data, table, keys, keysOut);
+        try (ArrowArrayStream stream = ArrowArrayStream.allocateNew(theirs)) {
+            Data.exportArrayStream(theirs, source, stream);
             out.addAll(Fragment.create(store.tableUri(table), stream, writeParams()));
         } catch (RuntimeException e) {
             // a refusal thrown inside the stream comes back wrapped by the native writer

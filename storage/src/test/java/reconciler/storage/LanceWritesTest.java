@@ -219,4 +219,13 @@ class LanceWritesTest {
             }
         }
     }
+
+    @Test
+    void dataFromAnotherRootAllocatorIsAccepted() throws Exception {
+        try (org.apache.arrow.memory.BufferAllocator app = new org.apache.arrow.memory.RootAllocator();
+             ArrowReader r = ArrowRows.reader(app, SCHEMA, List.of(Map.of("id", 900L, "name", "app")), 10)) {
+            long landed = tables.commit(T, tables.writes().stageAppend(T, COLS, r), v, PROPS);
+            assertEquals("app", content(landed).get(900L));
+        }
+    }
 }
