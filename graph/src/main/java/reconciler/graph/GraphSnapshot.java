@@ -47,6 +47,11 @@ public final class GraphSnapshot implements AutoCloseable {
         return manifest;
     }
 
+    /** The allocator results live in (and data built from them should use). */
+    public org.apache.arrow.memory.BufferAllocator allocator() {
+        return graph.tables().allocator();
+    }
+
     /** The graph's tables at this version. */
     public Set<String> tables() {
         return manifest.tables().keySet();

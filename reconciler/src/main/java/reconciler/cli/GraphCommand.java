@@ -28,7 +28,7 @@ import reconciler.graph.RecoveryRequiredException;
 
 @Command(name = "graph", description = "Writer tools: create a graph, import the Debian archive with the reference writer, count rows.",
         subcommands = {GraphCommand.Init.class, GraphCommand.ImportDebian.class, GraphCommand.Count.class, GraphReadCommands.Tables.class,
-                GraphReadCommands.Scan.class,
+                GraphReadCommands.Scan.class, MutateDebianCommand.class,
                 IndexCommand.class,
                 CompactCommand.class,
                 CleanupCommand.class})
