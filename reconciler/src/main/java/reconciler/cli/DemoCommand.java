@@ -161,6 +161,10 @@ final class DemoCommand implements Callable<Integer> {
 
             heading("5. verification: rows visible at the pins == rows of the operations the manifest published");
             boolean ok = verify(graph);
+
+            heading("6. mutations through the graph library: a section removal halted after its first of 3 commits, a priority"
+                    + " raise halted after its commit");
+            ok &= mutations(graph, daemon, root, cfgFile);
             List<Long> idle = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 long s = System.nanoTime();
@@ -199,6 +203,59 @@ final class DemoCommand implements Callable<Integer> {
         return ok;
     }
 
+    /** Step 6: one crashed mutation rolled back, one rolled forward; true if both ended as they must. */
+    private boolean mutations(Graph graph, Daemon daemon, Path root, Path cfgFile) throws Exception {
+        String section;
+        Map<String, Integer> bySection = new TreeMap<>();
+        try (reconciler.graph.GraphSnapshot snap = graph.snapshot();
+             reconciler.graph.ScanResult r = snap.scan(reconciler.writer.DebianImport.PACKAGE, List.of("section"), null, 0)) {
+            while (r.loadNextBatch()) {
+                org.apache.arrow.vector.FieldVector v = r.getVectorSchemaRoot().getVector("section");
+                for (int i = 0; i < v.getValueCount(); i++) {
+                    bySection.merge(String.valueOf(v.getObject(i)), 1, Integer::sum);
+                }
+            }
+        }
+        if (bySection.isEmpty()) {
+            System.out.println("no packages: mutations skipped");
+            return true;
+        }
+        section = bySection.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        Map<String, Long> before = mutationCounts(graph, section);
+        boolean converged = true;
+        String[][] steps = {{"remove-section", "--remove-section"}, {"raise-priority", "--raise-priority"}};
+        for (String[] step : steps) {
+            child(step[0], List.of("graph", "mutate-debian", root.toString(), step[1], section, "--config", cfgFile.toString()),
+                    Map.of("RECONCILER_FAILPOINT", "after-commit:1"));
+            System.out.println("-- status before the reconciler runs:");
+            Printer.status(System.out, GraphStatus.of(graph));
+            System.out.println("-- reconciler pass:");
+            ReconcilePass.Report rep = daemon.runOnce().get(0);
+            rep.results().forEach(x -> System.out.println("   sidecar " + x.operationId() + ": " + x.status() + " " + x.message()));
+            converged &= rep.converged();
+        }
+        Map<String, Long> after = mutationCounts(graph, section);
+        boolean removalRolledBack = after.get("section").equals(before.get("section"));
+        boolean raiseRolledForward = after.get("important") > before.get("important") && after.get("packages").equals(before.get("packages"));
+        System.out.printf("section '%s': %d packages before, %d after (the removal was rolled back: %s)%n", section, before.get("section"),
+                after.get("section"), removalRolledBack ? "OK" : "MISMATCH");
+        System.out.printf("priority 'important': %d packages before, %d after (the raise was rolled forward: %s)%n", before.get("important"),
+                after.get("important"), raiseRolledForward ? "OK" : "MISMATCH");
+        return removalRolledBack && raiseRolledForward && converged;
+    }
+
+    /** Packages, packages of priority 'important', and packages of {@code section}, at the latest manifest. */
+    private static Map<String, Long> mutationCounts(Graph graph, String section) throws IOException {
+        Map<String, Long> out = new TreeMap<>();
+        String pkg = reconciler.writer.DebianImport.PACKAGE;
+        try (reconciler.graph.GraphSnapshot s = graph.snapshot()) {
+            out.put("packages", s.count(pkg, null));
+            out.put("important", s.count(pkg, "priority = 'important'"));
+            out.put("section", s.count(pkg, "section = '" + section.replace("'", "''") + "'"));
+        }
+        return out;
+    }
+
     private void sigkillMidWrite(String label, List<String> args, Path sidecarDir) throws Exception {
         Process p = start(args);
         BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -222,7 +279,11 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private void child(String label, List<String> args) throws Exception {
-        Process p = start(args);
+        child(label, args, Map.of());
+    }
+
+    private void child(String label, List<String> args, Map<String, String> env) throws Exception {
+        Process p = start(args, env);
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
@@ -244,10 +305,15 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private static Process start(List<String> args) throws IOException {
+        return start(args, Map.of());
+    }
+
+    private static Process start(List<String> args, Map<String, String> env) throws IOException {
         List<String> cmd = new ArrayList<>(GraphCommand.javaCommand());
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("LANCE_LOG", "error");
+        pb.environment().putAll(env);
         return pb.start();
     }
 
