@@ -217,13 +217,7 @@ public final class ManifestStore {
                 moved.put(u.tableKey(), u.indexes() == null ? next : next.withIndexes(u.indexes()));
             }
             Manifest next = Manifest.next(cur, operationId, kind, moved);
-            if (store.createIfAbsent(key(next.version()), Json.MAPPER.writeValueAsBytes(next))) {
-                lastKnown.accumulateAndGet(next.version(), Math::max);
-                try {
-                    store.replace(HINT, Long.toString(next.version()).getBytes(StandardCharsets.US_ASCII));
-                } catch (IOException e) {
-                    // advisory only
-                }
+            if (createNext(next)) {
                 return next;
             }
         }
@@ -255,16 +249,24 @@ public final class ManifestStore {
                 }
             }
             Manifest next = Manifest.next(cur, operationId, kind, added, removed);
-            if (store.createIfAbsent(key(next.version()), Json.MAPPER.writeValueAsBytes(next))) {
-                lastKnown.accumulateAndGet(next.version(), Math::max);
-                try {
-                    store.replace(HINT, Long.toString(next.version()).getBytes(StandardCharsets.US_ASCII));
-                } catch (IOException e) {
-                    // advisory only
-                }
+            if (createNext(next)) {
                 return next;
             }
         }
+    }
+
+    /** The compare-and-swap: creates version N+1 only if absent, then moves the advisory hint. @return whether it won */
+    private boolean createNext(Manifest next) throws IOException {
+        if (!store.createIfAbsent(key(next.version()), Json.MAPPER.writeValueAsBytes(next))) {
+            return false;
+        }
+        lastKnown.accumulateAndGet(next.version(), Math::max);
+        try {
+            store.replace(HINT, Long.toString(next.version()).getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            // advisory only
+        }
+        return true;
     }
 
     private static List<String> names(List<IndexSpec> specs) {

@@ -462,4 +462,23 @@ class ManifestStoreTest {
         ManifestCorruptException e = assertThrows(ManifestCorruptException.class, manifests::latest);
         assertTrue(e.getMessage().contains(ManifestStore.key(3)) && e.getMessage().contains("gone"), e.getMessage());
     }
+
+    @Test
+    void publishTablesAddsAndRemovesTablesAndKeepsEveryOtherPin() throws Exception {
+        threeVersions();
+        Manifest added = manifests.publishTables("01JFFFFFFFFFFFFFFFFFFFFFFF", Manifest.KIND_CREATE_TABLE,
+                java.util.Map.of("node:City", new TablePin(1, 4, COLS)), java.util.Set.of());
+        assertEquals(4, added.version());
+        assertEquals(Manifest.KIND_CREATE_TABLE, added.kind());
+        assertEquals(new TablePin(1, 4, COLS), added.pin("node:City"));
+        assertEquals(fresh().read(3).orElseThrow().pin(DEP), added.pin(DEP), "other pins kept");
+        ManifestConflictException exists = assertThrows(ManifestConflictException.class, () -> manifests.publishTables("01JGGGGGGGGGGGGGGGGGGGGGGG",
+                Manifest.KIND_CREATE_TABLE, java.util.Map.of("node:City", new TablePin(1, 5, COLS)), java.util.Set.of()));
+        assertTrue(exists.getMessage().contains("node:City exists already"), exists.getMessage());
+        Manifest dropped = manifests.publishTables("01JHHHHHHHHHHHHHHHHHHHHHHH", Manifest.KIND_DROP_TABLE, java.util.Map.of(), java.util.Set.of(VER));
+        assertFalse(dropped.tables().containsKey(VER));
+        assertEquals(5, dropped.version());
+        assertThrows(ManifestConflictException.class, () -> manifests.publishTables("01JJJJJJJJJJJJJJJJJJJJJJJJ", Manifest.KIND_DROP_TABLE,
+                java.util.Map.of(), java.util.Set.of(VER)));
+    }
 }
