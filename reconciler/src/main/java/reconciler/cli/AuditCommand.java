@@ -13,7 +13,7 @@ import reconciler.core.AuditRecord;
 import reconciler.daemon.Config;
 import reconciler.storage.Json;
 
-@Command(name = "audit", description = "Print the local audit log (one record per recovery outcome).")
+@Command(name = "audit", mixinStandardHelpOptions = true, description = "Print the local audit log (one record per recovery outcome).")
 final class AuditCommand implements Callable<Integer> {
     @Mixin
     Main.ConfigOption config;

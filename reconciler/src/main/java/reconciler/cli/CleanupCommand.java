@@ -14,7 +14,7 @@ import reconciler.leases.LeaseException;
 import reconciler.graph.Graph;
 
 /** {@code reconciler graph cleanup GRAPH}: pin-aware removal of old Lance versions (docs/indexes.md, "Cleanup"). */
-@Command(name = "cleanup", description = {"Remove old Lance versions that no retained manifest version pins (never the latest pin or HEAD,",
+@Command(name = "cleanup", mixinStandardHelpOptions = true, description = {"Remove old Lance versions that no retained manifest version pins (never the latest pin or HEAD,",
         "never while a sidecar covers the table). Exit 0 unless a table failed (4)."})
 final class CleanupCommand implements Callable<Integer> {
     @Mixin

@@ -13,7 +13,7 @@ import reconciler.leases.LeaseException;
 import reconciler.graph.Graph;
 
 /** {@code reconciler graph compact GRAPH}: one compaction round (docs/indexes.md, "Compaction"). */
-@Command(name = "compact", description = {"Compact every table past the thresholds: plan and rewrite outside the lease, commit + publish",
+@Command(name = "compact", mixinStandardHelpOptions = true, description = {"Compact every table past the thresholds: plan and rewrite outside the lease, commit + publish",
         "under it (compaction sidecar); indexes are remapped. Exit 0 unless a table failed (4) or needs recovery (3)."})
 final class CompactCommand implements Callable<Integer> {
     @Mixin

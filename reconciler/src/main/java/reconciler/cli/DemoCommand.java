@@ -27,7 +27,7 @@ import reconciler.storage.TableKey;
 import reconciler.writer.DebianArchive;
 import reconciler.graph.Graph;
 
-@Command(name = "demo", description = {
+@Command(name = "demo", mixinStandardHelpOptions = true, description = {
         "Quick start: import the Debian archive into a fresh graph with concurrent writer processes, crash writers",
         "at every failpoint and with SIGKILL, and watch the reconciler heal the graph (status before/after, audit lines).",
         "Exit 0 if the graph converged with exactly the published operations' rows."})

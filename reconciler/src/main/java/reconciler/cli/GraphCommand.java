@@ -26,7 +26,7 @@ import reconciler.graph.Graph;
 import reconciler.writer.GraphWriter;
 import reconciler.graph.RecoveryRequiredException;
 
-@Command(name = "graph", description = "Writer tools: create a graph, import the Debian archive with the reference writer, count rows.",
+@Command(name = "graph", mixinStandardHelpOptions = true, description = "Writer tools: create a graph, import the Debian archive with the reference writer, count rows.",
         subcommands = {GraphCommand.Init.class, GraphCommand.ImportDebian.class, GraphCommand.Count.class, GraphReadCommands.Tables.class,
                 GraphReadCommands.Scan.class, MutateDebianCommand.class,
                 IndexCommand.class,
@@ -39,7 +39,7 @@ final class GraphCommand implements Callable<Integer> {
         return Main.USAGE;
     }
 
-    @Command(name = "init", description = "Create a graph root with the Debian schema (4 empty tables, manifest v1).")
+    @Command(name = "init", mixinStandardHelpOptions = true, description = "Create a graph root with the Debian schema (4 empty tables, manifest v1).")
     static final class Init implements Callable<Integer> {
         @Mixin
         Main.ConfigOption config;
@@ -64,7 +64,7 @@ final class GraphCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "count", description = "Rows of TABLE visible at the manifest pin.")
+    @Command(name = "count", mixinStandardHelpOptions = true, description = "Rows of TABLE visible at the manifest pin.")
     static final class Count implements Callable<Integer> {
         @Mixin
         Main.ConfigOption config;
@@ -98,7 +98,7 @@ final class GraphCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "import-debian", description = {
+    @Command(name = "import-debian", mixinStandardHelpOptions = true, description = {
             "Import the Debian package archive with the reference writer, in one or several writer processes.",
             "Output lines (a contract for tests): 'PLAN op=<ulid> label=<l> rows=<table>=<n>,...' before each operation,",
             "'ACK op=<ulid> manifest=v<N>' once it is published, 'REFUSED op=<ulid> <reason>' if the writer refuses."})

@@ -50,6 +50,9 @@ final class GraphReadCommands {
         @Option(names = "--version", paramLabel = "V", description = "manifest version (default: the latest)")
         Long version;
 
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit (--version here names a manifest version)")
+        boolean help;
+
         @Spec
         CommandSpec spec;
 
@@ -94,6 +97,9 @@ final class GraphReadCommands {
 
         @Option(names = "--version", paramLabel = "V", description = "manifest version (default: the latest)")
         Long version;
+
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit (--version here names a manifest version)")
+        boolean help;
 
         @Spec
         CommandSpec spec;

@@ -33,7 +33,7 @@ import reconciler.graph.Graph;
  * everywhere: 0 done / converged, 1 not converged, 2 usage (an invalid declaration), 3 refused (a
  * pending sidecar covers the table, lease busy, recovery required), 4 storage or ZooKeeper failure.
  */
-@Command(name = "index", description = "The catalog of declared indexes and their coverage: add, drop, list, coverage, converge.",
+@Command(name = "index", mixinStandardHelpOptions = true, description = "The catalog of declared indexes and their coverage: add, drop, list, coverage, converge.",
         subcommands = {IndexCommand.Add.class, IndexCommand.Drop.class, IndexCommand.ListCmd.class, IndexCommand.Coverage.class,
                 IndexCommand.Converge.class})
 final class IndexCommand implements Callable<Integer> {
@@ -68,7 +68,7 @@ final class IndexCommand implements Callable<Integer> {
         };
     }
 
-    @Command(name = "add", description = {"Declare (or redefine) an index in TABLE's catalog: a catalog-only manifest publish under the table's lease.",
+    @Command(name = "add", mixinStandardHelpOptions = true, description = {"Declare (or redefine) an index in TABLE's catalog: a catalog-only manifest publish under the table's lease.",
             "Types: BTREE, BITMAP, INVERTED (full text), IVF_PQ, IVF_HNSW_SQ. Parameters define the index (a change means a rebuild);",
             "options are build knobs. Example: graph index add G node:Package embedding_ivfpq --column embedding --type IVF_PQ",
             "  --param distance=l2 --param num_partitions=16 --option max_iters=10"})
@@ -126,7 +126,7 @@ final class IndexCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "drop", description = {"Remove an index from TABLE's catalog (catalog-only publish), then drop the Lance index at the pin",
+    @Command(name = "drop", mixinStandardHelpOptions = true, description = {"Remove an index from TABLE's catalog (catalog-only publish), then drop the Lance index at the pin",
             "with a sidecar-protected index-drop operation. Idempotent."})
     static final class Drop implements Callable<Integer> {
         @Mixin
@@ -163,7 +163,7 @@ final class IndexCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "list", description = "The catalog at the latest manifest: every declared index with its parameters.")
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "The catalog at the latest manifest: every declared index with its parameters.")
     static final class ListCmd implements Callable<Integer> {
         @Mixin
         Main.ConfigOption config;
@@ -210,7 +210,7 @@ final class IndexCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "coverage", description = {"Index coverage at every table's pin, from Lance metadata (no scans, no leases).",
+    @Command(name = "coverage", mixinStandardHelpOptions = true, description = {"Index coverage at every table's pin, from Lance metadata (no scans, no leases).",
             "Exit 0 if every declared index is fully covered, 1 if not."})
     static final class Coverage implements Callable<Integer> {
         @Mixin
@@ -236,7 +236,7 @@ final class IndexCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "converge", description = {"One converge round now: staged builds outside the lease, commit + publish under it",
+    @Command(name = "converge", mixinStandardHelpOptions = true, description = {"One converge round now: staged builds outside the lease, commit + publish under it",
             "(index-build sidecar). Exit 0 converged, 1 not (e.g. rows appended meanwhile, too few rows to train), 3 recovery required."})
     static final class Converge implements Callable<Integer> {
         @Mixin

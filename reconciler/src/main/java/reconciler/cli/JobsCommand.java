@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import reconciler.daemon.Config;
 
-@Command(name = "jobs", description = "Maintenance jobs of the running daemon (GET /v1/jobs), or one job (GET /v1/jobs/ID). Exit 0; 4 a failed job or an unreachable daemon.")
+@Command(name = "jobs", mixinStandardHelpOptions = true, description = "Maintenance jobs of the running daemon (GET /v1/jobs), or one job (GET /v1/jobs/ID). Exit 0; 4 a failed job or an unreachable daemon.")
 final class JobsCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "ID", description = "a job id")

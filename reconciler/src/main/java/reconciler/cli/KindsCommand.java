@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "kinds", description = "The maintenance kinds the running daemon advertises (GET /v1/maintenance-kinds). Exit 0; 4 if the daemon is unreachable.")
+@Command(name = "kinds", mixinStandardHelpOptions = true, description = "The maintenance kinds the running daemon advertises (GET /v1/maintenance-kinds). Exit 0; 4 if the daemon is unreachable.")
 final class KindsCommand implements Callable<Integer> {
 
     @Mixin

@@ -17,7 +17,7 @@ import reconciler.daemon.Config;
         description = "Keeps multi-table Lance graphs healthy: rolls crashed writers' sidecars forward or back under ZooKeeper leases.",
         subcommands = {RunCommand.class, StatusCommand.class, SidecarsCommand.class, AuditCommand.class, GraphCommand.class,
                 DemoCommand.class, KindsCommand.class, MaintainCommand.class, MaintenanceStateCommand.class, JobsCommand.class,
-                ReloadCommand.class})
+                ReloadCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     public static final int OK = 0;

@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import reconciler.daemon.Config;
 
-@Command(name = "maintain", description = {
+@Command(name = "maintain", mixinStandardHelpOptions = true, description = {
         "Run a maintenance kind on a graph through the running daemon (POST /v1/graphs/GRAPH/maintenance/KIND).",
         "Exit 0 succeeded (or accepted, without --wait); 2 unsupported kind or unknown graph; 3 no or wrong token; 4 the job failed or the daemon is unreachable."})
 final class MaintainCommand implements Callable<Integer> {

@@ -9,7 +9,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "maintenance-state", description = {
+@Command(name = "maintenance-state", mixinStandardHelpOptions = true, description = {
         "A graph's maintenance state from the running daemon (GET /v1/graphs/GRAPH/maintenance-state; fields: docs/maintenance.md).",
         "Exit 0 caught up, 1 not; 2 unknown graph; 4 daemon unreachable."})
 final class MaintenanceStateCommand implements Callable<Integer> {

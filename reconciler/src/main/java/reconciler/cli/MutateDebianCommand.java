@@ -21,7 +21,7 @@ import reconciler.leases.LeaseException;
 import reconciler.manifest.ManifestConflictException;
 import reconciler.writer.DebianMutations;
 
-@Command(name = "mutate-debian", description = {
+@Command(name = "mutate-debian", mixinStandardHelpOptions = true, description = {
         "One mutation of the Debian graph through the graph library, as one operation:",
         "--remove-section S deletes the section's packages and the DependsOn/MaintainedBy edges leaving them (3 tables, deletes);",
         "--raise-priority S sets priority 'important' on the section's packages above its median installed size (upsert).",

@@ -10,7 +10,7 @@ import reconciler.core.ReconcilePass;
 import reconciler.daemon.Config;
 import reconciler.daemon.Daemon;
 
-@Command(name = "run", description = "Run the daemon (or one pass with --once). Exit 0 if every graph converged, 1 otherwise.")
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Run the daemon (or one pass with --once). Exit 0 if every graph converged, 1 otherwise.")
 final class RunCommand implements Callable<Integer> {
 
     @Mixin

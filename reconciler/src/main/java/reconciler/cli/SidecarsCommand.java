@@ -8,7 +8,7 @@ import picocli.CommandLine.Parameters;
 import reconciler.core.GraphStatus;
 import reconciler.graph.Graph;
 
-@Command(name = "sidecars", description = "Each pending sidecar and the decision the daemon would take (dry run). Exit 0 if none pending, 1 otherwise.")
+@Command(name = "sidecars", mixinStandardHelpOptions = true, description = "Each pending sidecar and the decision the daemon would take (dry run). Exit 0 if none pending, 1 otherwise.")
 final class SidecarsCommand implements Callable<Integer> {
     @Parameters(paramLabel = "GRAPH", description = "graph root: a directory, file://… or s3://bucket/prefix")
     String root;

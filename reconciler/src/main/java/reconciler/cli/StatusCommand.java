@@ -7,7 +7,7 @@ import picocli.CommandLine.Parameters;
 import reconciler.core.GraphStatus;
 import reconciler.graph.Graph;
 
-@Command(name = "status", description = "Manifest version, pins vs Lance HEAD per table, pending/deferred/corrupt sidecars. Exit 0 if converged, 1 if not.")
+@Command(name = "status", mixinStandardHelpOptions = true, description = "Manifest version, pins vs Lance HEAD per table, pending/deferred/corrupt sidecars. Exit 0 if converged, 1 if not.")
 final class StatusCommand implements Callable<Integer> {
     @Parameters(paramLabel = "GRAPH", description = "graph root: a directory, file://… or s3://bucket/prefix")
     String root;

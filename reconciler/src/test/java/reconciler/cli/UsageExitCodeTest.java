@@ -116,4 +116,17 @@ class UsageExitCodeTest {
         assertTrue(err().contains("_recovery") && err().contains("not a directory"), err());
         assertFalse(err().contains("Exception"), "no Java class name: " + err());
     }
+
+    @Test
+    void helpWorksOnEverySubcommandAndThroughTheHelpCommand() {
+        for (String[] cmd : new String[][] {{"status"}, {"run"}, {"graph"}, {"graph", "scan"}, {"graph", "import-debian"},
+                {"graph", "mutate-debian"}, {"graph", "index"}, {"maintain"}}) {
+            String[] args = java.util.Arrays.copyOf(cmd, cmd.length + 1);
+            args[cmd.length] = "--help";
+            assertEquals(Main.OK, run(args), String.join(" ", args) + ": " + err());
+            assertTrue(out.toString(StandardCharsets.UTF_8).contains("Usage:"), String.join(" ", args));
+        }
+        assertEquals(Main.OK, run("help", "status"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("Usage: reconciler status"), out.toString(StandardCharsets.UTF_8));
+    }
 }
