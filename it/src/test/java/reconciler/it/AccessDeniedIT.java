@@ -105,7 +105,6 @@ class AccessDeniedIT {
     void sidecarDirectoryNotWritable(@TempDir Path dir) throws Exception {
         assumeUnprivilegedChildren();
         try (Harness h = new Harness(dir, "20s")) {
-            assertEquals(0, h.importDebian(0, 60, 60, "packages", Map.of()).exitCode());
             long version = h.status().manifestVersion();
             denyOnly(h, "_recovery");
             Harness.Run w = writerAsNobody(h, nobodyConfig(h));
@@ -114,8 +113,7 @@ class AccessDeniedIT {
             assertTrue(w.text().contains("cannot create " + Path.of(h.root, "_recovery", op + ".json") + ": permission denied"), w.text());
             assertEquals(List.of(), names(Path.of(h.root, "_recovery")), "no sidecar, no temp file");
             assertEquals(version, h.status().manifestVersion());
-            assertEquals(0, h.runOnce(Map.of()).exitCode(), "nothing to heal: no Lance commit happened without a sidecar");
-            h.assertConsistent();
+            h.assertConsistent(); // nothing to heal: no Lance commit happened without a sidecar
         }
     }
 
@@ -123,7 +121,6 @@ class AccessDeniedIT {
     void manifestDirectoryNotWritable(@TempDir Path dir) throws Exception {
         assumeUnprivilegedChildren();
         try (Harness h = new Harness(dir, "20s")) {
-            assertEquals(0, h.importDebian(0, 60, 60, "packages", Map.of()).exitCode());
             long version = h.status().manifestVersion();
             List<String> manifests = names(Path.of(h.root, "_manifest"));
             denyOnly(h, "_manifest");
@@ -146,7 +143,6 @@ class AccessDeniedIT {
     void auditDirectoryNotWritable(@TempDir Path dir) throws Exception {
         assumeUnprivilegedChildren();
         try (Harness h = new Harness(dir, "20s")) {
-            assertEquals(0, h.importDebian(0, 60, 60, "packages", Map.of()).exitCode());
             Harness.Run crash = h.importDebian(60, 60, 60, "packages", Map.of(Child.FAILPOINT, "after-commit:1"));
             assertEquals(77, crash.exitCode(), crash.text());
             String op = h.plannedOps(crash).get(0);
@@ -169,7 +165,6 @@ class AccessDeniedIT {
     void tablesDirectoryNotWritable(@TempDir Path dir) throws Exception {
         assumeUnprivilegedChildren();
         try (Harness h = new Harness(dir, "20s")) {
-            assertEquals(0, h.importDebian(0, 60, 60, "packages", Map.of()).exitCode());
             var before = h.status();
             denyOnly(h, "tables");
             Harness.Run w = writerAsNobody(h, nobodyConfig(h));

@@ -42,7 +42,6 @@ class DaemonPartitionIT {
     @Test
     void daemonPartitionedMidRecoveryStopsNeverActsTwiceAndResumesAfterTheHeal(@TempDir Path dir) throws Exception {
         try (Harness h = new Harness(dir, "20s"); TcpFaultProxy proxy = new TcpFaultProxy(h.zk.port(), TcpFaultProxy.Mode.FORWARD)) {
-            assertEquals(0, h.importDebian(0, 60, 60, "packages", Map.of()).exitCode());
             long pin = head(h, WriterPartitionIT.DEPENDS_ON);
             String op1 = crashedWriter(h, 60);
             Path resume = dir.resolve("resume");
@@ -87,7 +86,6 @@ class DaemonPartitionIT {
     @Test
     void daemonStartedWhileZooKeeperIsDownWaitsNotReadyAndHealsOnceItAnswers(@TempDir Path dir) throws Exception {
         try (Harness h = new Harness(dir, "20s"); TcpFaultProxy proxy = new TcpFaultProxy(h.zk.port(), TcpFaultProxy.Mode.DROP)) {
-            assertEquals(0, h.importDebian(0, 60, 60, "packages", Map.of()).exitCode());
             String op = crashedWriter(h, 60);
             Path cfg = h.configWith("daemon.yaml", Map.of("  connect: " + h.zk.connectString() + "\n", "  connect: " + proxy.address() + "\n",
                     "  sessionTimeout: 2s\n", "  sessionTimeout: 2s\n  connectTimeout: 2s\n"));

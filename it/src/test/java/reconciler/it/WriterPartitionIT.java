@@ -67,7 +67,6 @@ class WriterPartitionIT {
     @Test
     void suspendedWriterStopsBeforeItsNextCommitAndTheDaemonHealsIt(@TempDir Path dir) throws Exception {
         try (Harness h = new Harness(dir, "20s"); TcpFaultProxy proxy = new TcpFaultProxy(h.zk.port(), TcpFaultProxy.Mode.FORWARD)) {
-            assertEquals(0, h.importDebian(0, 60, 60, "packages", Map.of()).exitCode());
             GraphStatus before = h.status();
             Path resume = dir.resolve("resume");
             String op;
@@ -93,7 +92,6 @@ class WriterPartitionIT {
     @Test
     void writerWhoseSessionIsLostMidCommitRefusesAndTheDaemonHealsIt(@TempDir Path dir) throws Exception {
         try (Harness h = new Harness(dir, "20s"); TcpFaultProxy proxy = new TcpFaultProxy(h.zk.port(), TcpFaultProxy.Mode.FORWARD)) {
-            assertEquals(0, h.importDebian(0, 60, 60, "packages", Map.of()).exitCode());
             GraphStatus before = h.status();
             Path resume = dir.resolve("resume");
             String op;
@@ -116,7 +114,6 @@ class WriterPartitionIT {
     @Test
     void writerSuspendedThenReconnectedWithinItsSessionGoesOnAndPublishes(@TempDir Path dir) throws Exception {
         try (Harness h = new Harness(dir, "20s"); TcpFaultProxy proxy = new TcpFaultProxy(h.zk.port(), TcpFaultProxy.Mode.FORWARD)) {
-            assertEquals(0, h.importDebian(0, 60, 60, "packages", Map.of()).exitCode());
             Path resume = dir.resolve("resume");
             try (Child w = pausedWriter(h, proxy, resume)) {
                 String op = w.plannedOp();
