@@ -33,6 +33,8 @@ public final class Failpoints {
     private final java.nio.file.Path pauseUntil;
     private boolean throwing;
     private int operationsStarted;
+    /** The ordinal (1-based, process-wide start order) of the operation this thread is carrying out. */
+    private final ThreadLocal<Integer> current = new ThreadLocal<>();
 
     /**
      * Thrown instead of halting by {@link #throwing} failpoints: the in-process stand-in for a crash
@@ -103,14 +105,28 @@ public final class Failpoints {
                 + "recovery-after-restore, recovery-after-publish, recovery-after-audit)");
     }
 
-    /** Called when an operation (a write, or one sidecar's recovery) starts. */
+    /** Called when an operation (a write, or one sidecar's recovery) starts, on the thread that carries it out. */
     public synchronized void operationStarted() {
         operationsStarted++;
+        current.set(operationsStarted);
     }
 
-    /** Halts (or pauses) the JVM if {@code name} is the armed failpoint of the current operation. */
-    public synchronized void hit(String name, String operationId) {
-        if (point != null && point.equals(name) && operationsStarted == operation) {
+    /**
+     * Whether {@code name} is the armed failpoint and this thread's current operation is the
+     * armed one. Per thread: a daemon recovers several graphs at once, and a process-wide count
+     * would have moved on by the time the first operation reaches its failpoint.
+     */
+    boolean armed(String name) {
+        Integer ordinal = current.get();
+        return point != null && point.equals(name) && ordinal != null && ordinal == operation;
+    }
+
+    /**
+     * Halts (or pauses) the JVM if {@code name} is the armed failpoint of the current operation.
+     * A pause blocks only the calling thread (other operations of the process go on).
+     */
+    public void hit(String name, String operationId) {
+        if (armed(name)) {
             if (pauseUntil != null) {
                 System.err.println("PAUSED " + name + " op=" + operationId);
                 System.err.flush();

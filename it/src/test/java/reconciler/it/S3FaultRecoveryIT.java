@@ -46,9 +46,9 @@ import reconciler.storage.FaultyHttpProxy.Request;
  * LanceError(IO): Generic S3 error: Error performing PUT http://127.0.0.1:PORT/reconciler-it/graph-XXXX/tables/edge-DependsOn.lance/_versions/18446744073709551612.manifest in 386.553µs - HTTP error: error sending request, /workspace/rust/lance-table/src/io/commit.rs:1436:50
  * </pre>
  * In a writer that refuses the operation ({@code REFUSED op=... failed after its sidecar was
- * written (LanceError(IO): ...); the reconciler will roll it forward or back}, exit 3): nothing
+ * written (cannot commit to table <t> at <uri>: LanceError(IO): ...); the reconciler will roll it forward or back}, exit 3): nothing
  * acknowledged is lost, the sidecar is left for the daemon. In the daemon the recovery step fails
- * ({@code FAILED step failed, will retry: LanceError(IO): ...}), the pass ends {@code NOT converged}
+ * ({@code FAILED step failed, will retry: cannot restore table <t> at <uri>: LanceError(IO): ...}), the pass ends {@code NOT converged}
  * and {@code run --once} exits 1; when the reset came after the Restore took effect, HEAD has moved
  * once more; the next pass rolls back again and converges
  * ({@link #resetOfLanceCommitCostsTheDaemonAPassNotCorrectness}). Lance does not turn the lost
@@ -223,7 +223,7 @@ class S3FaultRecoveryIT {
             proxy.failNext(lanceCommit, Fault.RESET_AFTER);
             Harness.Run first = h.runOnce(Map.of());
             assertEquals(1, first.exitCode(), first.text());
-            assertTrue(first.text().contains("FAILED step failed, will retry: LanceError(IO)")
+            assertTrue(first.text().contains("FAILED step failed, will retry: cannot restore table ") && first.text().contains("LanceError(IO)")
                     && first.text().contains("_versions/") && first.text().contains("error sending request"), first.text());
             assertTrue(first.text().contains("NOT converged"), first.text());
             assertEquals(1, proxy.requests().stream().filter(r -> r.fault() == Fault.RESET_AFTER).count(), "the reset happened");

@@ -207,6 +207,20 @@ public final class LeaseSet implements AutoCloseable {
                     + "lock node {} goes away with the expired session", h.tableKey, graphId, branch, stateSeen(), h.lockNode);
             return;
         }
+        if (!manager.isConnected()) {
+            // SUSPENDED: a blocking delete would sit out Curator's retries (about 20 s per lease, measured in
+            // it/WriterPartitionIT) before the holder could even report why it stopped. A guaranteed background
+            // delete is retried by Curator on reconnect; if the session expires instead, the node goes with it.
+            try {
+                client.delete().guaranteed().inBackground().forPath(h.lockNode);
+                LOG.warn("releasing lease {} of graph '{}' branch '{}' in the background: not connected to ZooKeeper ({}); "
+                        + "lock node {} is deleted on reconnect or goes with the session", h.tableKey, graphId, branch, stateSeen(), h.lockNode);
+            } catch (Exception e) {
+                LOG.warn("could not queue the release of lease {} of graph '{}' branch '{}' (lock node {}): {}", h.tableKey,
+                        graphId, branch, h.lockNode, e.toString());
+            }
+            return;
+        }
         try {
             if (Thread.currentThread() == h.owner && h.mutex.isOwnedByCurrentThread()) {
                 h.mutex.release();

@@ -46,7 +46,6 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         CountDownLatch stop = new CountDownLatch(1);
-        Daemon d = new Daemon(cfg);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             org.slf4j.LoggerFactory.getLogger(RunCommand.class).info("stop requested (SIGTERM or exit): finishing running steps");
@@ -57,6 +56,11 @@ final class RunCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
             }
         }, "reconciler-shutdown"));
+        Daemon d = openWaitingForZooKeeper(cfg, stop);
+        if (d == null) {
+            stopped.countDown(); // stopped while waiting: nothing was started
+            return Main.OK;
+        }
         try {
             d.start();
             d.awaitStop(stop);
@@ -65,5 +69,28 @@ final class RunCommand implements Callable<Integer> {
             stopped.countDown();
         }
         return Main.OK;
+    }
+
+    /**
+     * The daemon waits for ZooKeeper instead of exiting: each attempt waits up to
+     * {@code zookeeper.connectTimeout}; while none succeeds it logs that it is not ready and tries
+     * again until stopped. @return the daemon, or null if stopped while waiting
+     */
+    static Daemon openWaitingForZooKeeper(Config cfg, CountDownLatch stop) throws Exception {
+        org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RunCommand.class);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Daemon d = new Daemon(cfg);
+                if (attempt > 1) {
+                    log.info("ready: ZooKeeper answered after {} attempt(s)", attempt);
+                }
+                return d;
+            } catch (reconciler.leases.LeaseException e) {
+                log.warn("not ready (attempt {}): {}; no graph is reconciled until ZooKeeper answers, retrying", attempt, e.getMessage());
+                if (stop.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+                    return null;
+                }
+            }
+        }
     }
 }

@@ -205,7 +205,11 @@ public final class LanceTables implements AutoCloseable {
                 v.setValueCount(rows.size());
             }
             root.setRowCount(rows.size());
-            return Fragment.create(store.tableUri(table), allocator, root, writeParams());
+            try {
+                return Fragment.create(store.tableUri(table), allocator, root, writeParams());
+            } catch (Exception e) { // Lance also throws java.io.IOException undeclared, through JNI
+                throw failure("stage data files of", table, e);
+            }
         }
     }
 
@@ -246,7 +250,8 @@ public final class LanceTables implements AutoCloseable {
      * is where the commit really landed; callers compare it with {@code readVersion + 1}.
      *
      * @return the new table version
-     * @throws RuntimeException from Lance on a conflict or storage error
+     * @throws java.io.UncheckedIOException wrapping a {@link StorageException} (a {@link StorageFullException} for a full
+     *     disk) that names the table and its path, on any Lance error (conflict, storage)
      */
     public long commitAppend(TableKey table, List<FragmentMetadata> fragments, long readVersion, Map<String, String> properties) {
         try (Dataset ds = open(table, readVersion)) {
@@ -258,6 +263,8 @@ public final class LanceTables implements AutoCloseable {
                     .commit()) {
                 return committed.version();
             }
+        } catch (Exception e) { // Lance also throws java.io.IOException undeclared, through JNI
+            throw failure("commit to", table, e);
         }
     }
 
@@ -267,7 +274,8 @@ public final class LanceTables implements AutoCloseable {
      * where the commit really landed; callers compare it with {@code readVersion + 1}.
      *
      * @return the new table version
-     * @throws RuntimeException from Lance on a conflict or storage error
+     * @throws java.io.UncheckedIOException wrapping a {@link StorageException} (a {@link StorageFullException} for a full
+     *     disk) that names the table and its path, on any Lance error (conflict, storage)
      */
     public long commit(TableKey table, StagedWrite write, long readVersion, Map<String, String> properties) {
         org.lance.operation.Operation op = write.operation();
@@ -280,6 +288,8 @@ public final class LanceTables implements AutoCloseable {
                     .commit()) {
                 return committed.version();
             }
+        } catch (Exception e) { // Lance also throws java.io.IOException undeclared, through JNI
+            throw failure("commit to", table, e);
         } finally {
             op.release(); // an Overwrite exports its schema through the C data interface
         }
@@ -301,12 +311,30 @@ public final class LanceTables implements AutoCloseable {
     }
 
     /**
+     * A Lance error as an unchecked {@link StorageException} naming the table and its path (Lance's
+     * own messages name neither, e.g. "Unable to copy data to file: No space left on device (os
+     * error 28)"); a full disk is a {@link StorageFullException}.
+     */
+    java.io.UncheckedIOException failure(String op, TableKey table, Exception e) {
+        return failure(store, op, table, e);
+    }
+
+    /** {@link #failure(String, TableKey, Exception)} for the tables of {@code store}. */
+    static java.io.UncheckedIOException failure(GraphStore store, String op, TableKey table, Exception e) {
+        String uri = store.tableUri(table);
+        String msg = "cannot " + op + " table " + table + " at " + uri + ": " + e.getMessage();
+        StorageException se = LocalGraphStore.isDiskFull(msg) || msg.contains("(os error 28)") || msg.contains("(os error 122)")
+                ? new StorageFullException(msg + " - the disk is full", uri, e) : new StorageException(msg, e);
+        return new java.io.UncheckedIOException(se.getMessage(), se);
+    }
+
+    /**
      * Appends a new version whose content equals {@code targetVersion} (Lance Restore), read at
      * the current HEAD. History is not rewritten. A concurrent Append loses to a Restore, which is
      * why callers must hold the table's lease.
      *
      * @return the new table version
-     * @throws RuntimeException from Lance
+     * @throws java.io.UncheckedIOException wrapping a {@link StorageException} naming the table and its path
      */
     public long restore(TableKey table, long targetVersion, Map<String, String> properties) {
         try (Dataset ds = open(table, null)) {
@@ -318,6 +346,8 @@ public final class LanceTables implements AutoCloseable {
                     .commit()) {
                 return committed.version();
             }
+        } catch (Exception e) { // Lance also throws java.io.IOException undeclared, through JNI
+            throw failure("restore", table, e);
         }
     }
 

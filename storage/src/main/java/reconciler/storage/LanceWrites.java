@@ -151,7 +151,9 @@ public final class LanceWrites {
             if (source.refusal != null) {
                 throw source.refusal;
             }
-            throw e;
+            throw LanceTables.failure(store, "stage data files of", table, e);
+        } catch (Exception e) { // Lance also throws java.io.IOException undeclared, through JNI
+            throw LanceTables.failure(store, "stage data files of", table, e);
         }
         if (source.refusal != null) {
             throw source.refusal;

@@ -54,48 +54,94 @@ public final class LocalGraphStore implements GraphStore {
 
     @Override
     public Optional<byte[]> read(String key) throws IOException {
+        Path path = resolve(key);
         try {
-            return Optional.of(Files.readAllBytes(resolve(key)));
+            return Optional.of(Files.readAllBytes(path));
         } catch (NoSuchFileException e) {
             return Optional.empty();
+        } catch (IOException e) {
+            throw failure("read", path, e);
         }
     }
 
     @Override
     public boolean createIfAbsent(String key, byte[] data) throws IOException {
         Path target = resolve(key);
-        Path tmp = writeTemp(target, data);
         try {
-            Files.createLink(target, tmp);
-            fsyncDir(target.getParent());
-            return true;
-        } catch (FileAlreadyExistsException e) {
-            return false;
-        } finally {
-            Files.deleteIfExists(tmp);
+            Path tmp = writeTemp(target, data);
+            try {
+                Files.createLink(target, tmp);
+                fsyncDir(target.getParent());
+                return true;
+            } catch (FileAlreadyExistsException e) {
+                return false;
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw failure("create", target, e);
         }
     }
 
     @Override
     public void replace(String key, byte[] data) throws IOException {
         Path target = resolve(key);
-        Path tmp = writeTemp(target, data);
         try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            fsyncDir(target.getParent());
-        } finally {
-            Files.deleteIfExists(tmp);
+            Path tmp = writeTemp(target, data);
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                fsyncDir(target.getParent());
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw failure("replace", target, e);
         }
     }
 
     @Override
     public boolean delete(String key) throws IOException {
         Path target = resolve(key);
-        boolean existed = Files.deleteIfExists(target);
-        if (existed) {
-            fsyncDir(target.getParent());
+        try {
+            boolean existed = Files.deleteIfExists(target);
+            if (existed) {
+                fsyncDir(target.getParent());
+            }
+            return existed;
+        } catch (IOException e) {
+            throw failure("delete", target, e);
         }
-        return existed;
+    }
+
+    /**
+     * A storage error naming the operation, the path and why: {@link StorageFullException} for a
+     * full disk, else a {@link StorageException}. (Java's own messages often omit the path, e.g. a
+     * failed write says only "No space left on device", and an access error only the path.)
+     */
+    static StorageException failure(String op, Path path, IOException e) {
+        if (e instanceof StorageException se) {
+            return se;
+        }
+        String reason = e instanceof java.nio.file.FileSystemException f ? f.getReason() : e.getMessage();
+        if (e instanceof java.nio.file.AccessDeniedException && reason == null) {
+            reason = "permission denied";
+        }
+        if (reason == null) {
+            reason = e.getClass().getSimpleName();
+        }
+        String where = e instanceof java.nio.file.FileSystemException f && f.getFile() != null && !f.getFile().equals(path.toString())
+                ? " (at " + f.getFile() + ")" : "";
+        String msg = "cannot " + op + " " + path + ": " + reason + where;
+        if (isDiskFull(reason)) {
+            return new StorageFullException(msg + " - the disk is full; nothing was written (temp file removed), retry once space is freed",
+                    path.toString(), e);
+        }
+        return new StorageException(msg, e);
+    }
+
+    /** ENOSPC or EDQUOT, as the JDK reports them (strerror text; Java exposes no errno). */
+    static boolean isDiskFull(String reason) {
+        return reason.contains("No space left on device") || reason.contains("Disk quota exceeded");
     }
 
     @Override
