@@ -124,6 +124,7 @@ public final class GraphWriter {
                 sidecarTables.add(new Sidecar.SidecarTable(t, pin.version(), lease.fencingToken(t)));
             }
             lease.checkValid();
+            failpoints.hit("before-sidecar", operationId); // after the last lease check: a stall here outlives the lease
             Sidecar sidecar = new Sidecar(Sidecar.FORMAT_VERSION, operationId, writerKind, m.graphId(), Graph.MAIN_BRANCH,
                     m.version(), identity(), Instant.now(), sidecarTables);
             graph.sidecars().write(sidecar);
