@@ -35,8 +35,9 @@ import reconciler.graph.Graph;
  * graphs under the event-driven daemon, and lease overhead on writers. Each prints a table and the
  * ratio against its baseline or goal measured in the same run.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {Bench.Heal.class, Bench.Idle.class, Bench.Leases.class, Bench.Requests.class, Bench.Import.class, LibraryBench.class},
-        description = "reconciler benchmarks: heal, idle, leases")
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {Bench.Heal.class, Bench.Idle.class, Bench.Leases.class, Bench.Requests.class, Bench.Import.class,
+        ChaosCommand.class, LibraryBench.class},
+        description = "reconciler benchmarks: heal, idle, leases, requests, import, chaos, library")
 public final class Bench implements Callable<Integer> {
 
     public static void main(String[] args) {

@@ -110,6 +110,7 @@ public final class CommitWindow {
                 sidecarTables.add(new Sidecar.SidecarTable(w.tableKey(), pin.version(), lease.fencingToken(w.tableKey())));
             }
             lease.checkValid();
+            failpoints.hit("before-sidecar", operationId); // after the last lease check: a stall here outlives the lease
             Sidecar sidecar = new Sidecar(Sidecar.FORMAT_VERSION, operationId, writerKind, m.graphId(), Graph.MAIN_BRANCH,
                     m.version(), identity(), Instant.now(), sidecarTables);
             graph.sidecars().write(sidecar);

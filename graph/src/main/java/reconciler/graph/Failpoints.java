@@ -87,7 +87,7 @@ public final class Failpoints {
 
     /** @throws IllegalArgumentException unless {@code p} names a failpoint */
     public static void validate(String p) {
-        if (p.equals("after-sidecar") || p.equals("after-publish") || p.equals("after-sidecar-delete") || p.equals("before-publish")
+        if (p.equals("before-sidecar") || p.equals("after-sidecar") || p.equals("after-publish") || p.equals("after-sidecar-delete") || p.equals("before-publish")
                 || p.equals("recovery-after-restore") || p.equals("recovery-after-publish") || p.equals("recovery-after-audit")) {
             return;
         }
@@ -101,7 +101,7 @@ public final class Failpoints {
             }
         }
         throw new IllegalArgumentException("unknown failpoint '" + p
-                + "' (expected after-sidecar, before-commit:K, after-commit:K with K >= 1, before-publish, after-publish, after-sidecar-delete, "
+                + "' (expected before-sidecar, after-sidecar, before-commit:K, after-commit:K with K >= 1, before-publish, after-publish, after-sidecar-delete, "
                 + "recovery-after-restore, recovery-after-publish, recovery-after-audit)");
     }
 

@@ -133,4 +133,36 @@ class FencingIT {
             assertEquals(0, h.runOnce(Map.of()).exitCode());
         }
     }
+
+    /**
+     * Found by the randomized crash loop (ChaosIT, seed 20261203, round 17): a writer stalls after its
+     * last lease check but before writing its sidecar, past its session; another writer takes the
+     * same leases and publishes; the zombie resumes and writes a sidecar whose expected versions are
+     * no longer the pins. The reconciler used to defer it forever (PIN_MOVED), blocking every writer
+     * of those tables. It is now aborted (SUPERSEDED: the pins moved under higher fencing tokens).
+     */
+    @Test
+    void zombieSidecarWrittenAfterTheLeaseWasLostIsAborted(@TempDir Path dir) throws Exception {
+        try (Harness h = new Harness(dir, "20s")) {
+            assertEquals(0, h.importDebian(0, 60, 60, "all", Map.of()).exitCode());
+            Zombie z = new Zombie(h, "before-sidecar", 60);
+
+            // waits until the zombie's session expired (its leases vanish), then publishes the same tables
+            Harness.Run other = h.importDebian(120, 60, 60, "packages", Map.of());
+            assertEquals(0, other.exitCode(), other.text());
+
+            int rc = z.resume();
+            assertEquals(3, rc, "the zombie must refuse, not acknowledge: " + z.output());
+            assertFalse(z.output().contains("ACK op=" + z.operationId), z.output());
+            assertTrue(h.sidecarExists(z.operationId), "the zombie wrote its stale sidecar after losing its leases");
+
+            Harness.Run heal = h.runOnce(Map.of());
+            assertEquals(0, heal.exitCode(), heal.text());
+            h.assertConsistent();
+            assertFalse(h.visibleOps().contains(z.operationId), "nothing of the zombie is published");
+            assertEquals(List.of(AuditRecord.ABORTED), h.audit().stream().filter(r -> r.operationId().equals(z.operationId))
+                    .map(AuditRecord::outcome).toList());
+            assertEquals(0, h.runOnce(Map.of()).exitCode());
+        }
+    }
 }

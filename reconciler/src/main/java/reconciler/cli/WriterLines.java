@@ -10,7 +10,8 @@ import java.util.stream.Collectors;
 
 /**
  * The reference writer's output lines (a contract, docs/operations.md): written by
- * {@code graph import-debian}, read back by the demo and the integration tests.
+ * {@code graph import-debian} and the chaos loop's writer ({@code reconciler.bench.chaos.ChaosWriter}),
+ * read back by the demo, the integration tests and the chaos loop.
  * {@code PLAN op=<ulid> label=<label> rows=<table>=<n>,...} before an operation,
  * {@code ACK op=<ulid> manifest=v<N>} once it is published. Lines may carry a prefix
  * (e.g. {@code [writer 2] }); it is skipped.
@@ -22,14 +23,14 @@ public final class WriterLines {
     private static final String PLAN = "PLAN op=";
     private static final String ACK = "ACK op=";
 
-    /** The PLAN line of an operation. */
-    static String plan(String operationId, String label, Map<String, Integer> rows) {
+    /** The PLAN line of an operation ({@code rows}: table key → rows appended). */
+    public static String plan(String operationId, String label, Map<String, Integer> rows) {
         return PLAN + operationId + " label=" + label + " rows="
                 + rows.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
     }
 
     /** The ACK line of an operation published as manifest version {@code manifestVersion}. */
-    static String ack(String operationId, long manifestVersion) {
+    public static String ack(String operationId, long manifestVersion) {
         return ACK + operationId + " manifest=v" + manifestVersion;
     }
 

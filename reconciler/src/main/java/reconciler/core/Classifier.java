@@ -15,7 +15,12 @@ import reconciler.storage.CommitProperties;
  *
  * <p>Per table (pin = the latest manifest's pin, E = the sidecar's expected version):
  * <ul>
- *   <li>{@link TableState#PIN_MOVED}: pin != E (someone published the table since);</li>
+ *   <li>{@link TableState#SUPERSEDED}: pin != E under a recorded fencing token above the sidecar's, and
+ *       nothing but fenced-off commits past the pin (HEAD == pin, or every later version carries a
+ *       token below the recorded one): the sidecar was written by a writer that had already lost its
+ *       lease (it stalled between its last lease check and the sidecar write), and a later lease
+ *       holder published the table; nothing of the operation is or can become visible;</li>
+ *   <li>{@link TableState#PIN_MOVED}: pin != E otherwise (someone published the table since);</li>
  *   <li>{@link TableState#HEAD_BEHIND_PIN}: HEAD < pin (invariant violation);</li>
  *   <li>{@link TableState#NO_MOVEMENT}: HEAD == pin;</li>
  *   <li>{@link TableState#OWN_COMMIT}: HEAD == pin + 1 and version pin + 1 is this operation's writer
@@ -33,8 +38,10 @@ import reconciler.storage.CommitProperties;
  * properties, and 7.0.0 cannot decode a Rewrite that remapped indexes). Such a run only ever rolls
  * forward (a sidecar with an own run and anything but all-OWN_COMMIT tables is deferred). Every
  * other writer kind keeps the single-commit rule above.
- * Per sidecar: published already → {@link Action#FINISH}; any PIN_MOVED, HEAD_BEHIND_PIN or FOREIGN →
- * {@link Action#DEFER}; all NO_MOVEMENT → {@link Action#ABORT}; all OWN_COMMIT →
+ * Per sidecar: published already → {@link Action#FINISH}; all SUPERSEDED or NO_MOVEMENT, at least one
+ * SUPERSEDED → {@link Action#ABORT} (the abort publish records the reconciler's tokens; fenced-off
+ * commits past the pin become uncovered drift, reverted by the pass); any PIN_MOVED, HEAD_BEHIND_PIN,
+ * FOREIGN or SUPERSEDED otherwise → {@link Action#DEFER}; all NO_MOVEMENT → {@link Action#ABORT}; all OWN_COMMIT →
  * {@link Action#ROLL_FORWARD}; otherwise (a mix of NO_MOVEMENT, OWN_COMMIT, RESTORED) →
  * {@link Action#ROLL_BACK}. One sidecar is one atomic unit: tables are never split between forward
  * and back.
@@ -65,7 +72,7 @@ public final class Classifier {
     public enum Action { FINISH, ABORT, ROLL_FORWARD, ROLL_BACK, DEFER }
 
     /** What one table shows. */
-    public enum TableState { NO_MOVEMENT, OWN_COMMIT, RESTORED, FOREIGN, PIN_MOVED, HEAD_BEHIND_PIN }
+    public enum TableState { NO_MOVEMENT, OWN_COMMIT, RESTORED, FOREIGN, PIN_MOVED, HEAD_BEHIND_PIN, SUPERSEDED }
 
     /**
      * What was observed of one table (under its lease).
@@ -132,8 +139,14 @@ public final class Classifier {
             }
             plans.add(classifyTable(sidecar.operationId(), t, o, allowsRun(sidecar)));
         }
+        if (plans.stream().anyMatch(p -> p.state() == TableState.SUPERSEDED)
+                && plans.stream().allMatch(p -> p.state() == TableState.SUPERSEDED || p.state() == TableState.NO_MOVEMENT)) {
+            return new Decision(Action.ABORT, "superseded: the sidecar was written after its writer lost its leases and a later holder "
+                    + "published " + plans.stream().filter(p -> p.state() == TableState.SUPERSEDED).map(TablePlan::tableKey).toList()
+                    + "; nothing of the operation is visible", plans, Optional.empty());
+        }
         long blocked = plans.stream().filter(p -> p.state() == TableState.FOREIGN || p.state() == TableState.PIN_MOVED
-                || p.state() == TableState.HEAD_BEHIND_PIN).count();
+                || p.state() == TableState.HEAD_BEHIND_PIN || p.state() == TableState.SUPERSEDED).count();
         if (blocked > 0) {
             StringBuilder why = new StringBuilder("cannot decide safely:");
             plans.stream().filter(p -> p.state() != TableState.NO_MOVEMENT && p.state() != TableState.OWN_COMMIT
@@ -162,6 +175,11 @@ public final class Classifier {
         long pin = o.pin();
         long head = o.head();
         if (pin != t.expectedVersion()) {
+            if (t.fencingToken() < o.pinToken() && (head == pin || driftNotRevertible(pin, o.pinToken(), head, o.commits()).isEmpty())) {
+                return new TablePlan(t.tableKey(), TableState.SUPERSEDED, t.expectedVersion(), pin, head, "manifest pin moved from "
+                        + t.expectedVersion() + " to " + pin + " under fencing token " + o.pinToken() + ", above the sidecar's "
+                        + t.fencingToken() + (head == pin ? "; HEAD == pin" : "; versions after the pin are fenced-off commits"));
+            }
             return new TablePlan(t.tableKey(), TableState.PIN_MOVED, t.expectedVersion(), pin, head,
                     "manifest pin moved from " + t.expectedVersion() + " to " + pin + " since the sidecar was written");
         }

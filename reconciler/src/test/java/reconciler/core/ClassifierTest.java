@@ -184,6 +184,40 @@ class ClassifierTest {
     }
 
     @Test
+    void abortWhenThePinMovedUnderAHigherTokenAndNothingLanded() {
+        // chaos loop, seed 20261203 round 17: the writer stalled between its last lease check and its sidecar
+        // write past its session; another writer published PKG under a higher token; then the stale sidecar appeared
+        TableObservation superseded = new TableObservation(PKG, 11, TOKEN + 1, 11, List.of());
+        Decision d = classify(superseded, dep(20));
+        assertEquals(Action.ABORT, d.action(), d.reason());
+        assertEquals(TableState.SUPERSEDED, states(d).get(PKG));
+        assertEquals(TableState.NO_MOVEMENT, states(d).get(DEP));
+        assertTrue(d.reason().contains("superseded") && d.reason().contains(PKG), d.reason());
+    }
+
+    @Test
+    void abortWhenThePinMovedUnderAHigherTokenAndOnlyFencedOffCommitsFollow() {
+        // the zombie's own late commit landed past the new pin with its stale token: uncovered drift once aborted
+        TableObservation superseded = new TableObservation(PKG, 11, TOKEN + 1, 12, List.of(own(12)));
+        Decision d = classify(superseded, dep(20));
+        assertEquals(Action.ABORT, d.action(), d.reason());
+        assertEquals(TableState.SUPERSEDED, states(d).get(PKG));
+    }
+
+    @Test
+    void deferWhenThePinMovedUnderAHigherTokenButALiveHoldersCommitFollows() {
+        CommitInfo live = commit(12, "Append", CommitProperties.of(OTHER_OP, TOKEN + 1, CommitProperties.ROLE_WRITER));
+        assertDefer(classify(new TableObservation(PKG, 11, TOKEN + 1, 12, List.of(live)), dep(20)), PKG, TableState.PIN_MOVED);
+    }
+
+    @Test
+    void deferWhenASupersededTableMeetsAnOwnCommit() {
+        // never split a sidecar: a superseded table beside a table with the operation's commit is not an abort
+        Decision d = classify(new TableObservation(PKG, 11, TOKEN + 1, 11, List.of()), dep(21, own(21)));
+        assertDefer(d, PKG, TableState.SUPERSEDED);
+    }
+
+    @Test
     void deferWhenHeadIsBehindThePin() {
         assertDefer(classify(pkg(9), dep(20)), PKG, TableState.HEAD_BEHIND_PIN);
     }
