@@ -118,8 +118,12 @@ class EnsembleStormIT {
                 assertTrue(cluster.killServer(leader), "killed the leader");
                 long killedAt = System.nanoTime();
                 Files.createFile(resume);
-                Harness.await(() -> pendingSidecars(roots) == 0, Duration.ofMinutes(2), "every sidecar healed (pending at the kill: "
-                        + pendingAtKill + ")");
+                try {
+                    Harness.await(() -> pendingSidecars(roots) == 0, Duration.ofMinutes(2), "every sidecar healed (pending at the kill: "
+                            + pendingAtKill + ")");
+                } catch (AssertionError e) {
+                    throw new AssertionError(e.getMessage() + "; daemon output:\n" + d.text(), e);
+                }
                 System.out.println("EnsembleStormIT: " + pendingAtKill + " of " + 2 * GRAPHS + " sidecars pending when the leader was killed; all healed "
                         + (System.nanoTime() - killedAt) / 1_000_000 + " ms later");
                 Harness.await(() -> cluster.getInstances().stream().anyMatch(s -> s != leader && isLeader(s)), Duration.ofSeconds(60),

@@ -287,6 +287,14 @@ public final class Daemon implements AutoCloseable {
         if (config.events) {
             events = new GraphEvents(coordination.leases(), e -> onEvent(e.graphId()));
         }
+        // A step that failed while ZooKeeper was SUSPENDED is retried by nothing else until the safety poll
+        // (it/EnsembleStormIT: sidecars left for the whole poll interval after a leader change): pass again on RECONNECTED.
+        coordination.leases().client().getConnectionStateListenable().addListener((c, state) -> {
+            if (state == org.apache.curator.framework.state.ConnectionState.RECONNECTED && !closing) {
+                LOG.info("ZooKeeper RECONNECTED: a pass over every graph (steps that failed meanwhile are retried)");
+                graphs.stream().map(g -> g.graphId).filter(java.util.Objects::nonNull).distinct().forEach(this::onEvent);
+            }
+        });
         scheduler.start();
         LOG.info("reconciler {} started: {} graph(s), safety poll every {}, events {}", memberId, graphs.size(),
                 config.pollInterval, config.events ? "on" : "off");
