@@ -34,6 +34,11 @@ class FencingIT {
         final Path resume;
 
         Zombie(Harness h, String failpoint, int skip) throws Exception {
+            this(h, failpoint, skip, true);
+        }
+
+        /** @param stop whether to SIGSTOP it once paused (false: a live writer held at its failpoint) */
+        Zombie(Harness h, String failpoint, int skip, boolean stop) throws Exception {
             resume = h.dir.resolve("resume-" + failpoint.replace(':', '-'));
             process = h.start(List.of("graph", "import-debian", h.root, "--config", h.config.toString(),
                     "--source", Harness.SOURCE.toString(), "--skip", Integer.toString(skip), "--limit", "60", "--batch", "60",
@@ -57,7 +62,9 @@ class FencingIT {
             });
             reader.start();
             assertTrue(paused.await(2, TimeUnit.MINUTES), "writer never paused");
-            Harness.signal(process, "STOP");
+            if (stop) {
+                Harness.signal(process, "STOP");
+            }
             synchronized (out) {
                 operationId = out.stream().filter(l -> l.startsWith("PLAN op=")).findFirst().orElseThrow().split(" ")[1].substring(3);
             }
@@ -161,6 +168,37 @@ class FencingIT {
             h.assertConsistent();
             assertFalse(h.visibleOps().contains(z.operationId), "nothing of the zombie is published");
             assertEquals(List.of(AuditRecord.ABORTED), h.audit().stream().filter(r -> r.operationId().equals(z.operationId))
+                    .map(AuditRecord::outcome).toList());
+            assertEquals(0, h.runOnce(Map.of()).exitCode());
+        }
+    }
+
+    /**
+     * Found by the randomized crash loop (seed 4244, round 66): a zombie whose sidecar was aborted
+     * resumes and commits (it had passed its last lease check) right after a live writer covered the
+     * same tables with its sidecar; the live writer's commit is rebased past the zombie's and it
+     * refuses. The reconciler used to defer that sidecar forever (FOREIGN). It now rolls it back
+     * (FENCED_INTERLEAVED: every version past the pin is fenced off or the operation's own).
+     */
+    @Test
+    void zombieCommitInterleavedWithALiveWritersOperationIsRolledBack(@TempDir Path dir) throws Exception {
+        try (Harness h = new Harness(dir, "20s")) {
+            assertEquals(0, h.importDebian(0, 60, 60, "all", Map.of()).exitCode());
+            Zombie zombie = new Zombie(h, "before-commit:1", 60);
+            Harness.Run heal = h.runOnce(Map.of()); // the zombie's session expires; its sidecar is aborted
+            assertEquals(0, heal.exitCode(), heal.text());
+
+            Zombie live = new Zombie(h, "after-sidecar", 120, false); // leases taken, drift checked, sidecar written
+            assertEquals(3, zombie.resume(), "the zombie commits, then is refused: " + zombie.output());
+            assertEquals(3, live.resume(), "its commit is rebased past the zombie's: " + live.output());
+            assertTrue(h.sidecarExists(live.operationId), live.output());
+
+            Harness.Run repair = h.runOnce(Map.of());
+            assertEquals(0, repair.exitCode(), repair.text());
+            h.assertConsistent();
+            assertFalse(h.visibleOps().contains(zombie.operationId));
+            assertFalse(h.visibleOps().contains(live.operationId));
+            assertEquals(List.of(AuditRecord.ROLLED_BACK), h.audit().stream().filter(r -> r.operationId().equals(live.operationId))
                     .map(AuditRecord::outcome).toList());
             assertEquals(0, h.runOnce(Map.of()).exitCode());
         }

@@ -27,6 +27,12 @@ import reconciler.storage.CommitProperties;
  *       commit with the sidecar's fencing token, which is not below the manifest's token;</li>
  *   <li>{@link TableState#RESTORED}: HEAD == pin + 2, version pin + 1 is the own commit and pin + 2 is
  *       this operation's compensating Restore to the pin (an interrupted roll back);</li>
+ *   <li>{@link TableState#FENCED_INTERLEAVED}: HEAD past the pin, and every version after the pin is a
+ *       fenced-off writer commit (token below the manifest's) or this operation's own writer commit
+ *       (at most one), at least one fenced-off: a zombie's late commit landed among this operation's
+ *       (it stalled past its lease between its last check and its commit). Rolled back: Restore to
+ *       the pin lands at HEAD + 1. A later interrupted roll back shows the own Restore at HEAD:
+ *       {@link TableState#RESTORED};</li>
  *   <li>{@link TableState#FOREIGN}: anything else (foreign or fenced-off commits after the pin).</li>
  * </ul>
  * <b>Multi-version effects</b> (docs/indexes.md, "Compaction"): for a single-table sidecar whose
@@ -42,7 +48,7 @@ import reconciler.storage.CommitProperties;
  * SUPERSEDED → {@link Action#ABORT} (the abort publish records the reconciler's tokens; fenced-off
  * commits past the pin become uncovered drift, reverted by the pass); any PIN_MOVED, HEAD_BEHIND_PIN,
  * FOREIGN or SUPERSEDED otherwise → {@link Action#DEFER}; all NO_MOVEMENT → {@link Action#ABORT}; all OWN_COMMIT →
- * {@link Action#ROLL_FORWARD}; otherwise (a mix of NO_MOVEMENT, OWN_COMMIT, RESTORED) →
+ * {@link Action#ROLL_FORWARD}; otherwise (a mix of NO_MOVEMENT, OWN_COMMIT, RESTORED, FENCED_INTERLEAVED) →
  * {@link Action#ROLL_BACK}. One sidecar is one atomic unit: tables are never split between forward
  * and back.
  */
@@ -59,9 +65,9 @@ public final class Classifier {
     /** Operations a compaction commits without transaction properties. */
     static final java.util.Set<String> UNLABELLED_MAINTENANCE = java.util.Set.of("ReserveFragments", "Rewrite", CommitInfo.UNREADABLE);
 
-    /** How many versions after the pin {@link Recoverer#observe} must read for this sidecar (2 for writers). */
+    /** How many versions after the pin {@link Recoverer#observe} must read for this sidecar (3 for writers). */
     public static int versionsToObserve(Sidecar sidecar) {
-        return allowsRun(sidecar) ? MAX_OWN_RUN : 2;
+        return allowsRun(sidecar) ? MAX_OWN_RUN : 3; // own commit, a zombie's fenced-off commit, own Restore
     }
 
     private static boolean allowsRun(Sidecar sidecar) {
@@ -72,7 +78,7 @@ public final class Classifier {
     public enum Action { FINISH, ABORT, ROLL_FORWARD, ROLL_BACK, DEFER }
 
     /** What one table shows. */
-    public enum TableState { NO_MOVEMENT, OWN_COMMIT, RESTORED, FOREIGN, PIN_MOVED, HEAD_BEHIND_PIN, SUPERSEDED }
+    public enum TableState { NO_MOVEMENT, OWN_COMMIT, RESTORED, FOREIGN, PIN_MOVED, HEAD_BEHIND_PIN, SUPERSEDED, FENCED_INTERLEAVED }
 
     /**
      * What was observed of one table (under its lease).
@@ -192,6 +198,10 @@ public final class Classifier {
         }
         Optional<CommitInfo> first = o.at(pin + 1);
         String own = ownership(operationId, t, o, first);
+        Optional<TablePlan> interleaved = interleaved(operationId, t, o);
+        if (interleaved.isPresent()) {
+            return interleaved.get();
+        }
         if (own != null) {
             return new TablePlan(t.tableKey(), TableState.FOREIGN, t.expectedVersion(), pin, head, own);
         }
@@ -213,6 +223,45 @@ public final class Classifier {
         }
         return new TablePlan(t.tableKey(), TableState.FOREIGN, t.expectedVersion(), pin, head,
                 "HEAD " + head + " is " + (head - pin) + " versions past the pin with commits after the operation's own");
+    }
+
+    /**
+     * A zombie's fenced-off commit among this operation's versions: every version pin + 1 .. HEAD is
+     * a writer commit with a token below the manifest's, or the operation's own writer commit (at
+     * most one), or, as HEAD only, the operation's own Restore to the pin; at least one fenced-off.
+     */
+    private static Optional<TablePlan> interleaved(String operationId, Sidecar.SidecarTable t, TableObservation o) {
+        long pin = o.pin();
+        int fenced = 0;
+        int own = 0;
+        boolean restored = false;
+        for (long v = pin + 1; v <= o.head(); v++) {
+            Optional<CommitInfo> c = o.at(v);
+            if (c.isEmpty()) {
+                return Optional.empty();
+            }
+            CommitInfo ci = c.get();
+            long token = CommitProperties.fencingToken(ci);
+            boolean writer = CommitProperties.ROLE_WRITER.equals(ci.property(CommitProperties.ROLE));
+            if (writer && operationId.equals(ci.property(CommitProperties.OPERATION_ID)) && token == t.fencingToken()
+                    && token >= o.pinToken()) {
+                own++;
+            } else if (writer && token >= 0 && token < o.pinToken() && !operationId.equals(ci.property(CommitProperties.OPERATION_ID))) {
+                fenced++;
+            } else if (v == o.head() && isOwnRestore(operationId, ci, pin)) {
+                restored = true;
+            } else {
+                return Optional.empty();
+            }
+        }
+        if (fenced == 0 || own > 1) {
+            return Optional.empty();
+        }
+        String what = fenced + " fenced-off commit(s)" + (own == 1 ? " and the operation's own" : "") + " after the pin";
+        return Optional.of(restored
+                ? new TablePlan(t.tableKey(), TableState.RESTORED, t.expectedVersion(), pin, o.head(), what + ", already restored to "
+                        + pin + " at " + o.head())
+                : new TablePlan(t.tableKey(), TableState.FENCED_INTERLEAVED, t.expectedVersion(), pin, o.head(), what));
     }
 
     /** Null if versions pin + 2 .. head continue the operation's own run (pin + 1 is already known to be its own). */

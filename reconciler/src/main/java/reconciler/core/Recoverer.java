@@ -216,6 +216,16 @@ public final class Recoverer {
                     }
                     failpoints.hit("recovery-after-restore", s.operationId());
                 }
+                case FENCED_INTERLEAVED -> {
+                    lease.checkValid();
+                    Map<String, String> props = new LinkedHashMap<>(CommitProperties.of(s.operationId(), token, CommitProperties.ROLE_ROLL_BACK));
+                    props.put(CommitProperties.RESTORED_TO, Long.toString(p.pin()));
+                    restoredAt = graph.tables().restore(TableKey.parse(p.tableKey()), p.pin(), props);
+                    if (restoredAt != p.head() + 1) {
+                        throw new IllegalStateException("restore of " + p.tableKey() + " landed at " + restoredAt + ", expected " + (p.head() + 1));
+                    }
+                    failpoints.hit("recovery-after-restore", s.operationId());
+                }
                 case RESTORED -> restoredAt = p.head();
                 default -> restoredAt = p.pin(); // NO_MOVEMENT: the pin stays, the reconciler's token is recorded
             }

@@ -217,6 +217,42 @@ class ClassifierTest {
         assertDefer(d, PKG, TableState.SUPERSEDED);
     }
 
+    /** A zombie's late commit at {@code version}: another operation's writer commit with a token below the manifest's. */
+    static CommitInfo zombie(long version) {
+        return commit(version, "Append", CommitProperties.of(OTHER_OP, TOKEN - 1, CommitProperties.ROLE_WRITER));
+    }
+
+    @Test
+    void rollBackWhenAZombiesFencedOffCommitLandedBeforeTheOwnCommit() {
+        // chaos loop, seed 4244 round 66: a zombie writer resumed after its sidecar was aborted and committed at
+        // pin + 1 of tables a live writer had just covered; the live writer's commit was rebased to pin + 2
+        Decision d = classify(pkg(12, zombie(11), own(12)), obs(DEP, 20, 21, zombie(21)));
+        assertEquals(Action.ROLL_BACK, d.action(), d.reason());
+        assertEquals(TableState.FENCED_INTERLEAVED, states(d).get(PKG));
+        assertEquals(TableState.FENCED_INTERLEAVED, states(d).get(DEP));
+    }
+
+    @Test
+    void rollBackWhenAZombiesFencedOffCommitFollowsTheOwnCommit() {
+        Decision d = classify(pkg(12, own(11), zombie(12)), dep(20));
+        assertEquals(Action.ROLL_BACK, d.action(), d.reason());
+        assertEquals(TableState.FENCED_INTERLEAVED, states(d).get(PKG));
+    }
+
+    @Test
+    void anInterruptedRollBackOfAnInterleavedTableIsRecognisedAsRestored() {
+        Decision d = classify(pkg(13, zombie(11), own(12), ownRestore(13, 10)), dep(20));
+        assertEquals(Action.ROLL_BACK, d.action(), d.reason());
+        assertEquals(TableState.RESTORED, states(d).get(PKG));
+    }
+
+    @Test
+    void deferWhenTheInterleavedCommitIsNotFencedOff() {
+        CommitInfo live = commit(11, "Append", CommitProperties.of(OTHER_OP, TOKEN, CommitProperties.ROLE_WRITER));
+        assertDefer(classify(pkg(12, live, own(12)), dep(20)), PKG, TableState.FOREIGN);
+        assertDefer(classify(pkg(13, zombie(11), own(12), own(13)), dep(20)), PKG, TableState.FOREIGN);
+    }
+
     @Test
     void deferWhenHeadIsBehindThePin() {
         assertDefer(classify(pkg(9), dep(20)), PKG, TableState.HEAD_BEHIND_PIN);

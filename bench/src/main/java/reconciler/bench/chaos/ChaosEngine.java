@@ -151,6 +151,9 @@ public final class ChaosEngine {
     public ChaosReport run() throws Exception {
         long t0 = System.nanoTime();
         Random rnd = new Random(s.seed());
+        // an interrupted driver (Ctrl-C, SIGTERM) must not leave writer and daemon JVMs behind
+        Thread reaper = new Thread(() -> concat().forEach(Child::destroyForcibly), "chaos-reaper");
+        Runtime.getRuntime().addShutdownHook(reaper);
         try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, TICK_MS); Graph g = backend.open()) {
             try {
                 loop(zk, g, rnd, t0);
@@ -159,6 +162,7 @@ public final class ChaosEngine {
             }
         } finally {
             inv.close();
+            Runtime.getRuntime().removeShutdownHook(reaper);
         }
         report.wall(System.nanoTime() - t0);
         report.print(s.out());

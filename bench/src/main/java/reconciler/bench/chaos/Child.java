@@ -95,6 +95,13 @@ final class Child {
         return process.pid();
     }
 
+    /** SIGKILLs the current incarnation, if any, without waiting (shutdown hooks). */
+    synchronized void destroyForcibly() {
+        if (process != null) {
+            process.destroyForcibly();
+        }
+    }
+
     /** The exit code of the current incarnation, which must have ended. */
     synchronized int exitCode() {
         return process.exitValue();
