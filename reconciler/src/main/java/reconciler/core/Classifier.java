@@ -310,7 +310,9 @@ public final class Classifier {
      * Whether drift on a table that no sidecar covers (HEAD past the pin) may be reverted: only when
      * every version after the pin carries a reconciler fencing token below the table's recorded
      * token, i.e. was committed by a lease holder that has since been fenced off (a zombie writer
-     * that stalled past its lease). Anything else is left alone and reported.
+     * that stalled past its lease), or is a reconciler's compensating Restore back to the pin (a repair
+     * killed between its Restore and its publish left it; its content equals the pin's, so reverting
+     * again is idempotent — found by the crash loop, seed 4246). Anything else is left alone and reported.
      *
      * @param pin the manifest pin
      * @param pinToken the manifest's recorded fencing token for the table
@@ -328,6 +330,9 @@ public final class Classifier {
             if (c.isEmpty()) {
                 return Optional.of("version " + v + " has no readable transaction");
             }
+            if (isRestoreToPin(c.get(), pin)) {
+                continue; // an earlier repair's compensating Restore (killed before its publish): its content is the pin's
+            }
             long token = CommitProperties.fencingToken(c.get());
             if (token < 0) {
                 return Optional.of("version " + v + " (" + c.get().operation() + ") carries no fencing token: committed outside the protocol");
@@ -338,6 +343,13 @@ public final class Classifier {
             }
         }
         return Optional.empty();
+    }
+
+    /** A reconciler's compensating Restore whose content is the pin's (role roll_back, restored_to = pin). */
+    private static boolean isRestoreToPin(CommitInfo c, long pin) {
+        return "Restore".equals(c.operation())
+                && CommitProperties.ROLE_ROLL_BACK.equals(c.property(CommitProperties.ROLE))
+                && Long.toString(pin).equals(c.property(CommitProperties.RESTORED_TO));
     }
 
     private static boolean isOwnRestore(String operationId, CommitInfo c, long pin) {

@@ -367,4 +367,15 @@ class ClassifierTest {
     void noDriftIsNotRevertible() {
         assertTrue(Classifier.driftNotRevertible(5, 9, 5, java.util.List.of()).isPresent());
     }
+
+    /** A drift repair killed between its Restore (carrying the repairer's high token) and its publish: the next repair may go on. */
+    @Test
+    void driftEndingInAnEarlierRepairsRestoreToThePinIsRevertible() {
+        Map<String, String> restore = new java.util.HashMap<>(CommitProperties.of("01REPAIR000000000000000000", 12, CommitProperties.ROLE_ROLL_BACK));
+        restore.put(CommitProperties.RESTORED_TO, "5");
+        assertEquals(java.util.Optional.empty(), Classifier.driftNotRevertible(5, 9, 7, java.util.List.of(zombie(6, 3), commit(7, "Restore", restore))));
+        restore.put(CommitProperties.RESTORED_TO, "6");
+        var why = Classifier.driftNotRevertible(5, 9, 7, java.util.List.of(zombie(6, 3), commit(7, "Restore", restore)));
+        assertTrue(why.isPresent() && why.get().contains("version 7"), "a Restore to another version is not the pin's content: " + why);
+    }
 }
