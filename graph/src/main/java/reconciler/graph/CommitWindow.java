@@ -70,6 +70,7 @@ public final class CommitWindow {
     /**
      * Runs phases A–D for one operation.
      *
+     * @param graphId the graph's id (from the manifest the writes were staged against; a root's id never changes)
      * @param writerKind recorded in the sidecar (e.g. {@code import}, an application's name)
      * @param writes one per table, at most one per table
      * @return the acknowledged result, returned only after the manifest publish
@@ -80,7 +81,7 @@ public final class CommitWindow {
      * @throws LeaseException if the leases cannot be taken in time (nothing written)
      * @throws IOException on a storage error before the sidecar write (nothing written)
      */
-    public Committed run(String operationId, String writerKind, List<TableWrite> writes) throws RecoveryRequiredException,
+    public Committed run(String graphId, String operationId, String writerKind, List<TableWrite> writes) throws RecoveryRequiredException,
             DriftException, ManifestConflictException, LeaseException, IOException, InterruptedException {
         SortedMap<String, TableWrite> byTable = new TreeMap<>();
         for (TableWrite w : writes) {
@@ -91,7 +92,6 @@ public final class CommitWindow {
         if (byTable.isEmpty()) {
             throw new IllegalArgumentException("operation " + operationId + " touches no table");
         }
-        String graphId = graph.manifests().require().graphId();
         try (LeaseSet lease = leases.acquire(graphId, Graph.MAIN_BRANCH, byTable.keySet(), leaseTimeout)) {
             Manifest m = graph.manifests().require();
             checkSidecars(m, byTable.keySet());

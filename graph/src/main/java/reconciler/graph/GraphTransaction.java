@@ -194,7 +194,7 @@ public final class GraphTransaction implements AutoCloseable {
             throw new IllegalStateException("transaction " + operationId + " has nothing to commit");
         }
         done = true;
-        CommitWindow.Committed c = window.run(operationId, writerKind, new ArrayList<>(writes.values()));
+        CommitWindow.Committed c = window.run(base.graphId(), operationId, writerKind, new ArrayList<>(writes.values()));
         Map<String, TableResult> tables = new LinkedHashMap<>();
         for (Map.Entry<String, Long> e : c.versions().entrySet()) {
             StagedWrite w = writes.get(e.getKey()).write();

@@ -98,12 +98,8 @@ public final class DebianMutations {
             throw new IllegalArgumentException("section '" + section + "' has no package above its median installed size");
         }
         tx.upsert(DebianImport.PACKAGE, List.of("name", "version"), ArrowRows.reader(
-                baseAllocator(base), LanceTables.arrowSchema(base.manifest().pin(DebianImport.PACKAGE).columns()), changed, 8192));
+                base.allocator(), LanceTables.arrowSchema(base.manifest().pin(DebianImport.PACKAGE).columns()), changed, 8192));
         return Map.of(DebianImport.PACKAGE, changed.size());
-    }
-
-    private static org.apache.arrow.memory.BufferAllocator baseAllocator(GraphSnapshot base) {
-        return base.allocator();
     }
 
     private static float[] floats(List<?> l) {
