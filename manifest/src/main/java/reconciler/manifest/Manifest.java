@@ -9,7 +9,10 @@ import java.util.TreeMap;
 /**
  * One immutable manifest version: the complete, atomic state of a graph.
  *
- * @param formatVersion manifest format, currently {@value #FORMAT_VERSION}
+ * @param formatVersion manifest format: the lowest of the versions this reconciler writes that can express
+ *     the content ({@link #formatFor}): 1, or {@value #FORMAT_VERSION} when a pin declares indexes, a column
+ *     has a type outside format 1's three or the kind is one format 1 lacks (docs/protocol.md "Format
+ *     compatibility")
  * @param graphId the graph's identity (stable across versions)
  * @param version this version, 1 for the manifest written by {@code graph init}
  * @param previousVersion the version this one was published on top of (0 for version 1)
@@ -25,8 +28,14 @@ import java.util.TreeMap;
 public record Manifest(int formatVersion, String graphId, long version, long previousVersion,
                        String operationId, String kind, Instant publishedAt, SortedMap<String, TablePin> tables) {
 
-    /** The current manifest format version. */
-    public static final int FORMAT_VERSION = 1;
+    /** The newest manifest format version: this reconciler reads 1 to this one and refuses a higher one. */
+    public static final int FORMAT_VERSION = 2;
+
+    /** The kinds of format 1 (protocol v1's first releases); every other kind needs format 2. */
+    static final java.util.Set<String> FORMAT_1_KINDS = java.util.Set.of("init", "write", "roll_forward", "roll_back", "abort", "repair");
+
+    /** The column types of format 1; every other type of the Arrow type grammar needs format 2. */
+    static final java.util.Set<String> FORMAT_1_TYPES = java.util.Set.of("utf8", "int64", "vector64");
 
     /** The only branch of a protocol v1 graph; a sidecar or lease naming another one is refused. */
     public static final String MAIN_BRANCH = "main";
@@ -62,6 +71,25 @@ public record Manifest(int formatVersion, String graphId, long version, long pre
     /** Tables were removed from the graph; no other pin moved (their Lance data stays until an operator removes it). */
     public static final String KIND_DROP_TABLE = "drop_table";
 
+    /**
+     * The format version a manifest of this kind and these pins is written in: 1 when a format 1 reader
+     * understands every part of it (so a graph that uses no newer feature stays readable by older
+     * reconcilers during a rolling upgrade), else {@value #FORMAT_VERSION}. Format 2 adds a pin's
+     * {@code indexes}, the kinds {@code catalog}, {@code index}, {@code compact}, {@code create_table},
+     * {@code drop_table}, and column types beyond {@code utf8}, {@code int64}, {@code vector64}.
+     */
+    public static int formatFor(String kind, Map<String, TablePin> tables) {
+        if (!FORMAT_1_KINDS.contains(kind)) {
+            return 2;
+        }
+        for (TablePin p : tables.values()) {
+            if (!p.indexes().isEmpty() || p.columns().stream().anyMatch(c -> !FORMAT_1_TYPES.contains(c.type()))) {
+                return 2;
+            }
+        }
+        return 1;
+    }
+
     static Manifest next(Manifest base, String operationId, String kind, Map<String, TablePin> replacedPins) {
         return next(base, operationId, kind, replacedPins, java.util.Set.of());
     }
@@ -70,6 +98,6 @@ public record Manifest(int formatVersion, String graphId, long version, long pre
         TreeMap<String, TablePin> t = new TreeMap<>(base.tables());
         t.putAll(replacedPins);
         t.keySet().removeAll(removed);
-        return new Manifest(FORMAT_VERSION, base.graphId(), base.version() + 1, base.version(), operationId, kind, Instant.now(), t);
+        return new Manifest(formatFor(kind, t), base.graphId(), base.version() + 1, base.version(), operationId, kind, Instant.now(), t);
     }
 }

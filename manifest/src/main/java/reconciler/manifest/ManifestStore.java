@@ -59,9 +59,9 @@ public final class ManifestStore {
         } catch (IOException e) {
             throw new ManifestCorruptException("manifest " + key(version) + " in " + store.root() + " is unreadable: " + e.getMessage(), e);
         }
-        if (m.formatVersion() != Manifest.FORMAT_VERSION) {
+        if (m.formatVersion() < 1 || m.formatVersion() > Manifest.FORMAT_VERSION) {
             throw new ManifestCorruptException("manifest " + key(version) + " has unsupported formatVersion " + m.formatVersion()
-                    + " (this reconciler understands " + Manifest.FORMAT_VERSION + ")", null);
+                    + " (this reconciler understands 1 to " + Manifest.FORMAT_VERSION + ")", null);
         }
         if (m.version() != version) {
             throw new ManifestCorruptException("manifest " + key(version) + " claims version " + m.version(), null);
@@ -173,7 +173,8 @@ public final class ManifestStore {
      * @throws IOException on a storage error
      */
     public Manifest init(String graphId, SortedMap<String, TablePin> tables) throws IOException {
-        Manifest m = new Manifest(Manifest.FORMAT_VERSION, graphId, 1, 0, "init", Manifest.KIND_INIT, java.time.Instant.now(), tables);
+        Manifest m = new Manifest(Manifest.formatFor(Manifest.KIND_INIT, tables), graphId, 1, 0, "init", Manifest.KIND_INIT,
+                java.time.Instant.now(), tables);
         if (!store.createIfAbsent(key(1), Json.MAPPER.writeValueAsBytes(m))) {
             throw new IllegalStateException("graph root " + store.root() + " already has a manifest");
         }

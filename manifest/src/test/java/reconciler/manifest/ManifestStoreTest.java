@@ -85,7 +85,7 @@ class ManifestStoreTest {
         assertEquals(0, m.previousVersion());
         assertEquals("init", m.operationId());
         assertEquals(Manifest.KIND_INIT, m.kind());
-        assertEquals(Manifest.FORMAT_VERSION, m.formatVersion());
+        assertEquals(1, m.formatVersion(), "pins without a format 2 feature are written in format 1");
 
         Manifest latest = fresh().latest().orElseThrow();
         assertEquals(m, latest, "the stored manifest reads back equal");
@@ -377,11 +377,11 @@ class ManifestStoreTest {
     void manifestOfAnUnknownFormatVersionIsCorrupt() throws Exception {
         manifests.init("g1", pins());
         String v1 = new String(store.read(ManifestStore.key(1)).orElseThrow(), US_ASCII);
-        String v2 = v1.replace("\"formatVersion\" : 1", "\"formatVersion\" : 2").replace("\"version\" : 1", "\"version\" : 2");
+        String v2 = v1.replace("\"formatVersion\" : 1", "\"formatVersion\" : 3").replace("\"version\" : 1", "\"version\" : 2");
         assertFalse(v1.equals(v2));
         assertTrue(store.createIfAbsent(ManifestStore.key(2), v2.getBytes(US_ASCII)));
         ManifestCorruptException e = assertThrows(ManifestCorruptException.class, () -> fresh().read(2));
-        assertTrue(e.getMessage().contains(ManifestStore.key(2)) && e.getMessage().contains("formatVersion 2"), e.getMessage());
+        assertTrue(e.getMessage().contains(ManifestStore.key(2)) && e.getMessage().contains("formatVersion 3"), e.getMessage());
     }
 
     @Test

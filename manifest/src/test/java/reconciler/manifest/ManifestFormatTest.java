@@ -1,0 +1,130 @@
+package reconciler.manifest;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import reconciler.storage.ColumnSpec;
+import reconciler.storage.LocalGraphStore;
+
+/**
+ * The manifest format compatibility rule (docs/protocol.md "Format compatibility"): this reader reads
+ * a manifest of every format version the project ever wrote (the fixtures under
+ * {@code manifest-formats/}, never edited), writes the lowest version that expresses the content, and
+ * refuses a newer version or an unknown field naming the key.
+ */
+class ManifestFormatTest {
+
+    static final List<ColumnSpec> PLAIN = List.of(new ColumnSpec("name", "utf8"), new ColumnSpec("size", "int64"));
+
+    @TempDir
+    Path dir;
+
+    LocalGraphStore store;
+    ManifestStore manifests;
+
+    @BeforeEach
+    void setUp() {
+        store = new LocalGraphStore(dir);
+        manifests = new ManifestStore(store);
+    }
+
+    private Manifest readFixture(String name, long version) throws IOException {
+        byte[] bytes;
+        try (InputStream in = getClass().getResourceAsStream("/manifest-formats/" + name)) {
+            assertTrue(in != null, "fixture " + name);
+            bytes = in.readAllBytes();
+        }
+        assertTrue(store.createIfAbsent(ManifestStore.key(version), bytes));
+        return manifests.read(version).orElseThrow();
+    }
+
+    @Test
+    void formatOneAsFirstReleasedIsRead() throws Exception {
+        Manifest m = readFixture("format1-write.json", 16);
+        assertEquals(1, m.formatVersion());
+        assertEquals(Manifest.KIND_WRITE, m.kind());
+        assertEquals(8, m.pin("node:Package").version());
+        assertEquals(9, m.pin("node:Package").fencingToken());
+        assertEquals("vector64", m.pin("node:Package").columns().get(2).type());
+        assertEquals(List.of(), m.pin("node:Package").indexes());
+    }
+
+    @Test
+    void formatOneAbortIsRead() throws Exception {
+        Manifest m = readFixture("format1-abort.json", 17);
+        assertEquals(Manifest.KIND_ABORT, m.kind());
+        assertEquals(11, m.pin("edge:DependsOn").fencingToken());
+    }
+
+    @Test
+    void formatOneLabelledManifestsWithLaterContentAreRead() throws Exception {
+        Manifest catalog = readFixture("format1-legacy-catalog.json", 18);
+        assertEquals(1, catalog.formatVersion());
+        assertEquals("BTREE", catalog.pin("node:Package").index("by_name").type());
+
+        Manifest create = readFixture("format1-legacy-create-table.json", 2);
+        assertEquals(Manifest.KIND_CREATE_TABLE, create.kind());
+        assertEquals("decimal128(12, 2)", create.pin("node:Order").columns().get(1).type());
+    }
+
+    @Test
+    void formatTwoIsRead() throws Exception {
+        Manifest m = readFixture("format2-catalog.json", 19);
+        assertEquals(2, m.formatVersion());
+        IndexSpec emb = m.pin("node:Package").index("emb");
+        assertEquals("l2", emb.params().get("distance_type"));
+        assertEquals("256", emb.options().get("sample_rate"));
+    }
+
+    @Test
+    void theLowestFormatThatExpressesTheContentIsWritten() throws Exception {
+        SortedMap<String, TablePin> plain = new TreeMap<>(Map.of("node:A", new TablePin(1, 0, PLAIN)));
+        Manifest init = manifests.init("g1", plain);
+        assertEquals(1, init.formatVersion(), "a graph using no format 2 feature stays readable by format 1 readers");
+        assertTrue(new String(store.read(ManifestStore.key(1)).orElseThrow(), UTF_8).contains("\"formatVersion\" : 1"));
+
+        IndexSpec byName = new IndexSpec("by_name", List.of("name"), "BTREE", null, null, 1);
+        assertEquals(2, Manifest.formatFor(Manifest.KIND_CATALOG, plain), "a kind format 1 lacks");
+        assertEquals(2, Manifest.formatFor(Manifest.KIND_WRITE, Map.of("node:A", new TablePin(1, 0, PLAIN, List.of(byName)))),
+                "a pin with indexes");
+        assertEquals(2, Manifest.formatFor(Manifest.KIND_WRITE, Map.of("node:A",
+                new TablePin(1, 0, List.of(new ColumnSpec("at", "timestamp[us, UTC]"))))), "a type format 1 lacks");
+        assertEquals(1, Manifest.formatFor(Manifest.KIND_ROLL_BACK, plain));
+
+        Manifest catalog = manifests.publish("op-1", Manifest.KIND_CATALOG,
+                List.of(new PinUpdate("node:A", 1, 1, 0, List.of(byName), null)));
+        assertEquals(2, catalog.formatVersion());
+        assertEquals(2, manifests.read(2).orElseThrow().formatVersion());
+    }
+
+    @Test
+    void aNewerFormatIsRefusedNamingTheKeyAndBothVersions() throws Exception {
+        String three = new String(getClass().getResourceAsStream("/manifest-formats/format2-catalog.json").readAllBytes(), UTF_8)
+                .replace("\"formatVersion\" : 2", "\"formatVersion\" : 3");
+        assertTrue(store.createIfAbsent(ManifestStore.key(19), three.getBytes(UTF_8)));
+        ManifestCorruptException e = assertThrows(ManifestCorruptException.class, () -> manifests.read(19));
+        assertTrue(e.getMessage().contains(ManifestStore.key(19)) && e.getMessage().contains("formatVersion 3")
+                && e.getMessage().contains("1 to 2"), e.getMessage());
+    }
+
+    @Test
+    void anUnknownFieldIsRefusedNamingTheKey() throws Exception {
+        String extra = new String(getClass().getResourceAsStream("/manifest-formats/format2-catalog.json").readAllBytes(), UTF_8)
+                .replace("\"fencingToken\" : 12,", "\"fencingToken\" : 12, \"ttl\" : 3,");
+        assertTrue(store.createIfAbsent(ManifestStore.key(19), extra.getBytes(UTF_8)));
+        ManifestCorruptException e = assertThrows(ManifestCorruptException.class, () -> manifests.read(19));
+        assertTrue(e.getMessage().contains(ManifestStore.key(19)) && e.getMessage().contains("ttl"), e.getMessage());
+    }
+}
