@@ -36,8 +36,8 @@ import reconciler.graph.Graph;
  * ratio against its baseline or goal measured in the same run.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {Bench.Heal.class, Bench.Idle.class, Bench.Leases.class, Bench.Requests.class, Bench.Import.class,
-        ChaosCommand.class, LibraryBench.class},
-        description = "reconciler benchmarks: heal, idle, leases, requests, import, chaos, library")
+        ChaosCommand.class, LibraryBench.class, Bench.Index.class, reconciler.bench.harness.ThreePhaseBench.class},
+        description = "reconciler benchmarks: heal, idle, leases, requests, import, chaos, library, index, three-phase")
 public final class Bench implements Callable<Integer> {
 
     public static void main(String[] args) {
@@ -48,6 +48,20 @@ public final class Bench implements Callable<Integer> {
     public Integer call() {
         CommandLine.usage(this, System.out);
         return 2;
+    }
+
+    /** The index maintenance benchmark (docs/indexes.md, "Benchmarks"); its own options, passed through. */
+    @Command(name = "index", description = "index maintenance: overhead, writer starvation, coverage lag "
+            + "([--dir DIR] [--rows N] [--fragments F] [--reps R] [--quick] [--only overhead|starvation|lag])")
+    static final class Index implements Callable<Integer> {
+        @picocli.CommandLine.Unmatched
+        List<String> args = new java.util.ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            IndexBench.main(args.toArray(String[]::new));
+            return 0;
+        }
     }
 
     static double pct(List<Double> sorted, double p) {

@@ -1,4 +1,4 @@
-package reconciler.client.bench;
+package reconciler.bench.harness;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -26,7 +26,7 @@ import reconciler.graph.Graph;
 import reconciler.writer.GraphWriter;
 
 /** The harness client against a real daemon over loopback HTTP. */
-class ReconcilerClientTest {
+class ReconcilerClientIT {
 
     static final String TOKEN = "client-test-token-0123456789";
 

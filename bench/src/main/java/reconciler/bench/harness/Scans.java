@@ -1,4 +1,4 @@
-package reconciler.client.bench;
+package reconciler.bench.harness;
 
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.lance.Dataset;

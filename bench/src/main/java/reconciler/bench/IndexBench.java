@@ -1,4 +1,10 @@
-package reconciler.indexer;
+package reconciler.bench;
+
+import reconciler.indexer.ConvergeReport;
+import reconciler.indexer.IndexCoverage;
+import reconciler.indexer.IndexMaintenance;
+import reconciler.indexer.IndexSpecs;
+import reconciler.indexer.MaintenanceOptions;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +57,7 @@ import reconciler.writer.GraphWriter;
  *       variant that holds the table's lease for the whole build;</li>
  *   <li><b>coverage lag</b>: rows appended per second vs seconds until coverage is back to 100%.</li>
  * </ul>
- * Usage: {@code java --add-opens=java.base/java.nio=ALL-UNNAMED -cp ... reconciler.indexer.IndexBench
+ * Usage: {@code bin/bench index
  * [--dir DIR] [--rows N] [--fragments F] [--reps R] [--quick] [--only overhead|starvation|lag]}. Set
  * {@code LANCE_LOG=error}.
  */

@@ -1,4 +1,4 @@
-package reconciler.client.bench;
+package reconciler.bench.harness;
 
 import java.util.ArrayList;
 import java.util.Collections;

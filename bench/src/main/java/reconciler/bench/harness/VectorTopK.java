@@ -1,4 +1,4 @@
-package reconciler.client.bench;
+package reconciler.bench.harness;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;

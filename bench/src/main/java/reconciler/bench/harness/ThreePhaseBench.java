@@ -1,4 +1,4 @@
-package reconciler.client.bench;
+package reconciler.bench.harness;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -61,7 +61,7 @@ import reconciler.writer.GraphWriter;
  * --graph-root ROOT} attaches to a running daemon instead (its HTTP API and ZooKeeper; the graph
  * must be one of its graphs). The harness only ever calls the kinds the daemon advertises.
  */
-@Command(name = "maintenance-bench", mixinStandardHelpOptions = true,
+@Command(name = "three-phase", mixinStandardHelpOptions = true,
         description = "Three-phase maintenance benchmark (MemPalace RFC 001 §7.3) on the Debian graph: JSON + table.")
 public final class ThreePhaseBench implements Callable<Integer> {
 
