@@ -149,6 +149,21 @@ public final class ReconcilerClient {
         return Job.of(get("/v1/jobs/" + enc(id), Duration.ZERO));
     }
 
+    /** Every job the daemon remembers, newest first ({@code GET /v1/jobs}). */
+    public List<Job> jobs() throws IOException, InterruptedException, ReconcilerApiException {
+        List<Job> out = new ArrayList<>();
+        get("/v1/jobs", Duration.ZERO).path("jobs").forEach(n -> out.add(Job.of(n)));
+        return out;
+    }
+
+    /**
+     * One long poll: the job's state once it finished or {@code wait} passed, whichever is first
+     * ({@code GET /v1/jobs/{id}?wait=...}). {@link Duration#ZERO} answers at once.
+     */
+    public Job job(String id, Duration wait) throws IOException, InterruptedException, ReconcilerApiException {
+        return Job.of(get("/v1/jobs/" + enc(id) + (wait.isZero() ? "" : "?wait=" + seconds(wait)), wait));
+    }
+
     /** Waits (long polls) until the job finished or {@code timeout} passed; returns its last state. */
     public Job awaitJob(String id, Duration timeout) throws IOException, InterruptedException, ReconcilerApiException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -179,9 +194,9 @@ public final class ReconcilerClient {
         return s;
     }
 
-    /** Re-reads the daemon's graph list from its config file ({@code POST /v1/reload}). */
+    /** Re-reads the daemon's graph list from its config file ({@code POST /v1/reload}); the answer as sent. */
     public JsonNode reload() throws IOException, InterruptedException, ReconcilerApiException {
-        return post("/v1/reload", Duration.ZERO);
+        return post("/v1/reload", Duration.ofSeconds(30));
     }
 
     /** {@code GET /metrics} in Prometheus text format. */

@@ -2,6 +2,8 @@ package reconciler.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
+import java.util.List;
+import reconciler.client.Job;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,45 +24,31 @@ final class JobsCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
-    Main.ConfigOption config;
-
-    @Mixin
-    DaemonApi.Options api;
+    DaemonEndpoint.Options api;
 
     @Override
     public Integer call() throws Exception {
-        try {
-            DaemonApi d = new DaemonApi(config.load(), api);
+        return DaemonEndpoint.run(api, client -> {
             if (id == null) {
-                DaemonApi.Answer a = d.get("/v1/jobs");
-                if (!a.ok()) {
-                    return DaemonApi.fail(a);
-                }
+                List<Job> all = client.jobs();
                 if (json) {
-                    DaemonApi.print(a.body());
+                    DaemonEndpoint.print(DaemonEndpoint.JSON.createObjectNode().set("jobs",
+                            DaemonEndpoint.JSON.createArrayNode().addAll(all.stream().map(Job::raw).toList())));
                 } else {
-                    for (JsonNode j : a.body().path("jobs")) {
-                        System.out.println(line(j));
+                    for (Job j : all) {
+                        System.out.println(line(j.raw()));
                     }
                 }
                 return Main.OK;
             }
-            Duration bound = wait == null ? Duration.ZERO : Config.parseDuration(wait);
-            DaemonApi.Answer a = d.get("/v1/jobs/" + DaemonApi.enc(id) + (bound.isZero() ? "" : "?wait=" + bound.toSeconds() + "s"), bound);
-            if (!a.ok()) {
-                return DaemonApi.fail(a);
-            }
+            Job j = client.job(id, wait == null ? Duration.ZERO : Config.parseDuration(wait));
             if (json) {
-                DaemonApi.print(a.body());
+                DaemonEndpoint.print(j.raw());
             } else {
-                System.out.println(line(a.body()));
+                System.out.println(line(j.raw()));
             }
-            String s = a.body().path("state").asText();
-            return s.equals("failed") || s.equals("cancelled") ? Main.FAILURE : Main.OK;
-        } catch (DaemonApi.Unreachable e) {
-            System.err.println("error: " + e.getMessage());
-            return Main.FAILURE;
-        }
+            return j.state().equals("failed") || j.state().equals("cancelled") ? Main.FAILURE : Main.OK;
+        });
     }
 
     /** One line per job: {@code job <id> <kind> on <graph>: <state> [in N ms]: <summary or error>}. */

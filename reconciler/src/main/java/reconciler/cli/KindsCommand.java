@@ -10,33 +10,24 @@ import picocli.CommandLine.Option;
 final class KindsCommand implements Callable<Integer> {
 
     @Mixin
-    Main.ConfigOption config;
-
-    @Mixin
-    DaemonApi.Options api;
+    DaemonEndpoint.Options api;
 
     @Option(names = "--json", description = "print the API's JSON")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        try {
-            DaemonApi.Answer a = new DaemonApi(config.load(), api).get("/v1/maintenance-kinds");
-            if (!a.ok()) {
-                return DaemonApi.fail(a);
-            }
+        return DaemonEndpoint.run(api, client -> {
+            JsonNode kinds = client.maintenanceKindsDetailed();
             if (json) {
-                DaemonApi.print(a.body());
+                DaemonEndpoint.print(kinds);
             } else {
-                for (JsonNode k : a.body().path("details")) {
+                for (JsonNode k : kinds.path("details")) {
                     System.out.printf("%-10s %s%s%n", k.path("name").asText(), k.path("description").asText(),
                             k.path("reserved").asBoolean() ? " [reserved name]" : "");
                 }
             }
             return Main.OK;
-        } catch (DaemonApi.Unreachable e) {
-            System.err.println("error: " + e.getMessage());
-            return Main.FAILURE;
-        }
+        });
     }
 }

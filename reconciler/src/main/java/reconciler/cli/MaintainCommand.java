@@ -2,6 +2,7 @@ package reconciler.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
+import reconciler.client.Job;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,49 +29,20 @@ final class MaintainCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
-    Main.ConfigOption config;
-
-    @Mixin
-    DaemonApi.Options api;
+    DaemonEndpoint.Options api;
 
     @Override
     public Integer call() throws Exception {
         Duration bound = wait == null ? Duration.ZERO : Config.parseDuration(wait);
-        try {
-            DaemonApi d = new DaemonApi(config.load(), api);
-            String path = "/v1/graphs/" + DaemonApi.enc(DaemonApi.graphId(graph)) + "/maintenance/" + DaemonApi.enc(kind);
-            long deadline = System.nanoTime() + bound.toNanos();
-            DaemonApi.Answer a = d.post(path + (bound.isZero() ? "" : "?wait=" + bound.toSeconds() + "s"), bound);
-            if (!a.ok()) {
-                return DaemonApi.fail(a);
-            }
-            JsonNode job = a.body();
-            while (!bound.isZero() && !finished(job) && System.nanoTime() < deadline) {
-                long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000_000L);
-                DaemonApi.Answer p = d.get("/v1/jobs/" + DaemonApi.enc(job.path("id").asText()) + "?wait=" + left + "s", Duration.ofSeconds(left));
-                if (!p.ok()) {
-                    return DaemonApi.fail(p);
-                }
-                job = p.body();
-            }
+        return DaemonEndpoint.run(api, client -> {
+            String graphId = DaemonEndpoint.graphId(graph);
+            Job job = bound.isZero() ? client.runMaintenanceAsync(graphId, kind) : client.runMaintenance(graphId, kind, bound);
             if (json) {
-                DaemonApi.print(job);
+                DaemonEndpoint.print(job.raw());
             } else {
-                System.out.println(JobsCommand.line(job));
+                System.out.println(JobsCommand.line(job.raw()));
             }
-            String state = job.path("state").asText();
-            if (state.equals("failed") || state.equals("cancelled")) {
-                return Main.FAILURE;
-            }
-            return Main.OK;
-        } catch (DaemonApi.Unreachable e) {
-            System.err.println("error: " + e.getMessage());
-            return Main.FAILURE;
-        }
-    }
-
-    static boolean finished(JsonNode job) {
-        String s = job.path("state").asText();
-        return s.equals("succeeded") || s.equals("failed") || s.equals("cancelled");
+            return job.state().equals("failed") || job.state().equals("cancelled") ? Main.FAILURE : Main.OK;
+        });
     }
 }

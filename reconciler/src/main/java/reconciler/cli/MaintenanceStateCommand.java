@@ -21,30 +21,19 @@ final class MaintenanceStateCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
-    Main.ConfigOption config;
-
-    @Mixin
-    DaemonApi.Options api;
+    DaemonEndpoint.Options api;
 
     @Override
     public Integer call() throws Exception {
-        try {
-            DaemonApi.Answer a = new DaemonApi(config.load(), api)
-                    .get("/v1/graphs/" + DaemonApi.enc(DaemonApi.graphId(graph)) + "/maintenance-state");
-            if (!a.ok()) {
-                return DaemonApi.fail(a);
-            }
-            JsonNode s = a.body();
+        return DaemonEndpoint.run(api, client -> {
+            JsonNode s = client.maintenanceState(DaemonEndpoint.graphId(graph)).raw();
             if (json) {
-                DaemonApi.print(s);
+                DaemonEndpoint.print(s);
             } else {
                 human(s);
             }
             return s.path("caughtUp").asBoolean() ? Main.OK : Main.NOT_CONVERGED;
-        } catch (DaemonApi.Unreachable e) {
-            System.err.println("error: " + e.getMessage());
-            return Main.FAILURE;
-        }
+        });
     }
 
     private static void human(JsonNode s) {

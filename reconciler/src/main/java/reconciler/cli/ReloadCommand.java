@@ -11,23 +11,13 @@ import picocli.CommandLine.Mixin;
 final class ReloadCommand implements Callable<Integer> {
 
     @Mixin
-    Main.ConfigOption config;
-
-    @Mixin
-    DaemonApi.Options api;
+    DaemonEndpoint.Options api;
 
     @Override
     public Integer call() throws Exception {
-        try {
-            DaemonApi.Answer a = new DaemonApi(config.load(), api).post("/v1/reload", Duration.ofSeconds(60));
-            if (!a.ok()) {
-                return DaemonApi.fail(a);
-            }
-            DaemonApi.print(a.body());
+        return DaemonEndpoint.run(api, client -> {
+            DaemonEndpoint.print(client.reload());
             return Main.OK;
-        } catch (DaemonApi.Unreachable e) {
-            System.err.println("error: " + e.getMessage());
-            return Main.FAILURE;
-        }
+        });
     }
 }

@@ -392,6 +392,16 @@ class HttpApiTest {
         Cli jobs = cli(concat(new String[] {"jobs", job.path("id").asText(), "--json"}, common));
         assertEquals(0, jobs.code());
         assertEquals(job.path("id"), JSON.readTree(jobs.out()).path("id"));
+        Cli all = cli(concat(new String[] {"jobs", "--json"}, common));
+        assertEquals(0, all.code(), all.err());
+        assertTrue(JSON.readTree(all.out()).path("jobs").findValuesAsText("id").contains(job.path("id").asText()), all.out());
+        Cli lines = cli(concat(new String[] {"jobs"}, common));
+        assertTrue(lines.out().lines().anyMatch(l -> l.startsWith("job " + job.path("id").asText() + " recover on debian: succeeded")),
+                lines.out());
+
+        Cli down = cli(new String[] {"kinds", "--url", "http://127.0.0.1:1", "--config", configFile.toString()});
+        assertEquals(4, down.code(), down.err());
+        assertTrue(down.err().startsWith("error: no daemon API at http://127.0.0.1:1"), down.err());
     }
 
     @Test
