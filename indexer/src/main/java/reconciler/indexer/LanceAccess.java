@@ -8,10 +8,9 @@ import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
 import org.lance.Dataset;
 import org.lance.Fragment;
-import org.lance.ReadOptions;
 import org.lance.index.Index;
 import org.lance.schema.LanceField;
-import reconciler.storage.StorageStats;
+import reconciler.storage.LanceTables;
 import reconciler.storage.TableKey;
 import reconciler.graph.Graph;
 
@@ -20,14 +19,9 @@ final class LanceAccess {
     private LanceAccess() {
     }
 
-    /** Opens a table at {@code version} (null: latest). @throws RuntimeException from Lance */
+    /** Opens a table at {@code version} (null: latest) through the one opener, {@link LanceTables#open}. */
     static Dataset open(BufferAllocator allocator, Graph graph, TableKey table, Long version) {
-        StorageStats.count("lance.open");
-        ReadOptions.Builder ro = new ReadOptions.Builder().setStorageOptions(graph.store().storageOptions());
-        if (version != null) {
-            ro.setVersion(version);
-        }
-        return Dataset.open(allocator, graph.store().tableUri(table), ro.build());
+        return LanceTables.open(graph.store(), allocator, table, version);
     }
 
     /** Fragment id → visible rows (physical rows minus deletions), in fragment order. */

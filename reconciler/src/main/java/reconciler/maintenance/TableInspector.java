@@ -10,11 +10,10 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.lance.Dataset;
 import org.lance.Fragment;
-import org.lance.ReadOptions;
 import org.lance.index.Index;
 import org.lance.index.IndexType;
 import reconciler.storage.GraphStore;
-import reconciler.storage.StorageStats;
+import reconciler.storage.LanceTables;
 import reconciler.storage.TableKey;
 
 /**
@@ -35,9 +34,7 @@ final class TableInspector implements AutoCloseable {
     }
 
     Inspection inspect(GraphStore store, String tableKey, long pinnedVersion) {
-        StorageStats.count("lance.open");
-        ReadOptions ro = new ReadOptions.Builder().setStorageOptions(store.storageOptions()).setVersion(pinnedVersion).build();
-        try (Dataset ds = Dataset.open(allocator, store.tableUri(TableKey.parse(tableKey)), ro)) {
+        try (Dataset ds = LanceTables.open(store, allocator, TableKey.parse(tableKey), pinnedVersion)) {
             Map<Integer, Long> rowsByFragment = new LinkedHashMap<>();
             long rows = 0;
             long deleted = 0;

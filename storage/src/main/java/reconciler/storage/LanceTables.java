@@ -80,6 +80,18 @@ public final class LanceTables implements AutoCloseable {
     }
 
     private Dataset open(TableKey table, Long version) {
+        return open(store, allocator, table, version);
+    }
+
+    /**
+     * Opens a table of the graph behind {@code store} at {@code version} ({@code null}: its latest Lance
+     * version) with the store's credentials, in {@code allocator}; the caller closes it. The one place
+     * the project opens a Lance dataset (the indexer and the daemon's inspections included), so every
+     * open is counted ({@code lance.open}) and carries the store's options.
+     *
+     * @throws RuntimeException from Lance if the table or the version does not exist
+     */
+    public static Dataset open(GraphStore store, BufferAllocator allocator, TableKey table, Long version) {
         StorageStats.count("lance.open");
         ReadOptions.Builder ro = new ReadOptions.Builder().setStorageOptions(store.storageOptions());
         if (version != null) {
