@@ -40,7 +40,8 @@ final class DaemonEndpoint {
         @Option(names = "--token-env", paramLabel = "NAME", description = "environment variable holding the bearer token (default: http.tokenEnv)")
         String tokenEnv;
 
-        @Option(names = "--token-file", paramLabel = "FILE", description = "file holding the bearer token")
+        @Option(names = "--token-file", paramLabel = "FILE", description = "file holding the bearer token: the bare token, or an environment "
+                + "file such as /etc/reconciler/reconciler.env (its --token-env / http.tokenEnv line is used; nothing else is read out)")
         Path tokenFile;
     }
 
@@ -82,6 +83,9 @@ final class DaemonEndpoint {
         } catch (Unreachable e) {
             System.err.println("error: " + e.getMessage());
             return Main.FAILURE;
+        } catch (TokenFile.TokenFileException e) {
+            System.err.println("error: " + e.getMessage());
+            return Main.USAGE;
         }
     }
 
@@ -108,10 +112,10 @@ final class DaemonEndpoint {
     }
 
     private static String token(Config cfg, Options options) throws IOException {
-        if (options.tokenFile != null) {
-            return Files.readString(options.tokenFile).strip();
-        }
         String env = options.tokenEnv != null ? options.tokenEnv : cfg.http.tokenEnv;
+        if (options.tokenFile != null) {
+            return TokenFile.read(options.tokenFile, env);
+        }
         if (env == null || env.isBlank()) {
             return null;
         }
