@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -13,12 +14,14 @@ import reconciler.core.AuditRecord;
 import reconciler.daemon.Config;
 import reconciler.storage.Json;
 
-@Command(name = "audit", mixinStandardHelpOptions = true, description = "Print the local audit log (one record per recovery outcome).")
+@Command(name = "audit", mixinStandardHelpOptions = true, description = {"Print the local audit log (one record per recovery outcome).",
+        "An unreadable line (a torn write) is reported on stderr and skipped. Exit 0."})
 final class AuditCommand implements Callable<Integer> {
     @Mixin
     Main.ConfigOption config;
 
-    @Option(names = "--follow", description = "keep printing records as they are appended")
+    @Option(names = "--follow", description = "keep printing records as they are appended, across log rotation and truncation "
+            + "(until interrupted)")
     boolean follow;
 
     @Option(names = "--graph", paramLabel = "GRAPH", description = "only records of this graph (root path or graph id)")
@@ -34,33 +37,36 @@ final class AuditCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Config cfg = config.load();
         Path file = log != null ? log : Path.of(cfg.auditLog);
-        if (!Files.exists(file) && !follow) {
+        if (follow) {
+            // Runs until interrupted (Ctrl-C); survives rotation and truncation (AuditTail).
+            AuditTail.follow(file, Duration.ofMillis(200), this::printLine, n -> System.err.println("note: " + n)).run();
+            return Main.OK;
+        }
+        if (!Files.exists(file)) {
             System.err.println("no audit log at " + file + " (no recovery recorded yet)");
             return Main.OK;
         }
-        while (!Files.exists(file)) {
-            Thread.sleep(200); // --follow on a log not yet created: poll for its creation
-        }
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            while (true) {
-                String line = r.readLine();
-                if (line == null) {
-                    if (!follow) {
-                        return Main.OK;
-                    }
-                    Thread.sleep(200); // tailing a file: there is no event to await portably
-                    continue;
-                }
-                print(line);
+            for (String line = r.readLine(); line != null; line = r.readLine()) {
+                printLine(line);
             }
         }
+        return Main.OK;
     }
 
-    private void print(String line) throws IOException {
+    /** Prints one stored line; an unreadable one (a torn write) is reported on stderr and skipped. */
+    private void printLine(String line) {
         if (line.isBlank()) {
             return;
         }
-        AuditRecord r = Json.MAPPER.readValue(line, AuditRecord.class);
+        AuditRecord r;
+        try {
+            r = Json.MAPPER.readValue(line, AuditRecord.class);
+        } catch (IOException e) {
+            System.err.println("warning: skipping an unreadable audit line (a torn write?): "
+                    + (line.length() > 120 ? line.substring(0, 120) + "..." : line));
+            return;
+        }
         if (graph != null && !graph.equals(r.graphId()) && !Path.of(graph).toAbsolutePath().normalize().toString().equals(r.graphRoot())) {
             return;
         }

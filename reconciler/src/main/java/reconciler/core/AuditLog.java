@@ -67,13 +67,31 @@ public final class AuditLog {
         if (localLog.getParent() != null) {
             Files.createDirectories(localLog.getParent());
         }
-        byte[] line = (Json.LINE.writeValueAsString(r) + "\n").getBytes(StandardCharsets.UTF_8);
+        String json = Json.LINE.writeValueAsString(r) + "\n";
+        if (!endsAtLineBoundary(localLog)) {
+            json = "\n" + json; // a torn last line (a crash mid-append) must not swallow this record
+        }
         try (FileChannel ch = FileChannel.open(localLog, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-            ByteBuffer buf = ByteBuffer.wrap(line);
+            ByteBuffer buf = ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8));
             while (buf.hasRemaining()) {
                 ch.write(buf);
             }
             ch.force(false);
+        }
+    }
+
+    private static boolean endsAtLineBoundary(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return true;
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size == 0) {
+                return true;
+            }
+            ByteBuffer last = ByteBuffer.allocate(1);
+            ch.read(last, size - 1);
+            return last.get(0) == '\n';
         }
     }
 }

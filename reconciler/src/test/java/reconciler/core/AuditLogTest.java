@@ -82,6 +82,17 @@ class AuditLogTest {
     }
 
     @Test
+    void aTornLastLineDoesNotSwallowTheNextRecord() throws Exception {
+        Files.createDirectories(localLog.getParent());
+        Files.writeString(localLog, "{\"formatVersion\":1,\"graphId\":\"gra"); // a crash mid-append
+        AuditRecord next = record(OP, AuditRecord.ROLLED_FORWARD, "daemon-1:1");
+        assertTrue(audit.record(store, next));
+        List<String> lines = localLines();
+        assertEquals(2, lines.size(), lines.toString());
+        assertEquals(next, Json.MAPPER.readValue(lines.get(1), AuditRecord.class), "the record has a line of its own");
+    }
+
+    @Test
     void anotherDaemonsAuditLogDoesNotAppendWhenTheRecordExists() throws Exception {
         Path otherLog = dir.resolve("other/audit.jsonl");
         assertTrue(audit.record(store, record(OP, AuditRecord.ABORTED, "daemon-1:1")));
