@@ -147,10 +147,11 @@ public final class ManifestStore {
     /**
      * The latest manifest, which must exist.
      *
-     * @throws IOException if the graph has no manifest ("not a graph root") or on a storage error
+     * @throws NotAGraphRootException if the root has no manifest ("not a graph root")
+     * @throws IOException on a storage error
      */
     public Manifest require() throws IOException {
-        return latest().orElseThrow(() -> new IOException("no manifest under " + store.root() + "/" + DIR
+        return latest().orElseThrow(() -> new NotAGraphRootException("no manifest under " + store.root() + "/" + DIR
                 + ": not a graph root (run 'reconciler graph init')"));
     }
 

@@ -48,7 +48,7 @@ public final class Main implements Callable<Integer> {
     public static int run(String... args) {
         return new CommandLine(new Main())
                 .setExecutionExceptionHandler((ex, cl, parsed) -> {
-                    if (ex instanceof Config.ConfigException) {
+                    if (ex instanceof Config.ConfigException || ex instanceof reconciler.manifest.NotAGraphRootException) {
                         cl.getErr().println("error: " + ex.getMessage());
                         return USAGE;
                     }

@@ -110,6 +110,14 @@ class UsageExitCodeTest {
     }
 
     @Test
+    void aPathThatIsNotAGraphRootIsAUsageError() throws Exception {
+        Path nowhere = root.resolveSibling("no-such-graph");
+        assertEquals(Main.USAGE, run("status", nowhere.toString(), "--config", config.toString()));
+        assertTrue(err().contains("not a graph root"), err());
+        assertEquals(Main.USAGE, run("graph", "tables", nowhere.toString(), "--config", config.toString()));
+    }
+
+    @Test
     void statusOnARootWhoseRecoveryDirectoryIsAFileNamesIt() throws Exception {
         Files.writeString(root.resolve("_recovery"), "not a directory");
         assertEquals(Main.FAILURE, run("status", root.toString(), "--config", config.toString()));
