@@ -228,6 +228,10 @@ final class GraphCommand implements Callable<Integer> {
             Config cfg = config.load();
             List<DebianArchive.Package> archive = source != null ? DebianArchive.readFile(source)
                     : DebianArchive.readSystemArchive(l -> System.err.println(l));
+            if (source != null && archive.isEmpty()) {
+                throw Usage.error(spec, "--source " + source + " holds no Debian package records (a stanza with a Package: field): "
+                        + "is it an uncompressed Packages or dpkg status file?");
+            }
             int from = Math.min(skip, archive.size());
             int to = limit < 0 ? archive.size() : Math.min(archive.size(), from + limit);
             List<DebianImport.Operation> plan = DebianImport.plan(archive.subList(from, to), index, of, batch).stream()

@@ -118,6 +118,14 @@ class UsageExitCodeTest {
     }
 
     @Test
+    void aSourceWithoutPackageRecordsIsRefusedBeforeAnythingIsWritten() throws Exception {
+        Path notPackages = root.resolveSibling("hostname.txt");
+        Files.writeString(notPackages, "vm-1\nsome: text\n");
+        assertEquals(Main.USAGE, run("graph", "import-debian", root.toString(), "--source", notPackages.toString(), "--config", config.toString()));
+        assertTrue(err().contains("holds no Debian package records"), err());
+    }
+
+    @Test
     void statusOnARootWhoseRecoveryDirectoryIsAFileNamesIt() throws Exception {
         Files.writeString(root.resolve("_recovery"), "not a directory");
         assertEquals(Main.FAILURE, run("status", root.toString(), "--config", config.toString()));
