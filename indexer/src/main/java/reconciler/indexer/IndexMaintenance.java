@@ -37,7 +37,8 @@ import reconciler.sidecar.Sidecar;
 import reconciler.sidecar.SidecarEntry;
 import reconciler.storage.TableKey;
 import reconciler.graph.Graph;
-import reconciler.writer.GraphWriter;
+import reconciler.graph.CommitWindow;
+import reconciler.graph.OperationIds;
 
 /**
  * The indexer's API (docs/indexes.md): index coverage of a graph at its pins, one converge round
@@ -524,7 +525,7 @@ public final class IndexMaintenance implements AutoCloseable {
             }
             long token = lease.fencingToken(table);
             lease.checkValid();
-            Manifest pub = graph.manifests().publish(GraphWriter.newOperationId(), Manifest.KIND_CATALOG,
+            Manifest pub = graph.manifests().publish(OperationIds.next(), Manifest.KIND_CATALOG,
                     List.of(new PinUpdate(table, pin.version(), pin.version(), token, catalog, pin.indexes())));
             leases.signalChange(graphId);
             return new CatalogResult("PUBLISHED", pub.version(), "catalog of " + table + " published as manifest v" + pub.version()

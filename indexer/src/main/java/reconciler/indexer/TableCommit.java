@@ -21,7 +21,8 @@ import reconciler.sidecar.SidecarEntry;
 import reconciler.storage.CommitProperties;
 import reconciler.storage.TableKey;
 import reconciler.graph.Graph;
-import reconciler.writer.GraphWriter;
+import reconciler.graph.CommitWindow;
+import reconciler.graph.OperationIds;
 
 /**
  * The commit window of an indexer operation on one table, following the writer phases of
@@ -106,7 +107,7 @@ final class TableCommit {
 
     static Outcome run(Graph graph, LeaseManager leases, String tableKey, String writerKind, String manifestKind,
                        MaintenanceOptions opts, Effect effect) throws IOException, InterruptedException {
-        String op = GraphWriter.newOperationId();
+        String op = OperationIds.next();
         Manifest base = graph.manifests().require();
         String graphId = base.graphId();
         TableKey key = TableKey.parse(tableKey);
@@ -138,7 +139,7 @@ final class TableCommit {
             long token = lease.fencingToken(tableKey);
             lease.checkValid();
             Sidecar sidecar = new Sidecar(Sidecar.FORMAT_VERSION, op, writerKind, graphId, Graph.MAIN_BRANCH, m.version(),
-                    GraphWriter.identity(), Instant.now(), List.of(new Sidecar.SidecarTable(tableKey, pin.version(), token)));
+                    CommitWindow.identity(), Instant.now(), List.of(new Sidecar.SidecarTable(tableKey, pin.version(), token)));
             graph.sidecars().write(sidecar);
             leases.signalChange(graphId);
             fp.hit(writerKind, "after-sidecar", op);

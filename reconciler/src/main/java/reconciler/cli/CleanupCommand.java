@@ -18,10 +18,7 @@ import reconciler.graph.Graph;
         "never while a sidecar covers the table). Exit 0 unless a table failed (4)."})
 final class CleanupCommand implements Callable<Integer> {
     @Mixin
-    Main.ConfigOption config;
-
-    @Parameters(paramLabel = "GRAPH")
-    String root;
+    GraphTarget graph;
 
     @Option(names = "--retain-versions", defaultValue = "10", description = "keep the pins of the newest N manifest versions (default ${DEFAULT-VALUE})")
     int retainVersions;
@@ -32,19 +29,18 @@ final class CleanupCommand implements Callable<Integer> {
     @Option(names = "--delete-unverified", description = "also delete uncommitted files younger than Lance's 7-day window (unsafe while writers stage data)")
     boolean deleteUnverified;
 
-    @Option(names = "--lease-timeout", defaultValue = "30s")
-    String leaseTimeout;
+    @Mixin
+    GraphTarget.LeaseTimeout leaseTimeout;
 
     @Option(names = "--json", description = "print JSON")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        Config cfg = config.load();
-        try (Graph g = reconciler.daemon.Roots.open(root, cfg); Coordination c = Coordination.open(cfg, false);
+        try (Graph g = graph.open(); Coordination c = graph.coordination();
              IndexMaintenance im = new IndexMaintenance(MaintenanceOptions.defaults().retainManifestVersions(retainVersions)
                      .retainAge(Config.parseDuration(retainAge)).deleteUnverified(deleteUnverified)
-                     .leaseTimeout(Config.parseDuration(leaseTimeout)))) {
+                     .leaseTimeout(leaseTimeout.orElse(java.time.Duration.ofSeconds(30))))) {
             CleanupReport r = im.cleanup(g, c.leases());
             if (json) {
                 Printer.json(System.out, r);

@@ -17,13 +17,10 @@ import reconciler.graph.Graph;
         "under it (compaction sidecar); indexes are remapped. Exit 0 unless a table failed (4) or needs recovery (3)."})
 final class CompactCommand implements Callable<Integer> {
     @Mixin
-    Main.ConfigOption config;
-
-    @Mixin
     IndexCommand.BuildOptions build;
 
-    @Parameters(paramLabel = "GRAPH")
-    String root;
+    @Mixin
+    GraphTarget graph;
 
     @Option(names = "--target-rows", defaultValue = "1048576", description = "target rows per fragment (default ${DEFAULT-VALUE})")
     long targetRows;
@@ -39,8 +36,7 @@ final class CompactCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Config cfg = config.load();
-        try (Graph g = reconciler.daemon.Roots.open(root, cfg); Coordination c = Coordination.open(cfg, false);
+        try (Graph g = graph.open(); Coordination c = graph.coordination();
              IndexMaintenance im = new IndexMaintenance(build.options().targetRowsPerFragment(targetRows).minSmallFragments(minSmall)
                      .deletedRowRatio(deletedRatio))) {
             CompactionReport r = im.compact(g, c.leases());

@@ -42,18 +42,15 @@ final class GraphCommand implements Callable<Integer> {
     @Command(name = "init", mixinStandardHelpOptions = true, description = "Create a graph root with the Debian schema (4 empty tables, manifest v1).")
     static final class Init implements Callable<Integer> {
         @Mixin
-        Main.ConfigOption config;
-
-        @Parameters(paramLabel = "GRAPH", description = "graph root: a directory, file://… or s3://bucket/prefix")
-        String root;
+        GraphTarget graph;
 
         @Option(names = "--graph-id", description = "graph id (default: the last path segment of the root)")
         String graphId;
 
         @Override
         public Integer call() throws Exception {
-            try (Graph g = reconciler.daemon.Roots.open(root, config.load())) {
-                String trimmed = root.replaceAll("/+$", "");
+            try (Graph g = graph.open()) {
+                String trimmed = graph.root.replaceAll("/+$", "");
                 Manifest m = g.init(graphId != null ? graphId : trimmed.substring(trimmed.lastIndexOf('/') + 1), DebianImport.schema(), DebianImport.indexes());
                 System.out.println("initialised graph " + m.graphId() + " at " + g.store().root() + ": manifest v1, tables " + m.tables().keySet());
                 return Main.OK;
@@ -67,10 +64,7 @@ final class GraphCommand implements Callable<Integer> {
     @Command(name = "count", mixinStandardHelpOptions = true, description = "Rows of TABLE visible at the manifest pin.")
     static final class Count implements Callable<Integer> {
         @Mixin
-        Main.ConfigOption config;
-
-        @Parameters(index = "0", paramLabel = "GRAPH")
-        String root;
+        GraphTarget graph;
 
         @Parameters(index = "1", paramLabel = "TABLE", description = "table key, e.g. node:Package")
         String table;
@@ -86,7 +80,7 @@ final class GraphCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw Usage.error(spec, e.getMessage());
             }
-            try (Graph g = reconciler.daemon.Roots.open(root, config.load())) {
+            try (Graph g = graph.open()) {
                 Manifest m = g.manifests().require();
                 if (!m.tables().containsKey(table)) {
                     throw Usage.error(spec, "graph " + m.graphId() + " has no table " + table + " (tables: "
@@ -104,10 +98,7 @@ final class GraphCommand implements Callable<Integer> {
             "'ACK op=<ulid> manifest=v<N>' once it is published, 'REFUSED op=<ulid> <reason>' if the writer refuses."})
     static final class ImportDebian implements Callable<Integer> {
         @Mixin
-        Main.ConfigOption config;
-
-        @Parameters(paramLabel = "GRAPH", description = "graph root: a directory, file://… or s3://bucket/prefix")
-        String root;
+        GraphTarget graph;
 
         @Option(names = "--writers", defaultValue = "1", description = "concurrent writer processes (default ${DEFAULT-VALUE})")
         int writers;
@@ -134,8 +125,8 @@ final class GraphCommand implements Callable<Integer> {
         @Option(names = "--crash-op", defaultValue = "1", description = "which operation of a crashing writer halts (1-based, default 1)")
         int crashOp;
 
-        @Option(names = "--lease-timeout", defaultValue = "60s", description = "how long to wait for leases (default ${DEFAULT-VALUE})")
-        String leaseTimeout;
+        @Mixin
+        GraphTarget.LeaseTimeout leaseTimeout;
 
         @Option(names = "--shard", hidden = true, description = "internal: run shard i/N in this process")
         String shard;
@@ -178,10 +169,13 @@ final class GraphCommand implements Callable<Integer> {
             List<Thread> relays = new ArrayList<>();
             for (int i = 0; i < writers; i++) {
                 List<String> cmd = new ArrayList<>(javaCommand());
-                cmd.addAll(List.of("graph", "import-debian", root, "--shard", i + "/" + writers, "--batch", Integer.toString(batch),
-                        "--skip", Integer.toString(skip), "--limit", Integer.toString(limit), "--ops", ops, "--lease-timeout", leaseTimeout));
-                if (config.file != null) {
-                    cmd.addAll(List.of("--config", config.file.toString()));
+                cmd.addAll(List.of("graph", "import-debian", graph.root, "--shard", i + "/" + writers, "--batch", Integer.toString(batch),
+                        "--skip", Integer.toString(skip), "--limit", Integer.toString(limit), "--ops", ops));
+                if (leaseTimeout.value != null) {
+                    cmd.addAll(List.of("--lease-timeout", leaseTimeout.value));
+                }
+                if (graph.config.file != null) {
+                    cmd.addAll(List.of("--config", graph.config.file.toString()));
                 }
                 if (source != null) {
                     cmd.addAll(List.of("--source", source.toString()));
@@ -225,7 +219,6 @@ final class GraphCommand implements Callable<Integer> {
         }
 
         private int runShard(int index, int of, Failpoints failpoints) throws Exception {
-            Config cfg = config.load();
             List<DebianArchive.Package> archive = source != null ? DebianArchive.readFile(source)
                     : DebianArchive.readSystemArchive(l -> System.err.println(l));
             if (source != null && archive.isEmpty()) {
@@ -236,8 +229,8 @@ final class GraphCommand implements Callable<Integer> {
             int to = limit < 0 ? archive.size() : Math.min(archive.size(), from + limit);
             List<DebianImport.Operation> plan = DebianImport.plan(archive.subList(from, to), index, of, batch).stream()
                     .filter(o -> ops.equals("all") || o.label().startsWith(ops)).toList();
-            try (Graph g = reconciler.daemon.Roots.open(root, cfg); Coordination c = Coordination.open(cfg, false)) {
-                GraphWriter w = new GraphWriter(g, c.leases(), "import", Config.parseDuration(leaseTimeout), failpoints);
+            try (Graph g = graph.open(); Coordination c = graph.coordination()) {
+                GraphWriter w = new GraphWriter(g, c.leases(), "import", leaseTimeout.orElse(java.time.Duration.ofSeconds(60)), failpoints);
                 for (DebianImport.Operation o : plan) {
                     String op = GraphWriter.newOperationId();
                     System.out.println(WriterLines.plan(op, o.label(), o.counts()));

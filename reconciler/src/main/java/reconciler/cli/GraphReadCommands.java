@@ -42,10 +42,7 @@ final class GraphReadCommands {
             "One JSON object per line: {\"table\", \"version\", \"fencingToken\", \"columns\": [{\"name\", \"type\"}], \"indexes\": [names]}."})
     static final class Tables implements Callable<Integer> {
         @Mixin
-        Main.ConfigOption config;
-
-        @Parameters(paramLabel = "GRAPH", description = "graph root: a directory, file://… or s3://bucket/prefix")
-        String root;
+        GraphTarget graph;
 
         @Option(names = "--version", paramLabel = "V", description = "manifest version (default: the latest)")
         Long version;
@@ -58,7 +55,7 @@ final class GraphReadCommands {
 
         @Override
         public Integer call() throws Exception {
-            try (Graph g = reconciler.daemon.Roots.open(root, config.load()); GraphSnapshot s = snapshot(g, version, spec)) {
+            try (Graph g = graph.open(); GraphSnapshot s = snapshot(g, version, spec)) {
                 for (Map.Entry<String, TablePin> e : s.manifest().tables().entrySet()) {
                     Map<String, Object> line = new LinkedHashMap<>();
                     line.put("table", e.getKey());
@@ -78,10 +75,7 @@ final class GraphReadCommands {
             "timestamps as numbers in the column's unit, lists as arrays, structs as objects, binary as base64."})
     static final class Scan implements Callable<Integer> {
         @Mixin
-        Main.ConfigOption config;
-
-        @Parameters(index = "0", paramLabel = "GRAPH", description = "graph root: a directory, file://… or s3://bucket/prefix")
-        String root;
+        GraphTarget graph;
 
         @Parameters(index = "1", paramLabel = "TABLE", description = "table key, e.g. node:Package")
         String table;
@@ -107,7 +101,7 @@ final class GraphReadCommands {
         @Override
         public Integer call() throws Exception {
             Usage.atLeast(spec, "--limit", limit, 0);
-            try (Graph g = reconciler.daemon.Roots.open(root, config.load()); GraphSnapshot s = snapshot(g, version, spec)) {
+            try (Graph g = graph.open(); GraphSnapshot s = snapshot(g, version, spec)) {
                 if (!s.tables().contains(table)) {
                     throw Usage.error(spec, "graph " + s.manifest().graphId() + " has no table " + table + " at manifest v" + s.version()
                             + " (tables: " + String.join(", ", s.tables()) + ")");

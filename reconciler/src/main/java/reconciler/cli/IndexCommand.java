@@ -48,14 +48,14 @@ final class IndexCommand implements Callable<Integer> {
         @Option(names = "--max-parallel", defaultValue = "2", description = "index builds at once (default ${DEFAULT-VALUE})")
         int maxParallel;
 
-        @Option(names = "--lease-timeout", defaultValue = "30s", description = "how long a commit waits for the table's lease (default ${DEFAULT-VALUE})")
-        String leaseTimeout;
+        @Mixin
+        GraphTarget.LeaseTimeout leaseTimeout;
 
         @Option(names = "--segment-rows", defaultValue = "1000000", description = "rows per staged segment, the unit of progress (default ${DEFAULT-VALUE})")
         long segmentRows;
 
         MaintenanceOptions options() {
-            return MaintenanceOptions.defaults().maxParallelBuilds(maxParallel).leaseTimeout(Config.parseDuration(leaseTimeout))
+            return MaintenanceOptions.defaults().maxParallelBuilds(maxParallel).leaseTimeout(leaseTimeout.orElse(java.time.Duration.ofSeconds(30)))
                     .segmentRows(segmentRows).failpoints(IndexFailpoints.fromEnvironment());
         }
     }
@@ -74,10 +74,7 @@ final class IndexCommand implements Callable<Integer> {
             "  --param distance=l2 --param num_partitions=16 --option max_iters=10"})
     static final class Add implements Callable<Integer> {
         @Mixin
-        Main.ConfigOption config;
-
-        @Parameters(index = "0", paramLabel = "GRAPH")
-        String root;
+        GraphTarget graph;
 
         @Parameters(index = "1", paramLabel = "TABLE", description = "table key, e.g. node:Package")
         String table;
@@ -97,12 +94,11 @@ final class IndexCommand implements Callable<Integer> {
         @Option(names = "--option", paramLabel = "KEY=VALUE", description = "build option (repeatable)")
         List<String> options = new ArrayList<>();
 
-        @Option(names = "--lease-timeout", defaultValue = "30s")
-        String leaseTimeout;
+        @Mixin
+        GraphTarget.LeaseTimeout leaseTimeout;
 
         @Override
         public Integer call() throws Exception {
-            Config cfg = config.load();
             IndexSpec spec;
             try {
                 spec = new IndexSpec(name, List.of(column), type.toUpperCase(java.util.Locale.ROOT), IndexSpecs.parsePairs(params),
@@ -111,8 +107,8 @@ final class IndexCommand implements Callable<Integer> {
                 System.err.println("error: " + e.getMessage());
                 return Main.USAGE;
             }
-            try (Graph g = reconciler.daemon.Roots.open(root, cfg); Coordination c = Coordination.open(cfg, false);
-                 IndexMaintenance im = new IndexMaintenance(MaintenanceOptions.defaults().leaseTimeout(Config.parseDuration(leaseTimeout)))) {
+            try (Graph g = graph.open(); Coordination c = graph.coordination();
+                 IndexMaintenance im = new IndexMaintenance(MaintenanceOptions.defaults().leaseTimeout(leaseTimeout.orElse(java.time.Duration.ofSeconds(30))))) {
                 CatalogResult r = im.addIndex(g, c.leases(), table, spec);
                 System.out.println(r.status() + " " + r.message());
                 return catalogExit(r);
@@ -130,10 +126,7 @@ final class IndexCommand implements Callable<Integer> {
             "with a sidecar-protected index-drop operation. Idempotent."})
     static final class Drop implements Callable<Integer> {
         @Mixin
-        Main.ConfigOption config;
-
-        @Parameters(index = "0", paramLabel = "GRAPH")
-        String root;
+        GraphTarget graph;
 
         @Parameters(index = "1", paramLabel = "TABLE")
         String table;
@@ -141,14 +134,13 @@ final class IndexCommand implements Callable<Integer> {
         @Parameters(index = "2", paramLabel = "NAME")
         String name;
 
-        @Option(names = "--lease-timeout", defaultValue = "30s")
-        String leaseTimeout;
+        @Mixin
+        GraphTarget.LeaseTimeout leaseTimeout;
 
         @Override
         public Integer call() throws Exception {
-            Config cfg = config.load();
-            try (Graph g = reconciler.daemon.Roots.open(root, cfg); Coordination c = Coordination.open(cfg, false);
-                 IndexMaintenance im = new IndexMaintenance(MaintenanceOptions.defaults().leaseTimeout(Config.parseDuration(leaseTimeout))
+            try (Graph g = graph.open(); Coordination c = graph.coordination();
+                 IndexMaintenance im = new IndexMaintenance(MaintenanceOptions.defaults().leaseTimeout(leaseTimeout.orElse(java.time.Duration.ofSeconds(30)))
                          .failpoints(IndexFailpoints.fromEnvironment()))) {
                 CatalogResult r = im.dropIndex(g, c.leases(), table, name);
                 System.out.println(r.status() + " " + r.message());
@@ -166,17 +158,14 @@ final class IndexCommand implements Callable<Integer> {
     @Command(name = "list", mixinStandardHelpOptions = true, description = "The catalog at the latest manifest: every declared index with its parameters.")
     static final class ListCmd implements Callable<Integer> {
         @Mixin
-        Main.ConfigOption config;
-
-        @Parameters(paramLabel = "GRAPH")
-        String root;
+        GraphTarget graph;
 
         @Option(names = "--json", description = "print JSON (table key -> declared indexes)")
         boolean json;
 
         @Override
         public Integer call() throws Exception {
-            try (Graph g = reconciler.daemon.Roots.open(root, config.load())) {
+            try (Graph g = graph.open()) {
                 Manifest m = g.manifests().require();
                 if (json) {
                     Map<String, List<IndexSpec>> out = new java.util.TreeMap<>();
@@ -214,17 +203,14 @@ final class IndexCommand implements Callable<Integer> {
             "Exit 0 if every declared index is fully covered, 1 if not."})
     static final class Coverage implements Callable<Integer> {
         @Mixin
-        Main.ConfigOption config;
-
-        @Parameters(paramLabel = "GRAPH")
-        String root;
+        GraphTarget graph;
 
         @Option(names = "--json", description = "print JSON (field names: docs/indexes.md)")
         boolean json;
 
         @Override
         public Integer call() throws Exception {
-            try (Graph g = reconciler.daemon.Roots.open(root, config.load()); IndexMaintenance im = new IndexMaintenance()) {
+            try (Graph g = graph.open(); IndexMaintenance im = new IndexMaintenance()) {
                 GraphCoverage c = im.coverage(g);
                 if (json) {
                     Printer.json(System.out, c);
@@ -240,21 +226,17 @@ final class IndexCommand implements Callable<Integer> {
             "(index-build sidecar). Exit 0 converged, 1 not (e.g. rows appended meanwhile, too few rows to train), 3 recovery required."})
     static final class Converge implements Callable<Integer> {
         @Mixin
-        Main.ConfigOption config;
-
-        @Mixin
         BuildOptions build;
 
-        @Parameters(paramLabel = "GRAPH")
-        String root;
+        @Mixin
+        GraphTarget graph;
 
         @Option(names = "--json", description = "print JSON")
         boolean json;
 
         @Override
         public Integer call() throws Exception {
-            Config cfg = config.load();
-            try (Graph g = reconciler.daemon.Roots.open(root, cfg); Coordination c = Coordination.open(cfg, false);
+            try (Graph g = graph.open(); Coordination c = graph.coordination();
                  IndexMaintenance im = new IndexMaintenance(build.options())) {
                 ConvergeReport r = im.converge(g, c.leases());
                 if (json) {

@@ -28,10 +28,7 @@ import reconciler.writer.DebianMutations;
         "Output lines as for import-debian: PLAN (rows removed or replaced per table), ACK or REFUSED. Failpoints: RECONCILER_FAILPOINT."})
 final class MutateDebianCommand implements Callable<Integer> {
     @Mixin
-    Main.ConfigOption config;
-
-    @Parameters(paramLabel = "GRAPH", description = "graph root: a directory, file://… or s3://bucket/prefix")
-    String root;
+    GraphTarget graph;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Mutation mutation;
@@ -44,18 +41,17 @@ final class MutateDebianCommand implements Callable<Integer> {
         String raisePriority;
     }
 
-    @Option(names = "--lease-timeout", defaultValue = "60s", description = "how long to wait for leases (default ${DEFAULT-VALUE})")
-    String leaseTimeout;
+    @Mixin
+    GraphTarget.LeaseTimeout leaseTimeout;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        Config cfg = config.load();
         Failpoints failpoints = Failpoints.fromEnvironment();
-        try (Graph g = reconciler.daemon.Roots.open(root, cfg); Coordination c = Coordination.open(cfg, false)) {
-            try (GraphTransaction tx = new GraphTransaction(g, c.leases(), "mutate", Config.parseDuration(leaseTimeout), failpoints);
+        try (Graph g = graph.open(); Coordination c = graph.coordination()) {
+            try (GraphTransaction tx = new GraphTransaction(g, c.leases(), "mutate", leaseTimeout.orElse(java.time.Duration.ofSeconds(60)), failpoints);
                  GraphSnapshot base = g.snapshot(tx.baseVersion())) {
                 Map<String, Integer> rows;
                 String label;

@@ -3,6 +3,7 @@ package reconciler.cli;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import reconciler.core.GraphStatus;
@@ -10,18 +11,16 @@ import reconciler.graph.Graph;
 
 @Command(name = "sidecars", mixinStandardHelpOptions = true, description = "Each pending sidecar and the decision the daemon would take (dry run). Exit 0 if none pending, 1 otherwise.")
 final class SidecarsCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "GRAPH", description = "graph root: a directory, file://… or s3://bucket/prefix")
-    String root;
+    @Mixin
+    GraphTarget graph;
 
     @Option(names = "--json", description = "print JSON")
     boolean json;
 
-    @picocli.CommandLine.Mixin
-    Main.ConfigOption config;
 
     @Override
     public Integer call() throws Exception {
-        try (Graph g = reconciler.daemon.Roots.open(root, config.load())) {
+        try (Graph g = graph.open()) {
             GraphStatus s = GraphStatus.of(g);
             if (json) {
                 Printer.json(System.out, Map.of("sidecars", s.sidecars(), "corruptSidecars", s.corruptSidecars()));

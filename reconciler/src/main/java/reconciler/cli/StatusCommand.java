@@ -2,6 +2,7 @@ package reconciler.cli;
 
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import reconciler.core.GraphStatus;
@@ -9,19 +10,17 @@ import reconciler.graph.Graph;
 
 @Command(name = "status", mixinStandardHelpOptions = true, description = "Manifest version, pins vs Lance HEAD per table, pending/deferred/corrupt sidecars. Exit 0 if converged, 1 if not.")
 final class StatusCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "GRAPH", description = "graph root: a directory, file://… or s3://bucket/prefix")
-    String root;
+    @Mixin
+    GraphTarget graph;
 
     @Option(names = "--json", description = "print JSON")
     boolean json;
 
-    @picocli.CommandLine.Mixin
-    Main.ConfigOption config;
 
     /** The owning daemon from ZooKeeper, or null when ZooKeeper is not reachable (status still works without it). */
     private String owner(String graphId) {
         try {
-            reconciler.daemon.Config cfg = config.load();
+            reconciler.daemon.Config cfg = graph.config();
             cfg.zookeeper.connectTimeout = java.time.Duration.ofSeconds(3);
             try (reconciler.daemon.Coordination c = reconciler.daemon.Coordination.open(cfg, false)) {
                 return reconciler.leases.Membership.owner(c.leases(), graphId).orElse(null);
@@ -33,7 +32,7 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Graph g = reconciler.daemon.Roots.open(root, config.load())) {
+        try (Graph g = graph.open()) {
             GraphStatus s = GraphStatus.of(g);
             s = s.withOwner(owner(s.graphId()));
             if (json) {
