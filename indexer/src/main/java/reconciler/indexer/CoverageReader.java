@@ -78,7 +78,8 @@ final class CoverageReader {
                     detail = describeError != null ? describeError : "no index of that name at version " + pin.version();
                 }
                 out.add(new IndexCoverage(tableKey, spec.name(), spec.columns(), spec.type(), state, true, false, 0, rowsTotal,
-                        List.copyOf(frags.keySet()), rowsTotal == 0 ? 1.0 : 0.0, 0, List.of(), detail, b));
+                        List.copyOf(frags.keySet()), rowsTotal == 0 || state == IndexCoverage.State.TOO_FEW_ROWS ? 1.0 : 0.0, 0, List.of(),
+                        detail, b));
                 continue;
             }
             Observed o = observe(d, frags, fieldNames);

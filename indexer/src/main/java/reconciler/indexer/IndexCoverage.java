@@ -40,14 +40,17 @@ public record IndexCoverage(String table, String index, List<String> columns, St
         MISSING,
         /** Present but not what is declared (type, column, parameters, older definition): rebuild. */
         DRIFTED,
-        /** A vector index on a table with fewer rows than training needs: waits for rows. */
+        /**
+         * A vector index on a table with fewer rows than training needs: nothing can be built yet, so
+         * it is satisfied (coverage 1.0, nothing to build) and built once the table has the rows.
+         */
         TOO_FEW_ROWS,
         /** Present in Lance but not declared: reported, never touched. */
         UNDECLARED
     }
 
-    /** Whether the index needs no work (covered, or an empty table). */
+    /** Whether the index needs no work now (covered, an empty table, or too few rows to train it). */
     public boolean satisfied() {
-        return state == State.COVERED || state == State.EMPTY;
+        return state == State.COVERED || state == State.EMPTY || state == State.TOO_FEW_ROWS;
     }
 }
