@@ -20,9 +20,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.List;
-import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The daemon's YAML configuration ({@code conf/reconciler.yaml} documents every key). Errors
@@ -386,33 +383,14 @@ public final class Config {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
-    /** Parses {@code PT30S}, {@code 30s}, {@code 500ms}, {@code 5m}, {@code 1h} or bare seconds. */
+    /**
+     * Parses {@code PT30S}, {@code 30s}, {@code 500ms}, {@code 5m}, {@code 1h} or bare seconds.
+     *
+     * @throws IllegalArgumentException if it is not a non-negative duration
+     * @see reconciler.maintenance.Durations#parse(String)
+     */
     public static Duration parseDuration(String s) {
-        String t = s.trim().toLowerCase(Locale.ROOT);
-        if (t.startsWith("p")) {
-            Duration d;
-            try {
-                d = Duration.parse(s.trim().toUpperCase(Locale.ROOT));
-            } catch (java.time.format.DateTimeParseException e) {
-                throw new IllegalArgumentException("not a duration: '" + s + "' (use e.g. 30s, 500ms, 5m, 1h or PT30S)", e);
-            }
-            if (d.isNegative()) {
-                throw new IllegalArgumentException("negative duration: '" + s + "'");
-            }
-            return d;
-        }
-        Matcher m = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?").matcher(t);
-        if (!m.matches()) {
-            throw new IllegalArgumentException("not a duration: '" + s + "' (use e.g. 30s, 500ms, 5m, 1h or PT30S)");
-        }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "s" : m.group(2);
-        return switch (unit) {
-            case "ms" -> Duration.ofMillis(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofSeconds(n);
-        };
+        return reconciler.maintenance.Durations.parse(s);
     }
 
     /** Jackson deserializer for humane durations. */

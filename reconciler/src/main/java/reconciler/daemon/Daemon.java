@@ -458,6 +458,7 @@ public final class Daemon implements AutoCloseable {
     private volatile reconciler.maintenance.MaintenanceService maintenanceService;
     private volatile reconciler.http.HttpApiServer httpServer;
     private volatile com.codahale.metrics.jmx.JmxReporter jmxReporter;
+    private final DaemonHost host = new DaemonHost(this);
 
     /** The configuration this daemon runs with. */
     public Config config() {
@@ -470,7 +471,7 @@ public final class Daemon implements AutoCloseable {
         if (m == null) {
             synchronized (maintenanceLock) {
                 if (maintenanceService == null) {
-                    maintenanceService = new reconciler.maintenance.MaintenanceService(new reconciler.maintenance.DaemonHost(this),
+                    maintenanceService = new reconciler.maintenance.MaintenanceService(host,
                             "reconciler-" + id, config.shutdownTimeout);
                 }
                 m = maintenanceService;
@@ -644,17 +645,20 @@ public final class Daemon implements AutoCloseable {
         jmxReporter.start();
         if (config.http.enabled) {
             try {
-                httpServer = reconciler.http.HttpApiServer.start(this);
+                String token = config.http.tokenAvailable() ? config.http.token() : null;
+                httpServer = reconciler.http.HttpApiServer.start(m, host, new reconciler.http.HttpApiServer.Settings(config.http.bind,
+                        config.http.port, config.http.threads, config.http.maxWait, config.http.tokenEnv, token,
+                        Path.of(config.stateDir).resolve("http.port")));
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException("HTTP API (config key 'http'): cannot listen on " + config.http.bind + ":"
                         + config.http.port + ": " + e.getMessage(), e);
             }
         }
-        reconciler.maintenance.HangupReload.register(this);
+        reconciler.maintenance.HangupReload.register(host);
     }
 
     private void stopMaintenanceApi() {
-        reconciler.maintenance.HangupReload.unregister(this);
+        reconciler.maintenance.HangupReload.unregister(host);
         reconciler.http.HttpApiServer h = httpServer;
         httpServer = null;
         if (h != null) {
