@@ -21,8 +21,9 @@ final class StatusCommand implements Callable<Integer> {
     /** The owning daemon from ZooKeeper, or null when ZooKeeper is not reachable (status still works without it). */
     private String owner(String graphId) {
         try {
-            reconciler.daemon.Config cfg = config.load();
-            cfg.zookeeper.connectTimeout = java.time.Duration.ofSeconds(3);
+            reconciler.daemon.ConfigBuilder b = config.load().toBuilder();
+            b.zookeeper.connectTimeout = java.time.Duration.ofSeconds(3);
+            reconciler.daemon.Config cfg = b.build();
             try (reconciler.daemon.Coordination c = reconciler.daemon.Coordination.open(cfg, false)) {
                 return reconciler.leases.Membership.owner(c.leases(), graphId).orElse(null);
             }

@@ -69,7 +69,8 @@ public final class Daemon implements AutoCloseable {
     public static final String POLL = "poll";
     public static final String ONCE = "once";
 
-    private final Config config;
+    /** The configuration, swapped whole by a reload; read once per use ({@link #config()}). */
+    private final java.util.concurrent.atomic.AtomicReference<Config> config;
     private final Coordination coordination;
     private final Recoverer recoverer;
     private final ReconcilePass pass;
@@ -103,14 +104,15 @@ public final class Daemon implements AutoCloseable {
         volatile String graphId;
         /** Removed from the config by a reload: no job, not claimed, not served (issue #5). */
         volatile boolean retired;
-        /** The root as listed in the config (set on the first reload). */
-        volatile String configuredRoot;
+        /** The root as listed in the config. */
+        final String configuredRoot;
         /** The last pass over this graph (maintenance state, issue #5). */
         volatile reconciler.maintenance.PassRecord lastPass;
 
-        GraphHandle(int index, Graph graph) {
+        GraphHandle(int index, Graph graph, String configuredRoot) {
             this.index = index;
             this.graph = graph;
+            this.configuredRoot = configuredRoot;
             this.job = JobKey.jobKey("graph-" + index);
         }
 
@@ -136,13 +138,13 @@ public final class Daemon implements AutoCloseable {
      * @throws Exception if ZooKeeper cannot be reached or started
      */
     public Daemon(Config config, MetricRegistry metrics) throws Exception {
-        this.config = config;
+        this.config = new java.util.concurrent.atomic.AtomicReference<>(config);
         this.metrics = metrics;
         this.coordination = Coordination.open(config, true);
         this.recoverer = new Recoverer(coordination.leases(), new AuditLog(Path.of(config.auditLog)), config.leaseWait);
         this.pass = new ReconcilePass(recoverer);
         for (int i = 0; i < config.graphs.size(); i++) {
-            graphs.add(new GraphHandle(i, Roots.open(config.graphs.get(i), config)));
+            graphs.add(new GraphHandle(i, Roots.open(config.graphs.get(i), config), config.graphs.get(i)));
         }
         String host;
         try {
@@ -227,7 +229,7 @@ public final class Daemon implements AutoCloseable {
      * round per graph at a time; passes and recovery never wait for a build.
      */
     private void convergeIndexesInBackground(GraphHandle g) {
-        if (!config.indexes || closing || !g.indexing.compareAndSet(false, true)) {
+        if (!config().indexes || closing || !g.indexing.compareAndSet(false, true)) {
             return;
         }
         try {
@@ -271,20 +273,20 @@ public final class Daemon implements AutoCloseable {
             scheduler.scheduleJob(TriggerBuilder.newTrigger().withIdentity("poll-" + g.index).forJob(g.job)
                     .usingJobData("trigger", POLL).startNow()
                     .withSchedule(SimpleScheduleBuilder.simpleSchedule()
-                            .withIntervalInMilliseconds(config.pollInterval.toMillis()).repeatForever()
+                            .withIntervalInMilliseconds(config().pollInterval.toMillis()).repeatForever()
                             .withMisfireHandlingInstructionNowWithExistingCount())
                     .build());
         }
         // Ownership is re-checked on every membership change and, as a safety net, once per poll interval.
         scheduler.scheduleJob(JobBuilder.newJob(RebalanceJob.class).withIdentity("rebalance").usingJobData("daemon", id).build(),
                 TriggerBuilder.newTrigger().withIdentity("rebalance").startAt(new java.util.Date(System.currentTimeMillis()
-                                + config.pollInterval.toMillis()))
-                        .withSchedule(SimpleScheduleBuilder.simpleSchedule().withIntervalInMilliseconds(config.pollInterval.toMillis())
+                                + config().pollInterval.toMillis()))
+                        .withSchedule(SimpleScheduleBuilder.simpleSchedule().withIntervalInMilliseconds(config().pollInterval.toMillis())
                                 .repeatForever().withMisfireHandlingInstructionNowWithExistingCount()).build());
         membership = new Membership(coordination.leases(), memberId, () -> rebalancer.execute(this::rebalance));
-        membership.awaitRegistered(config.zookeeper.connectTimeout);
+        membership.awaitRegistered(config().zookeeper.connectTimeout);
         rebalance();
-        if (config.events) {
+        if (config().events) {
             events = new GraphEvents(coordination.leases(), e -> onEvent(e.graphId()));
         }
         // A step that failed while ZooKeeper was SUSPENDED is retried by nothing else until the safety poll
@@ -297,7 +299,7 @@ public final class Daemon implements AutoCloseable {
         });
         scheduler.start();
         LOG.info("reconciler {} started: {} graph(s), safety poll every {}, events {}", memberId, graphs.size(),
-                config.pollInterval, config.events ? "on" : "off");
+                config().pollInterval, config().events ? "on" : "off");
         startMaintenanceApi();
     }
 
@@ -379,7 +381,7 @@ public final class Daemon implements AutoCloseable {
         indexExecutor.shutdown();
         try {
             // a running build finishes its current step; its sidecar covers anything half done
-            if (!indexExecutor.awaitTermination(Math.max(1, config.shutdownTimeout.toSeconds() / 2), java.util.concurrent.TimeUnit.SECONDS)) {
+            if (!indexExecutor.awaitTermination(Math.max(1, config().shutdownTimeout.toSeconds() / 2), java.util.concurrent.TimeUnit.SECONDS)) {
                 indexExecutor.shutdownNow();
             }
         } catch (InterruptedException e) {
@@ -462,7 +464,7 @@ public final class Daemon implements AutoCloseable {
 
     /** The configuration this daemon runs with. */
     public Config config() {
-        return config;
+        return config.get();
     }
 
     /** The maintenance service (kinds registry, jobs, maintenance state); created on first use. */
@@ -472,7 +474,7 @@ public final class Daemon implements AutoCloseable {
             synchronized (maintenanceLock) {
                 if (maintenanceService == null) {
                     maintenanceService = new reconciler.maintenance.MaintenanceService(host,
-                            "reconciler-" + id, config.shutdownTimeout);
+                            "reconciler-" + id, config().shutdownTimeout);
                 }
                 m = maintenanceService;
             }
@@ -538,8 +540,7 @@ public final class Daemon implements AutoCloseable {
     }
 
     private String rootOf(GraphHandle g) {
-        String r = g.configuredRoot;
-        return r != null ? r : g.index < config.graphs.size() ? config.graphs.get(g.index) : g.graph.store().root();
+        return g.configuredRoot;
     }
 
     private void recordPass(GraphHandle g, reconciler.maintenance.PassRecord p) {
@@ -558,7 +559,7 @@ public final class Daemon implements AutoCloseable {
      * @throws Config.ConfigException if the file is invalid (nothing changes) or the config was not loaded from a file
      */
     public reconciler.maintenance.ReloadResult reloadGraphs() throws Config.ConfigException {
-        Path src = config.sourceFile();
+        Path src = config().sourceFile();
         if (src == null) {
             throw new Config.ConfigException("this daemon's config was built in code, not loaded from a file: nothing to reload", null);
         }
@@ -572,11 +573,6 @@ public final class Daemon implements AutoCloseable {
      */
     public reconciler.maintenance.ReloadResult reloadGraphs(List<String> roots) {
         synchronized (reloadLock) {
-            for (GraphHandle g : graphs) {
-                if (g.configuredRoot == null) {
-                    g.configuredRoot = rootOf(g);
-                }
-            }
             List<String> removed = new ArrayList<>();
             List<String> added = new ArrayList<>();
             List<String> current = new ArrayList<>();
@@ -606,8 +602,7 @@ public final class Daemon implements AutoCloseable {
                     continue;
                 }
                 try {
-                    GraphHandle g = new GraphHandle(graphs.size(), Roots.open(root, config));
-                    g.configuredRoot = root;
+                    GraphHandle g = new GraphHandle(graphs.size(), Roots.open(root, config()), root);
                     graphs.add(g);
                     g.graphId();
                     if (scheduler != null) {
@@ -616,7 +611,7 @@ public final class Daemon implements AutoCloseable {
                         scheduler.scheduleJob(TriggerBuilder.newTrigger().withIdentity("poll-" + g.index).forJob(g.job)
                                 .usingJobData("trigger", POLL).startNow()
                                 .withSchedule(SimpleScheduleBuilder.simpleSchedule()
-                                        .withIntervalInMilliseconds(config.pollInterval.toMillis()).repeatForever()
+                                        .withIntervalInMilliseconds(config().pollInterval.toMillis()).repeatForever()
                                         .withMisfireHandlingInstructionNowWithExistingCount())
                                 .build());
                     }
@@ -625,7 +620,7 @@ public final class Daemon implements AutoCloseable {
                     LOG.error("reload: cannot add graph root {}: {}", root, e.toString());
                 }
             }
-            config.graphs = new ArrayList<>(roots);
+            config.updateAndGet(c -> c.withGraphs(roots)); // readers keep the snapshot they took
             if (maintenanceService != null) {
                 maintenanceService.graphsChanged();
             }
@@ -643,15 +638,15 @@ public final class Daemon implements AutoCloseable {
         m.graphsChanged();
         jmxReporter = com.codahale.metrics.jmx.JmxReporter.forRegistry(metrics).inDomain("reconciler").build();
         jmxReporter.start();
-        if (config.http.enabled) {
+        if (config().http.enabled) {
             try {
-                String token = config.http.tokenAvailable() ? config.http.token() : null;
-                httpServer = reconciler.http.HttpApiServer.start(m, host, new reconciler.http.HttpApiServer.Settings(config.http.bind,
-                        config.http.port, config.http.threads, config.http.maxWait, config.http.tokenEnv, token,
-                        Path.of(config.stateDir).resolve("http.port")));
+                String token = config().http.tokenAvailable() ? config().http.token() : null;
+                httpServer = reconciler.http.HttpApiServer.start(m, host, new reconciler.http.HttpApiServer.Settings(config().http.bind,
+                        config().http.port, config().http.threads, config().http.maxWait, config().http.tokenEnv, token,
+                        Path.of(config().stateDir).resolve("http.port")));
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException("HTTP API (config key 'http'): cannot listen on " + config.http.bind + ":"
-                        + config.http.port + ": " + e.getMessage(), e);
+                throw new java.io.UncheckedIOException("HTTP API (config key 'http'): cannot listen on " + config().http.bind + ":"
+                        + config().http.port + ": " + e.getMessage(), e);
             }
         }
         reconciler.maintenance.HangupReload.register(host);
@@ -680,7 +675,7 @@ public final class Daemon implements AutoCloseable {
      * jobs are interrupted (their steps are idempotent; the sidecar is deleted last).
      */
     private Thread armShutdownWatchdog() {
-        Duration bound = config.shutdownTimeout;
+        Duration bound = config().shutdownTimeout;
         String prefix = "reconciler-" + id;
         Thread t = new Thread(() -> {
             try {
