@@ -8,6 +8,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import reconciler.daemon.Config;
+import reconciler.maintenance.MaintenanceJob;
 
 @Command(name = "jobs", mixinStandardHelpOptions = true, description = "Maintenance jobs of the running daemon (GET /v1/jobs), or one job (GET /v1/jobs/ID). Exit 0; 4 a failed job or an unreachable daemon.")
 final class JobsCommand implements Callable<Integer> {
@@ -55,8 +56,7 @@ final class JobsCommand implements Callable<Integer> {
             } else {
                 System.out.println(line(a.body()));
             }
-            String s = a.body().path("state").asText();
-            return s.equals("failed") || s.equals("cancelled") ? Main.FAILURE : Main.OK;
+            return MaintainCommand.state(a.body()).map(MaintenanceJob.State::unsuccessful).orElse(false) ? Main.FAILURE : Main.OK;
         } catch (DaemonApi.Unreachable e) {
             System.err.println("error: " + e.getMessage());
             return Main.FAILURE;

@@ -8,6 +8,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import reconciler.daemon.Config;
+import reconciler.maintenance.MaintenanceJob;
 
 @Command(name = "maintain", mixinStandardHelpOptions = true, description = {
         "Run a maintenance kind on a graph through the running daemon (POST /v1/graphs/GRAPH/maintenance/KIND).",
@@ -58,11 +59,7 @@ final class MaintainCommand implements Callable<Integer> {
             } else {
                 System.out.println(JobsCommand.line(job));
             }
-            String state = job.path("state").asText();
-            if (state.equals("failed") || state.equals("cancelled")) {
-                return Main.FAILURE;
-            }
-            return Main.OK;
+            return state(job).map(MaintenanceJob.State::unsuccessful).orElse(false) ? Main.FAILURE : Main.OK;
         } catch (DaemonApi.Unreachable e) {
             System.err.println("error: " + e.getMessage());
             return Main.FAILURE;
@@ -70,7 +67,11 @@ final class MaintainCommand implements Callable<Integer> {
     }
 
     static boolean finished(JsonNode job) {
-        String s = job.path("state").asText();
-        return s.equals("succeeded") || s.equals("failed") || s.equals("cancelled");
+        return state(job).map(MaintenanceJob.State::finished).orElse(false);
+    }
+
+    /** The {@code state} of a job view from the API; empty if absent or unknown. */
+    static java.util.Optional<MaintenanceJob.State> state(JsonNode job) {
+        return MaintenanceJob.State.ofJson(job.path("state").asText());
     }
 }
