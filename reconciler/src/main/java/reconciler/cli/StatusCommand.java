@@ -21,9 +21,7 @@ final class StatusCommand implements Callable<Integer> {
     /** The owning daemon from ZooKeeper, or null when ZooKeeper is not reachable (status still works without it). */
     private String owner(String graphId) {
         try {
-            reconciler.daemon.ConfigBuilder b = config.load().toBuilder();
-            b.zookeeper.connectTimeout = java.time.Duration.ofSeconds(3);
-            reconciler.daemon.Config cfg = b.build();
+            reconciler.daemon.Config cfg = config.load().withConnectTimeout(java.time.Duration.ofSeconds(3));
             try (reconciler.daemon.Coordination c = reconciler.daemon.Coordination.open(cfg, false)) {
                 return reconciler.leases.Membership.owner(c.leases(), graphId).orElse(null);
             }

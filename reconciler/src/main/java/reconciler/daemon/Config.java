@@ -86,37 +86,43 @@ public final class Config {
         return new ConfigBuilder();
     }
 
-    /** A draft holding this config's values (the source file is not carried over). */
-    public ConfigBuilder toBuilder() {
-        ConfigBuilder b = new ConfigBuilder();
-        b.graphs = new java.util.ArrayList<>(graphs);
-        b.stateDir = stateDir;
-        b.auditLog = auditLog;
-        b.pollInterval = pollInterval;
-        b.events = events;
-        b.indexes = indexes;
-        b.leaseWait = leaseWait;
-        b.s3 = s3.toBuilder();
-        b.s3PerGraph = new HashMap<>();
-        s3PerGraph.forEach((k, v) -> b.s3PerGraph.put(k, v.toBuilder()));
-        b.zookeeper = zookeeper.toBuilder();
-        b.http = http.toBuilder();
-        b.shutdownTimeout = shutdownTimeout;
-        return b;
+    /** A copy of {@code base} with other graphs and sections (the sections are immutable, so they are shared). */
+    private Config(Config base, List<String> graphs, ZooKeeper zookeeper, Http http) {
+        this.graphs = List.copyOf(graphs);
+        this.stateDir = base.stateDir;
+        this.auditLog = base.auditLog;
+        this.pollInterval = base.pollInterval;
+        this.events = base.events;
+        this.indexes = base.indexes;
+        this.leaseWait = base.leaseWait;
+        this.s3 = base.s3;
+        this.s3PerGraph = base.s3PerGraph;
+        this.zookeeper = zookeeper;
+        this.http = http;
+        this.shutdownTimeout = base.shutdownTimeout;
+        this.source = base.source;
     }
 
     /** This config with another graph list (a reload), from the same source file. */
     public Config withGraphs(List<String> roots) {
-        ConfigBuilder b = toBuilder();
-        b.graphs = new java.util.ArrayList<>(roots);
-        return new Config(b, source);
+        return new Config(this, roots, zookeeper, http);
     }
 
     /** This config with the HTTP bearer token given in code (tests, embedded harnesses), from the same source file. */
     public Config withHttpToken(String token) {
-        ConfigBuilder b = toBuilder();
-        b.http.withToken(token);
-        return new Config(b, source);
+        ConfigBuilder.Http b = new ConfigBuilder.Http();
+        b.enabled = http.enabled;
+        b.bind = http.bind;
+        b.port = http.port;
+        b.tokenEnv = http.tokenEnv;
+        b.threads = http.threads;
+        b.maxWait = http.maxWait;
+        return new Config(this, graphs, zookeeper, new Http(b.withToken(token)));
+    }
+
+    /** This config with another {@code zookeeper.connectTimeout} (a CLI command that must not wait long). */
+    public Config withConnectTimeout(Duration connectTimeout) {
+        return new Config(this, graphs, new ZooKeeper(zookeeper, connectTimeout), http);
     }
 
     /** The file this config was loaded from, or null when it was built in code. */
@@ -160,16 +166,6 @@ public final class Config {
             maxAttempts = b.maxAttempts;
         }
 
-        ConfigBuilder.S3 toBuilder() {
-            ConfigBuilder.S3 b = new ConfigBuilder.S3();
-            b.endpoint = endpoint;
-            b.region = region;
-            b.pathStyle = pathStyle;
-            b.accessKeyIdEnv = accessKeyIdEnv;
-            b.secretAccessKeyEnv = secretAccessKeyEnv;
-            b.maxAttempts = maxAttempts;
-            return b;
-        }
     }
 
     /** The {@code http:} section: the maintenance API and metrics (docs/maintenance.md). */
@@ -207,17 +203,6 @@ public final class Config {
             tokenOverride = b.tokenOverride;
         }
 
-        ConfigBuilder.Http toBuilder() {
-            ConfigBuilder.Http b = new ConfigBuilder.Http();
-            b.enabled = enabled;
-            b.bind = bind;
-            b.port = port;
-            b.tokenEnv = tokenEnv;
-            b.threads = threads;
-            b.maxWait = maxWait;
-            b.tokenOverride = tokenOverride;
-            return b;
-        }
 
         /** False when {@link #tokenEnv} names a variable that is unset or empty (and no token was given in code). */
         public boolean tokenAvailable() {
@@ -285,16 +270,15 @@ public final class Config {
             digestAuthEnv = b.digestAuthEnv;
         }
 
-        ConfigBuilder.ZooKeeper toBuilder() {
-            ConfigBuilder.ZooKeeper b = new ConfigBuilder.ZooKeeper();
-            b.connect = connect;
-            b.embeddedPort = embeddedPort;
-            b.embeddedTickTime = embeddedTickTime;
-            b.sessionTimeout = sessionTimeout;
-            b.connectTimeout = connectTimeout;
-            b.digestAuthEnv = digestAuthEnv;
-            return b;
+        private ZooKeeper(ZooKeeper base, Duration connectTimeout) {
+            connect = base.connect;
+            embeddedPort = base.embeddedPort;
+            embeddedTickTime = base.embeddedTickTime;
+            sessionTimeout = base.sessionTimeout;
+            this.connectTimeout = connectTimeout;
+            digestAuthEnv = base.digestAuthEnv;
         }
+
 
         /** The digest credentials from {@link #digestAuthEnv}, or null. @throws IllegalStateException if the variable is unset */
         public String digestAuth() {

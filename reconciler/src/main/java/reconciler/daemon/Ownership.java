@@ -26,11 +26,7 @@ final class Ownership implements AutoCloseable {
     private final LeaseManager leases;
     private final String memberId;
     private final GraphSet graphs;
-    private final ExecutorService rebalancer = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "reconciler-rebalance");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService rebalancer = Executors.newSingleThreadExecutor(StopWatchdog.daemonThreads("reconciler-rebalance"));
     private volatile Membership membership;
     private volatile BooleanSupplier ready = () -> false;
     private volatile Consumer<String> takenOver = id -> { };

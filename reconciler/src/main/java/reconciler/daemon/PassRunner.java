@@ -39,11 +39,7 @@ final class PassRunner implements AutoCloseable {
     private final Consumer<String> onIndexProgress;
     private final BooleanSupplier indexesEnabled;
     private volatile boolean closing;
-    private final ExecutorService indexExecutor = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "reconciler-index");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService indexExecutor = Executors.newSingleThreadExecutor(StopWatchdog.daemonThreads("reconciler-index"));
 
     /**
      * @param onRecord called after a graph's {@code lastPass} was set

@@ -85,8 +85,7 @@ final class PassScheduler implements AutoCloseable {
                 TriggerBuilder.newTrigger().withIdentity("rebalance").startAt(new Date(System.currentTimeMillis() + pollInterval.toMillis()))
                         .withSchedule(SimpleScheduleBuilder.simpleSchedule().withIntervalInMilliseconds(pollInterval.toMillis())
                                 .repeatForever().withMisfireHandlingInstructionNowWithExistingCount()).build());
-        Thread t = new Thread(this::dispatch, "reconciler-requeue");
-        t.setDaemon(true);
+        Thread t = StopWatchdog.daemonThreads("reconciler-requeue").newThread(this::dispatch);
         dispatcher = t;
         t.start();
     }

@@ -16,6 +16,15 @@ final class StopWatchdog {
     private StopWatchdog() {
     }
 
+    /** A factory of daemon threads all named {@code name} (they must not keep the JVM alive). */
+    static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
     /** Starts the watchdog; interrupt the returned thread once the stop completed. */
     static Thread arm(Duration bound, String threadPrefix) {
         Thread t = new Thread(() -> {

@@ -5,8 +5,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
@@ -31,8 +29,6 @@ public final class WorkQueue<K> {
     private final long baseNanos;
     private final long capNanos;
     private final LongSupplier clock;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
     private final Map<K, Long> waiting = new HashMap<>();
     private final Set<K> dispatched = new HashSet<>();
     private final Map<K, Integer> failures = new HashMap<>();
@@ -66,16 +62,11 @@ public final class WorkQueue<K> {
      *
      * @return the delay applied (a key already waiting keeps the earlier of both due times)
      */
-    public Duration addRateLimited(K key) {
-        lock.lock();
-        try {
-            int n = failures.merge(key, 1, Integer::sum);
-            long delay = backoffNanos(n);
-            enqueue(key, clock.getAsLong() + delay);
-            return Duration.ofNanos(delay);
-        } finally {
-            lock.unlock();
-        }
+    public synchronized Duration addRateLimited(K key) {
+        int n = failures.merge(key, 1, Integer::sum);
+        long delay = backoffNanos(n);
+        enqueue(key, clock.getAsLong() + delay);
+        return Duration.ofNanos(delay);
     }
 
     /** The delay of the n-th consecutive failure (n ≥ 1): {@code min(base * 2^(n-1), cap)}. */
@@ -85,107 +76,72 @@ public final class WorkQueue<K> {
         return d <= 0 || (d >> shift) != baseNanos || d > capNanos ? capNanos : d;
     }
 
-    private boolean enqueue(K key, long due) {
-        lock.lock();
-        try {
-            if (dispatched.contains(key)) {
-                return false;
-            }
-            Long prev = waiting.get(key);
-            if (prev != null) {
-                if (due < prev) {
-                    waiting.put(key, due);
-                    changed.signalAll();
-                }
-                return false;
-            }
-            waiting.put(key, due);
-            changed.signalAll();
-            return true;
-        } finally {
-            lock.unlock();
+    private synchronized boolean enqueue(K key, long due) {
+        if (dispatched.contains(key)) {
+            return false;
         }
+        Long prev = waiting.get(key);
+        if (prev != null) {
+            if (due < prev) {
+                waiting.put(key, due);
+                notifyAll();
+            }
+            return false;
+        }
+        waiting.put(key, due);
+        notifyAll();
+        return true;
     }
 
     /** Resets a key's consecutive failures (its next rate-limited add waits {@code base}). */
-    public void forget(K key) {
-        lock.lock();
-        try {
-            failures.remove(key);
-        } finally {
-            lock.unlock();
-        }
+    public synchronized void forget(K key) {
+        failures.remove(key);
     }
 
     /** Consecutive rate-limited adds of a key since its last {@link #forget}. */
-    public int failures(K key) {
-        lock.lock();
-        try {
-            return failures.getOrDefault(key, 0);
-        } finally {
-            lock.unlock();
-        }
+    public synchronized int failures(K key) {
+        return failures.getOrDefault(key, 0);
     }
 
     /** The work on a key began (or its dispatch failed): adds queue it again. */
-    public void started(K key) {
-        lock.lock();
-        try {
-            dispatched.remove(key);
-        } finally {
-            lock.unlock();
-        }
+    public synchronized void started(K key) {
+        dispatched.remove(key);
     }
 
     /** Removes a key entirely (a graph retired by a reload). */
-    public void remove(K key) {
-        lock.lock();
-        try {
-            waiting.remove(key);
-            dispatched.remove(key);
-            failures.remove(key);
-        } finally {
-            lock.unlock();
-        }
+    public synchronized void remove(K key) {
+        waiting.remove(key);
+        dispatched.remove(key);
+        failures.remove(key);
     }
 
     /** The earliest due key, now dispatched; null if none is due yet. */
-    public K poll() {
-        lock.lock();
-        try {
-            long now = clock.getAsLong();
-            K best = null;
-            long bestDue = Long.MAX_VALUE;
-            for (Map.Entry<K, Long> e : waiting.entrySet()) {
-                if (e.getValue() - now <= 0 && (best == null || e.getValue() - bestDue < 0)) {
-                    best = e.getKey();
-                    bestDue = e.getValue();
-                }
+    public synchronized K poll() {
+        long now = clock.getAsLong();
+        K best = null;
+        long bestDue = Long.MAX_VALUE;
+        for (Map.Entry<K, Long> e : waiting.entrySet()) {
+            if (e.getValue() - now <= 0 && (best == null || e.getValue() - bestDue < 0)) {
+                best = e.getKey();
+                bestDue = e.getValue();
             }
-            if (best != null) {
-                waiting.remove(best);
-                dispatched.add(best);
-            }
-            return best;
-        } finally {
-            lock.unlock();
         }
+        if (best != null) {
+            waiting.remove(best);
+            dispatched.add(best);
+        }
+        return best;
     }
 
     /** Nanoseconds until the earliest waiting key is due (0 if one is due), or -1 if none waits. */
-    public long nanosUntilNext() {
-        lock.lock();
-        try {
-            long now = clock.getAsLong();
-            long min = -1;
-            for (long due : waiting.values()) {
-                long d = Math.max(0, due - now);
-                min = min < 0 ? d : Math.min(min, d);
-            }
-            return min;
-        } finally {
-            lock.unlock();
+    public synchronized long nanosUntilNext() {
+        long now = clock.getAsLong();
+        long min = -1;
+        for (long due : waiting.values()) {
+            long d = Math.max(0, due - now);
+            min = min < 0 ? d : Math.min(min, d);
         }
+        return min;
     }
 
     /**
@@ -194,35 +150,25 @@ public final class WorkQueue<K> {
      *
      * @return the key, or null after {@link #shutdown()}
      */
-    public K take() throws InterruptedException {
-        lock.lock();
-        try {
-            while (!shutdown) {
-                K k = poll();
-                if (k != null) {
-                    return k;
-                }
-                long wait = nanosUntilNext();
-                if (wait < 0) {
-                    changed.await();
-                } else {
-                    changed.awaitNanos(wait);
-                }
+    public synchronized K take() throws InterruptedException {
+        while (!shutdown) {
+            K k = poll();
+            if (k != null) {
+                return k;
             }
-            return null;
-        } finally {
-            lock.unlock();
+            long wait = nanosUntilNext();
+            if (wait < 0) {
+                wait(); // nothing waits: until an add or shutdown
+            } else if (wait > 0) {
+                wait(wait / 1_000_000, (int) (wait % 1_000_000)); // until the earliest is due, or an earlier add
+            }
         }
+        return null;
     }
 
     /** Wakes {@link #take()} callers, which return null from now on. */
-    public void shutdown() {
-        lock.lock();
-        try {
-            shutdown = true;
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+    public synchronized void shutdown() {
+        shutdown = true;
+        notifyAll();
     }
 }
