@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import reconciler.http.HttpApiServer;
+import reconciler.http.HttpSettings;
 import reconciler.maintenance.HangupReload;
 import reconciler.maintenance.MaintenanceHost;
 import reconciler.maintenance.MaintenanceService;
@@ -36,7 +37,7 @@ final class ApiServices {
         if (http.enabled) {
             try {
                 String token = http.tokenAvailable() ? http.token() : null;
-                httpServer = HttpApiServer.start(maintenance, host, new HttpApiServer.Settings(http.bind, http.port, http.threads,
+                httpServer = HttpApiServer.start(maintenance, host, new HttpSettings(http.bind, http.port, http.threads,
                         http.maxWait, http.tokenEnv, token, Path.of(config.stateDir).resolve("http.port")));
             } catch (IOException e) {
                 throw new UncheckedIOException("HTTP API (config key 'http'): cannot listen on " + http.bind + ":" + http.port + ": "

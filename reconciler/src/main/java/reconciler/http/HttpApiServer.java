@@ -61,7 +61,7 @@ public final class HttpApiServer implements AutoCloseable {
 
     private final MaintenanceHost host;
     private final MaintenanceService maintenance;
-    private final Settings cfg;
+    private final HttpSettings cfg;
     private final BearerAuth auth;
     private final MetricsExport metrics;
     private final HttpServer server;
@@ -69,27 +69,7 @@ public final class HttpApiServer implements AutoCloseable {
     private final Semaphore waiters;
     private final Path portFile;
 
-    /**
-     * What the server needs of the {@code http:} config section.
-     *
-     * @param bind address to bind
-     * @param port TCP port; 0 picks a free one
-     * @param threads request threads (a bounded pool), at least 1
-     * @param maxWait upper bound of a request's {@code wait} parameter
-     * @param tokenEnv name of the environment variable holding the bearer token (for the warning when it is unset)
-     * @param token the bearer token for mutating endpoints, or null when none is available (mutations are then refused, 403)
-     * @param portFile where the bound port is written ({@code <stateDir>/http.port})
-     */
-    public record Settings(String bind, int port, int threads, Duration maxWait, String tokenEnv, String token, Path portFile) {
-        /** Never shows the token. */
-        @Override
-        public String toString() {
-            return "Settings[bind=" + bind + ", port=" + port + ", threads=" + threads + ", maxWait=" + maxWait + ", tokenEnv=" + tokenEnv
-                    + ", token=" + (token == null ? "none" : "***") + ", portFile=" + portFile + "]";
-        }
-    }
-
-    private HttpApiServer(MaintenanceService maintenance, MaintenanceHost host, Settings cfg, BearerAuth auth, HttpServer server,
+    private HttpApiServer(MaintenanceService maintenance, MaintenanceHost host, HttpSettings cfg, BearerAuth auth, HttpServer server,
             ThreadPoolExecutor executor, Path portFile) {
         this.host = host;
         this.maintenance = maintenance;
@@ -103,14 +83,14 @@ public final class HttpApiServer implements AutoCloseable {
     }
 
     /**
-     * Starts the server for a daemon: binds, writes {@link Settings#portFile()} and logs the address.
+     * Starts the server for a daemon: binds, writes {@link HttpSettings#portFile()} and logs the address.
      *
      * @param maintenance the kinds, jobs and maintenance state served under {@code /v1}
      * @param host the daemon: member id, graphs, metrics, reload
      * @param c the {@code http:} settings; a null token with a non-empty {@code tokenEnv} turns mutating endpoints off, with a warning
      * @throws IOException if the address cannot be bound
      */
-    public static HttpApiServer start(MaintenanceService maintenance, MaintenanceHost host, Settings c) throws IOException {
+    public static HttpApiServer start(MaintenanceService maintenance, MaintenanceHost host, HttpSettings c) throws IOException {
         if (System.getProperty("sun.net.httpserver.nodelay") == null) {
             System.setProperty("sun.net.httpserver.nodelay", "true"); // before the first HttpServer.create (dependencies.md §6)
         }
