@@ -88,7 +88,7 @@ public final class Bench implements Callable<Integer> {
     }
 
     static Config config(Path dir, List<String> graphs, String connect, Duration session, Duration poll) {
-        Config c = new Config();
+        reconciler.daemon.ConfigBuilder c = Config.builder();
         c.graphs = new ArrayList<>(graphs);
         c.stateDir = dir.resolve("state").toString();
         c.auditLog = dir.resolve("audit.jsonl").toString();
@@ -96,7 +96,7 @@ public final class Bench implements Callable<Integer> {
         c.leaseWait = Duration.ofSeconds(30);
         c.zookeeper.connect = connect;
         c.zookeeper.sessionTimeout = session;
-        return c;
+        return c.build();
     }
 
     /** Heal latency: SIGKILL a writer mid-commit, time until the manifest shows the healed state. */

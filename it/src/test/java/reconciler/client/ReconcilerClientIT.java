@@ -44,7 +44,7 @@ class ReconcilerClientIT {
         try (Graph g = Graph.local(root)) {
             g.init("debian", DebianImport.schema());
         }
-        Config cfg = new Config();
+        reconciler.daemon.ConfigBuilder cfg = Config.builder();
         cfg.graphs = List.of(root.toString());
         cfg.stateDir = dir.resolve("state").toString();
         cfg.auditLog = dir.resolve("audit.jsonl").toString();
@@ -55,7 +55,7 @@ class ReconcilerClientIT {
         cfg.http.enabled = true;
         cfg.http.port = 0;
         cfg.http.withToken(TOKEN);
-        daemon = new Daemon(cfg);
+        daemon = new Daemon(cfg.build());
         daemon.start();
         URI base = ReconcilerClient.baseFromPortFile(dir.resolve("state"));
         assertEquals(daemon.httpPort(), base.getPort());

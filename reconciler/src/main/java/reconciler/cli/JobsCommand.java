@@ -10,6 +10,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import reconciler.daemon.Config;
+import reconciler.maintenance.MaintenanceJob;
 
 @Command(name = "jobs", mixinStandardHelpOptions = true, description = "Maintenance jobs of the running daemon (GET /v1/jobs), or one job (GET /v1/jobs/ID). Exit 0; 4 a failed job or an unreachable daemon.")
 final class JobsCommand implements Callable<Integer> {
@@ -47,7 +48,7 @@ final class JobsCommand implements Callable<Integer> {
             } else {
                 System.out.println(line(j.raw()));
             }
-            return j.state().equals("failed") || j.state().equals("cancelled") ? Main.FAILURE : Main.OK;
+            return MaintenanceJob.State.ofJson(j.state()).map(MaintenanceJob.State::unsuccessful).orElse(false) ? Main.FAILURE : Main.OK;
         });
     }
 

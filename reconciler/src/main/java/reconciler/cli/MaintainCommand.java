@@ -9,6 +9,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import reconciler.daemon.Config;
+import reconciler.maintenance.MaintenanceJob;
 
 @Command(name = "maintain", mixinStandardHelpOptions = true, description = {
         "Run a maintenance kind on a graph through the running daemon (POST /v1/graphs/GRAPH/maintenance/KIND).",
@@ -42,7 +43,7 @@ final class MaintainCommand implements Callable<Integer> {
             } else {
                 System.out.println(JobsCommand.line(job.raw()));
             }
-            return job.state().equals("failed") || job.state().equals("cancelled") ? Main.FAILURE : Main.OK;
+            return MaintenanceJob.State.ofJson(job.state()).map(MaintenanceJob.State::unsuccessful).orElse(false) ? Main.FAILURE : Main.OK;
         });
     }
 }

@@ -20,8 +20,7 @@ final class StatusCommand implements Callable<Integer> {
     /** The owning daemon from ZooKeeper, or null when ZooKeeper is not reachable (status still works without it). */
     private String owner(String graphId) {
         try {
-            reconciler.daemon.Config cfg = graph.config();
-            cfg.zookeeper.connectTimeout = java.time.Duration.ofSeconds(3);
+            reconciler.daemon.Config cfg = graph.config().withConnectTimeout(java.time.Duration.ofSeconds(3));
             try (reconciler.daemon.Coordination c = reconciler.daemon.Coordination.open(cfg, false)) {
                 return reconciler.leases.Membership.owner(c.leases(), graphId).orElse(null);
             }

@@ -1,64 +1,143 @@
 package reconciler.daemon;
 
-import com.fasterxml.jackson.annotation.JsonSetter;
-import com.fasterxml.jackson.annotation.Nulls;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Map;
 import java.util.List;
-import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Map;
 
 /**
- * The daemon's YAML configuration ({@code conf/reconciler.yaml} documents every key). Errors
- * name the file, the offending key's own line (found by a token scan) and its dotted path; empty
- * values ({@code key:} or {@code ~}) are errors, not nulls. Durations accept ISO-8601
- * ({@code PT30S}) or {@code <n>ms|s|m|h}. Relative paths resolve against the working directory.
+ * The daemon's configuration ({@code conf/reconciler.yaml} documents every key): immutable, so a
+ * reader's snapshot never changes under it. A reload builds a new instance ({@link #withGraphs})
+ * and the daemon swaps it atomically (see {@code Daemon.config()}). Load one with
+ * {@link #load(Path)}; build one in code with {@link #builder()}. Errors name the file, the
+ * offending key's own line and its dotted path; empty values ({@code key:} or {@code ~}) are
+ * errors, not nulls. Durations accept ISO-8601 ({@code PT30S}) or {@code <n>ms|s|m|h}. Relative
+ * paths resolve against the working directory.
  */
 public final class Config {
 
-    /** Graph roots (directories) to keep healthy. */
-    @JsonSetter(nulls = Nulls.AS_EMPTY)
-    public List<String> graphs = new ArrayList<>();
-    /** Directory for the embedded ZooKeeper's data. */
-    public String stateDir = "var/state";
+    /** Graph roots (directories or {@code s3://bucket/prefix}) to keep healthy; unmodifiable. */
+    public final List<String> graphs;
+    /** Directory for the embedded ZooKeeper's data ({@code <stateDir>/zookeeper}) and {@code http.port}. */
+    public final String stateDir;
     /** Local JSON-lines audit log. */
-    public String auditLog = "var/audit.jsonl";
+    public final String auditLog;
     /**
      * Safety poll interval: a pass over every owned graph at least this often. Between polls the
      * daemon is event-driven (ZooKeeper watches), so this only bounds how long a missed event can
      * delay a heal.
      */
-    @JsonDeserialize(using = DurationDeserializer.class)
-    public Duration pollInterval = Duration.ofMinutes(5);
+    public final Duration pollInterval;
     /** Whether to watch ZooKeeper for writers' change signals and lease releases (event-driven heal). */
-    public boolean events = true;
+    public final boolean events;
     /** Whether the daemon converges declared index coverage by itself after converged passes (docs/indexes.md). */
-    public boolean indexes = true;
+    public final boolean indexes;
     /** How long a recovery waits for a sidecar's leases before reporting it busy. */
-    @JsonDeserialize(using = DurationDeserializer.class)
-    public Duration leaseWait = Duration.ofSeconds(30);
+    public final Duration leaseWait;
     /** Settings for {@code s3://bucket/prefix} graph roots (global). */
-    @JsonSetter(nulls = Nulls.SKIP)
-    public S3 s3 = new S3();
-    /** Per-root overrides of {@link #s3}, keyed by the root URI exactly as listed in {@link #graphs}. */
-    @JsonSetter(nulls = Nulls.AS_EMPTY)
-    public Map<String, S3> s3PerGraph = new HashMap<>();
+    public final S3 s3;
+    /** Per-root overrides of {@link #s3}, keyed by the root URI exactly as listed in {@link #graphs}; unmodifiable. */
+    public final Map<String, S3> s3PerGraph;
+    /** ZooKeeper settings. */
+    public final ZooKeeper zookeeper;
+    /** The HTTP API ({@code http:}; docs/maintenance.md). Off unless {@code http.enabled: true}. */
+    public final Http http;
+    /**
+     * Upper bound of a graceful stop (SIGTERM, {@code Daemon.close()}): running passes and
+     * maintenance jobs get this long to finish their current step, then they are interrupted
+     * (every step is idempotent and the sidecar is deleted last). systemd's
+     * {@code TimeoutStopSec} must be larger.
+     */
+    public final Duration shutdownTimeout;
+    /** The file this config was loaded from (for reloads), or null when built in code. Not a YAML key. */
+    private final Path source;
+
+    /** The built-in defaults (the same as an empty file), not loaded from a file. */
+    public Config() {
+        this(new ConfigBuilder(), null);
+    }
+
+    Config(ConfigBuilder b, Path source) {
+        this.graphs = List.copyOf(b.graphs);
+        this.stateDir = b.stateDir;
+        this.auditLog = b.auditLog;
+        this.pollInterval = b.pollInterval;
+        this.events = b.events;
+        this.indexes = b.indexes;
+        this.leaseWait = b.leaseWait;
+        this.s3 = new S3(b.s3);
+        Map<String, S3> per = new HashMap<>();
+        b.s3PerGraph.forEach((k, v) -> per.put(k, new S3(v)));
+        this.s3PerGraph = Map.copyOf(per);
+        this.zookeeper = new ZooKeeper(b.zookeeper);
+        this.http = new Http(b.http);
+        this.shutdownTimeout = b.shutdownTimeout;
+        this.source = source;
+    }
+
+    /** A draft with the built-in defaults. */
+    public static ConfigBuilder builder() {
+        return new ConfigBuilder();
+    }
+
+    /** A copy of {@code base} with other graphs and sections (the sections are immutable, so they are shared). */
+    private Config(Config base, List<String> graphs, ZooKeeper zookeeper, Http http) {
+        this.graphs = List.copyOf(graphs);
+        this.stateDir = base.stateDir;
+        this.auditLog = base.auditLog;
+        this.pollInterval = base.pollInterval;
+        this.events = base.events;
+        this.indexes = base.indexes;
+        this.leaseWait = base.leaseWait;
+        this.s3 = base.s3;
+        this.s3PerGraph = base.s3PerGraph;
+        this.zookeeper = zookeeper;
+        this.http = http;
+        this.shutdownTimeout = base.shutdownTimeout;
+        this.source = base.source;
+    }
+
+    /** This config with another graph list (a reload), from the same source file. */
+    public Config withGraphs(List<String> roots) {
+        return new Config(this, roots, zookeeper, http);
+    }
+
+    /** This config with the HTTP bearer token given in code (tests, embedded harnesses), from the same source file. */
+    public Config withHttpToken(String token) {
+        ConfigBuilder.Http b = new ConfigBuilder.Http();
+        b.enabled = http.enabled;
+        b.bind = http.bind;
+        b.port = http.port;
+        b.tokenEnv = http.tokenEnv;
+        b.threads = http.threads;
+        b.maxWait = http.maxWait;
+        return new Config(this, graphs, zookeeper, new Http(b.withToken(token)));
+    }
+
+    /** This config with another {@code zookeeper.connectTimeout} (a CLI command that must not wait long). */
+    public Config withConnectTimeout(Duration connectTimeout) {
+        return new Config(this, graphs, new ZooKeeper(zookeeper, connectTimeout), http);
+    }
+
+    /** The file this config was loaded from, or null when it was built in code. */
+    public Path sourceFile() {
+        return source;
+    }
+
+    /**
+     * Loads a config file.
+     *
+     * @throws ConfigException naming the file, line and key of the first error
+     */
+    public static Config load(Path file) throws ConfigException {
+        return ConfigLoader.load(file);
+    }
 
     /**
      * The {@code s3:} section. Credentials never appear in the file: they come from the
@@ -66,68 +145,64 @@ public final class Config {
      */
     public static final class S3 {
         /** Endpoint URL for S3-compatible servers (e.g. {@code http://127.0.0.1:9000}); empty for AWS. */
-        public String endpoint = "";
+        public final String endpoint;
         /** Region. */
-        public String region = "us-east-1";
+        public final String region;
         /** Path-style addressing (needed by most S3-compatible servers; set automatically with an endpoint). */
-        public boolean pathStyle = false;
+        public final boolean pathStyle;
         /** Name of the environment variable holding the access key id; empty = the SDK's default chain. */
-        public String accessKeyIdEnv = "";
+        public final String accessKeyIdEnv;
         /** Name of the environment variable holding the secret access key. */
-        public String secretAccessKeyEnv = "";
+        public final String secretAccessKeyEnv;
         /** Attempts per request for throttling, 5xx and connection errors (never for 412). */
-        public int maxAttempts = 6;
-    }
+        public final int maxAttempts;
 
-    /** ZooKeeper settings. */
-    @JsonSetter(nulls = Nulls.SKIP)
-    public ZooKeeper zookeeper = new ZooKeeper();
+        S3(ConfigBuilder.S3 b) {
+            endpoint = b.endpoint;
+            region = b.region;
+            pathStyle = b.pathStyle;
+            accessKeyIdEnv = b.accessKeyIdEnv;
+            secretAccessKeyEnv = b.secretAccessKeyEnv;
+            maxAttempts = b.maxAttempts;
+        }
 
-    /** The HTTP API ({@code http:}; docs/maintenance.md). Off unless {@code http.enabled: true}. */
-    @JsonSetter(nulls = Nulls.SKIP)
-    public Http http = new Http();
-    /**
-     * Upper bound of a graceful stop (SIGTERM, {@code Daemon.close()}): running passes and
-     * maintenance jobs get this long to finish their current step, then they are interrupted
-     * (every step is idempotent and the sidecar is deleted last). systemd's
-     * {@code TimeoutStopSec} must be larger.
-     */
-    @JsonDeserialize(using = DurationDeserializer.class)
-    public Duration shutdownTimeout = Duration.ofSeconds(45);
-    /** The file this config was loaded from (for reloads), or null when built in code. Not a YAML key. */
-    private Path source;
-
-    /** The file this config was loaded from, or null when it was built in code. */
-    public Path sourceFile() {
-        return source;
     }
 
     /** The {@code http:} section: the maintenance API and metrics (docs/maintenance.md). */
     public static final class Http {
         /** Whether the daemon serves the HTTP API. The shipped conf/reconciler.yaml turns it on. */
-        public boolean enabled = false;
+        public final boolean enabled;
         /** Address to bind; loopback by default. */
-        public String bind = "127.0.0.1";
+        public final String bind;
         /** TCP port; 0 picks a free one, which is logged and written to {@code <stateDir>/http.port}. */
-        public int port = 8725;
+        public final int port;
         /**
          * Name of an environment variable holding the bearer token that mutating endpoints
          * require (at least 16 characters). Empty: mutating endpoints are refused (403).
          */
-        public String tokenEnv = "";
+        public final String tokenEnv;
         /** Request threads (a bounded pool). */
-        public int threads = 4;
+        public final int threads;
         /** Upper bound of a request's {@code wait} parameter (long polls). */
-        @JsonDeserialize(using = DurationDeserializer.class)
-        public Duration maxWait = Duration.ofMinutes(10);
+        public final Duration maxWait;
         /** A token given in code (tests, embedded harnesses); never read from YAML. */
-        private String tokenOverride;
+        private final String tokenOverride;
 
-        /** Sets the bearer token in code instead of through {@link #tokenEnv}. @return this */
-        public Http withToken(String token) {
-            this.tokenOverride = token;
-            return this;
+        /** The built-in defaults. */
+        public Http() {
+            this(new ConfigBuilder.Http());
         }
+
+        Http(ConfigBuilder.Http b) {
+            enabled = b.enabled;
+            bind = b.bind;
+            port = b.port;
+            tokenEnv = b.tokenEnv;
+            threads = b.threads;
+            maxWait = b.maxWait;
+            tokenOverride = b.tokenOverride;
+        }
+
 
         /** False when {@link #tokenEnv} names a variable that is unset or empty (and no token was given in code). */
         public boolean tokenAvailable() {
@@ -166,28 +241,44 @@ public final class Config {
     /** The {@code zookeeper:} section. */
     public static final class ZooKeeper {
         /** External ensemble connect string; empty means the embedded server on 127.0.0.1:embeddedPort. */
-        public String connect = "";
+        public final String connect;
         /** Port of the embedded server. */
-        public int embeddedPort = 2281;
+        public final int embeddedPort;
         /**
          * Tick of the embedded server. The server expires sessions at tick granularity, so a dead
          * writer's leases vanish between sessionTimeout and sessionTimeout + tick after its last
          * heartbeat; sessionTimeout must be at least 2 ticks.
          */
-        @JsonDeserialize(using = DurationDeserializer.class)
-        public Duration embeddedTickTime = Duration.ofMillis(100);
+        public final Duration embeddedTickTime;
         /** Session timeout: a dead writer's leases vanish this long after it dies. */
-        @JsonDeserialize(using = DurationDeserializer.class)
-        public Duration sessionTimeout = Duration.ofSeconds(10);
+        public final Duration sessionTimeout;
         /** How long to wait for the first connection. */
-        @JsonDeserialize(using = DurationDeserializer.class)
-        public Duration connectTimeout = Duration.ofSeconds(15);
+        public final Duration connectTimeout;
         /**
          * Name of an environment variable holding {@code user:password} for ZooKeeper digest
          * authentication (lease znodes then get CREATOR_ALL ACLs); empty for none. The secret itself
          * never appears in the config file, logs or status output.
          */
-        public String digestAuthEnv = "";
+        public final String digestAuthEnv;
+
+        ZooKeeper(ConfigBuilder.ZooKeeper b) {
+            connect = b.connect;
+            embeddedPort = b.embeddedPort;
+            embeddedTickTime = b.embeddedTickTime;
+            sessionTimeout = b.sessionTimeout;
+            connectTimeout = b.connectTimeout;
+            digestAuthEnv = b.digestAuthEnv;
+        }
+
+        private ZooKeeper(ZooKeeper base, Duration connectTimeout) {
+            connect = base.connect;
+            embeddedPort = base.embeddedPort;
+            embeddedTickTime = base.embeddedTickTime;
+            sessionTimeout = base.sessionTimeout;
+            this.connectTimeout = connectTimeout;
+            digestAuthEnv = base.digestAuthEnv;
+        }
+
 
         /** The digest credentials from {@link #digestAuthEnv}, or null. @throws IllegalStateException if the variable is unset */
         public String digestAuth() {
@@ -210,209 +301,14 @@ public final class Config {
         }
     }
 
-    private static final ObjectMapper YAML = YAMLMapper.builder()
-            .defaultSetterInfo(JsonSetter.Value.forValueNulls(Nulls.FAIL))
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .build();
-
     /**
-     * Loads a config file.
+     * Parses {@code PT30S}, {@code 30s}, {@code 500ms}, {@code 5m}, {@code 1h} or bare seconds.
      *
-     * @throws ConfigException naming the file, line and key of the first error
+     * @throws IllegalArgumentException if it is not a non-negative duration
+     * @see reconciler.maintenance.Durations#parse(String)
      */
-    public static Config load(Path file) throws ConfigException {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new ConfigException("config " + file + ": cannot read: " + e.getMessage(), e);
-        }
-        Config c;
-        Map<String, Integer> keyLines = Map.of();
-        try {
-            keyLines = keyLines(bytes);
-            try (JsonParser p = YAML.createParser(bytes)) {
-                c = p.nextToken() == null ? new Config() : YAML.readValue(p, Config.class);
-            }
-        } catch (JsonMappingException e) {
-            String pointer = pointer(e);
-            Integer line = keyLines.get(pointer);
-            if (line == null && e.getLocation() != null) {
-                line = e.getLocation().getLineNr();
-            }
-            String what = e instanceof UnrecognizedPropertyException u ? "unknown key '" + u.getPropertyName() + "'" : e.getOriginalMessage();
-            throw new ConfigException("config " + file + " line " + (line == null ? "?" : line)
-                    + ", key '" + keyPath(e) + "': " + firstLine(what), e);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new ConfigException("config " + file + " line " + (e.getLocation() == null ? "?" : e.getLocation().getLineNr())
-                    + ": not valid YAML: " + firstLine(e.getOriginalMessage()), e);
-        } catch (IOException e) {
-            throw new ConfigException("config " + file + ": cannot read: " + e.getMessage(), e);
-        }
-        if (c == null) {
-            c = new Config();
-        }
-        c.validate(file, keyLines);
-        c.validateMaintenance(file, keyLines);
-        c.source = file;
-        return c;
-    }
-
-    /** Line of every mapping key, by JSON pointer ({@code /zookeeper/sessionTimeout}). */
-    private static Map<String, Integer> keyLines(byte[] bytes) throws IOException {
-        Map<String, Integer> lines = new HashMap<>();
-        try (JsonParser p = YAML.createParser(bytes)) {
-            JsonToken t;
-            while ((t = p.nextToken()) != null) {
-                if (t == JsonToken.FIELD_NAME) {
-                    lines.putIfAbsent(p.getParsingContext().pathAsPointer().toString(), p.currentTokenLocation().getLineNr());
-                }
-            }
-        }
-        return lines;
-    }
-
-    private static String pointer(JsonMappingException e) {
-        StringBuilder sb = new StringBuilder();
-        for (JsonMappingException.Reference r : e.getPath()) {
-            sb.append('/').append(r.getFieldName() != null ? r.getFieldName() : Integer.toString(r.getIndex()));
-        }
-        return sb.toString();
-    }
-
-    private void validate(Path file, Map<String, Integer> keyLines) throws ConfigException {
-        if (graphs == null) {
-            graphs = new ArrayList<>();
-        }
-        for (int i = 0; i < graphs.size(); i++) {
-            if (graphs.get(i) == null || graphs.get(i).isBlank()) {
-                throw new ConfigException("config " + file + ", key 'graphs[" + i + "]': must be a directory path", null);
-            }
-        }
-        if (pollInterval.isNegative() || pollInterval.isZero()) {
-            throw keyError(file, keyLines, "pollInterval", "must be positive");
-        }
-        if (leaseWait.isNegative()) {
-            throw keyError(file, keyLines, "leaseWait", "must not be negative");
-        }
-        if (zookeeper == null) {
-            zookeeper = new ZooKeeper();
-        }
-        if (zookeeper.sessionTimeout.isNegative() || zookeeper.sessionTimeout.isZero()) {
-            throw keyError(file, keyLines, "zookeeper.sessionTimeout", "must be positive");
-        }
-        if (zookeeper.connectTimeout.isNegative() || zookeeper.connectTimeout.isZero()) {
-            throw keyError(file, keyLines, "zookeeper.connectTimeout", "must be positive");
-        }
-        if (s3 == null) {
-            s3 = new S3();
-        }
-        for (Map.Entry<String, S3> e : s3PerGraph.entrySet()) {
-            if (!graphs.contains(e.getKey())) {
-                throw new ConfigException("config " + file + ", key 's3PerGraph." + e.getKey() + "': not one of the roots listed in 'graphs'", null);
-            }
-        }
-        if (zookeeper.embeddedPort < 1 || zookeeper.embeddedPort > 65535) {
-            throw keyError(file, keyLines, "zookeeper.embeddedPort", "must be 1..65535");
-        }
-        if (zookeeper.embeddedTickTime.toMillis() < 1 || zookeeper.embeddedTickTime.toMillis() > 10_000) {
-            throw keyError(file, keyLines, "zookeeper.embeddedTickTime", "must be 1ms..10s");
-        }
-        if (zookeeper.connect.isBlank()) { // the embedded server's session bounds
-            long session = zookeeper.sessionTimeout.toMillis();
-            if (session > reconciler.leases.EmbeddedZooKeeper.MAX_SESSION_TIMEOUT_MS) {
-                // the server would silently negotiate it down: refuse instead of running with another value than configured
-                throw keyError(file, keyLines, "zookeeper.sessionTimeout", "must be at most "
-                        + reconciler.leases.EmbeddedZooKeeper.MAX_SESSION_TIMEOUT_MS / 1000 + "s with the embedded server");
-            }
-            if (session < 2 * zookeeper.embeddedTickTime.toMillis()) {
-                throw keyError(file, keyLines, "zookeeper.sessionTimeout", "must be at least 2 x zookeeper.embeddedTickTime ("
-                        + 2 * zookeeper.embeddedTickTime.toMillis() + "ms) with the embedded server");
-            }
-        }
-    }
-
-    /** Checks the keys added for the maintenance API (issue #5); errors name the file, line and key. */
-    private void validateMaintenance(Path file, Map<String, Integer> keyLines) throws ConfigException {
-        if (http == null) {
-            http = new Http();
-        }
-        if (shutdownTimeout.isNegative() || shutdownTimeout.isZero()) {
-            throw keyError(file, keyLines, "shutdownTimeout", "must be positive");
-        }
-        if (http.bind == null || http.bind.isBlank()) {
-            throw keyError(file, keyLines, "http.bind", "must be an address such as 127.0.0.1");
-        }
-        if (http.port < 0 || http.port > 65535) {
-            throw keyError(file, keyLines, "http.port", "must be 0..65535 (0 picks a free port)");
-        }
-        if (http.threads < 1 || http.threads > 64) {
-            throw keyError(file, keyLines, "http.threads", "must be 1..64");
-        }
-        if (http.maxWait.isNegative() || http.maxWait.isZero()) {
-            throw keyError(file, keyLines, "http.maxWait", "must be positive");
-        }
-        if (http.tokenEnv == null || !(http.tokenEnv.isEmpty() || http.tokenEnv.matches("[A-Za-z_][A-Za-z0-9_]*"))) {
-            throw keyError(file, keyLines, "http.tokenEnv", "must be the NAME of an environment variable (the token itself never goes into the file)");
-        }
-    }
-
-    private static ConfigException keyError(Path file, Map<String, Integer> keyLines, String dottedKey, String what) {
-        Integer line = keyLines.get("/" + dottedKey.replace('.', '/'));
-        return new ConfigException("config " + file + (line == null ? "" : " line " + line) + ", key '" + dottedKey + "': " + what, null);
-    }
-
-    private static String keyPath(JsonMappingException e) {
-        StringBuilder sb = new StringBuilder();
-        for (JsonMappingException.Reference r : e.getPath()) {
-            if (r.getFieldName() != null) {
-                if (sb.length() > 0) {
-                    sb.append('.');
-                }
-                sb.append(r.getFieldName());
-            } else if (r.getIndex() >= 0) {
-                sb.append('[').append(r.getIndex()).append(']');
-            }
-        }
-        return sb.toString();
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
-    }
-
-    /** Parses {@code PT30S}, {@code 30s}, {@code 500ms}, {@code 5m}, {@code 1h} or bare seconds. */
     public static Duration parseDuration(String s) {
-        String t = s.trim().toLowerCase(Locale.ROOT);
-        if (t.startsWith("p")) {
-            Duration d;
-            try {
-                d = Duration.parse(s.trim().toUpperCase(Locale.ROOT));
-            } catch (java.time.format.DateTimeParseException e) {
-                throw new IllegalArgumentException("not a duration: '" + s + "' (use e.g. 30s, 500ms, 5m, 1h or PT30S)", e);
-            }
-            if (d.isNegative()) {
-                throw new IllegalArgumentException("negative duration: '" + s + "'");
-            }
-            return d;
-        }
-        Matcher m = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?").matcher(t);
-        if (!m.matches()) {
-            throw new IllegalArgumentException("not a duration: '" + s + "' (use e.g. 30s, 500ms, 5m, 1h or PT30S)");
-        }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "s" : m.group(2);
-        return switch (unit) {
-            case "ms" -> Duration.ofMillis(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofSeconds(n);
-        };
+        return reconciler.maintenance.Durations.parse(s);
     }
 
     /** Jackson deserializer for humane durations. */

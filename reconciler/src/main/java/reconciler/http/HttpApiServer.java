@@ -29,13 +29,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reconciler.daemon.Config;
-import reconciler.daemon.Daemon;
+import reconciler.maintenance.Durations;
 import reconciler.maintenance.GraphNotFoundException;
+import reconciler.maintenance.MaintenanceHost;
 import reconciler.maintenance.MaintenanceJob;
 import reconciler.maintenance.MaintenanceKind;
 import reconciler.maintenance.MaintenanceService;
 import reconciler.maintenance.MaintenanceState;
+import reconciler.maintenance.ReloadRefusedException;
 import reconciler.maintenance.ReloadResult;
 import reconciler.maintenance.TooManyJobsException;
 import reconciler.maintenance.UnsupportedMaintenanceKindException;
@@ -58,9 +59,9 @@ public final class HttpApiServer implements AutoCloseable {
 
     private static final String JSON_TYPE = "application/json; charset=utf-8";
 
-    private final Daemon daemon;
+    private final MaintenanceHost host;
     private final MaintenanceService maintenance;
-    private final Config.Http cfg;
+    private final HttpSettings cfg;
     private final BearerAuth auth;
     private final MetricsExport metrics;
     private final HttpServer server;
@@ -68,50 +69,49 @@ public final class HttpApiServer implements AutoCloseable {
     private final Semaphore waiters;
     private final Path portFile;
 
-    private HttpApiServer(Daemon daemon, BearerAuth auth, HttpServer server, ThreadPoolExecutor executor, Path portFile) {
-        this.daemon = daemon;
-        this.maintenance = daemon.maintenance();
-        this.cfg = daemon.config().http;
+    private HttpApiServer(MaintenanceService maintenance, MaintenanceHost host, HttpSettings cfg, BearerAuth auth, HttpServer server,
+            ThreadPoolExecutor executor, Path portFile) {
+        this.host = host;
+        this.maintenance = maintenance;
+        this.cfg = cfg;
         this.auth = auth;
-        this.metrics = new MetricsExport(daemon.metrics());
+        this.metrics = new MetricsExport(host.metrics());
         this.server = server;
         this.executor = executor;
-        this.waiters = new Semaphore(Math.max(1, cfg.threads - 1));
+        this.waiters = new Semaphore(Math.max(1, cfg.threads() - 1));
         this.portFile = portFile;
     }
 
     /**
-     * Starts the server for a daemon: binds, writes {@code <stateDir>/http.port} and logs the address.
+     * Starts the server for a daemon: binds, writes {@link HttpSettings#portFile()} and logs the address.
      *
+     * @param maintenance the kinds, jobs and maintenance state served under {@code /v1}
+     * @param host the daemon: member id, graphs, metrics, reload
+     * @param c the {@code http:} settings; a null token with a non-empty {@code tokenEnv} turns mutating endpoints off, with a warning
      * @throws IOException if the address cannot be bound
-     * @throws IllegalStateException naming {@code http.tokenEnv} if the token is shorter than 16 characters (an unset variable only
-     *     turns mutating endpoints off, with a warning)
      */
-    public static HttpApiServer start(Daemon daemon) throws IOException {
+    public static HttpApiServer start(MaintenanceService maintenance, MaintenanceHost host, HttpSettings c) throws IOException {
         if (System.getProperty("sun.net.httpserver.nodelay") == null) {
             System.setProperty("sun.net.httpserver.nodelay", "true"); // before the first HttpServer.create (dependencies.md §6)
         }
-        Config c = daemon.config();
-        String token = null;
-        if (c.http.tokenAvailable()) {
-            token = c.http.token();
-        } else {
+        String token = c.token();
+        if (token == null && c.tokenEnv() != null && !c.tokenEnv().isBlank()) {
             // Recovery must not stop for an API token: serve reads, refuse mutations (403) and say why.
             LOG.warn("config key 'http.tokenEnv' names environment variable {}, which is unset or empty: "
-                    + "mutating HTTP endpoints are OFF (403) until it is set and the daemon restarted", c.http.tokenEnv);
+                    + "mutating HTTP endpoints are OFF (403) until it is set and the daemon restarted", c.tokenEnv());
         }
         BearerAuth auth = token == null ? null : new BearerAuth(token);
-        HttpServer server = HttpServer.create(new InetSocketAddress(c.http.bind, c.http.port), 64);
+        HttpServer server = HttpServer.create(new InetSocketAddress(c.bind(), c.port()), 64);
         AtomicInteger n = new AtomicInteger();
-        ThreadPoolExecutor ex = new ThreadPoolExecutor(c.http.threads, c.http.threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(256),
+        ThreadPoolExecutor ex = new ThreadPoolExecutor(c.threads(), c.threads(), 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(256),
                 r -> {
                     Thread t = new Thread(r, "reconciler-http-" + n.incrementAndGet());
                     t.setDaemon(true);
                     return t;
                 }, new ThreadPoolExecutor.CallerRunsPolicy());
         server.setExecutor(ex);
-        Path portFile = Path.of(c.stateDir).resolve("http.port");
-        HttpApiServer api = new HttpApiServer(daemon, auth, server, ex, portFile);
+        Path portFile = c.portFile();
+        HttpApiServer api = new HttpApiServer(maintenance, host, c, auth, server, ex, portFile);
         server.createContext("/", api::handle);
         server.start();
         int port = server.getAddress().getPort();
@@ -123,7 +123,7 @@ public final class HttpApiServer implements AutoCloseable {
         } catch (IOException e) {
             LOG.warn("cannot write {}: {}", portFile, e.toString());
         }
-        LOG.info("HTTP API listening on http://{}:{} (port also in {}); mutating endpoints {}", c.http.bind, port, portFile,
+        LOG.info("HTTP API listening on http://{}:{} (port also in {}); mutating endpoints {}", c.bind(), port, portFile,
                 auth == null ? "OFF (no http.tokenEnv)" : "require a bearer token");
         return api;
     }
@@ -220,8 +220,8 @@ public final class HttpApiServer implements AutoCloseable {
             requireMethod(method, "GET");
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("status", "ok");
-            m.put("member", daemon.memberId());
-            m.put("graphs", daemon.managedGraphs().size());
+            m.put("member", host.memberId());
+            m.put("graphs", host.graphs().size());
             return Response.json(200, m);
         }
         // GET /metrics
@@ -307,9 +307,9 @@ public final class HttpApiServer implements AutoCloseable {
             requireMethod(method, "POST");
             authorize(ex);
             try {
-                ReloadResult r = daemon.reloadGraphs();
+                ReloadResult r = host.reloadGraphs();
                 return Response.json(200, r);
-            } catch (Config.ConfigException e) {
+            } catch (ReloadRefusedException e) {
                 throw new ApiException(400, "ConfigError", e.getMessage());
             }
         }
@@ -347,14 +347,14 @@ public final class HttpApiServer implements AutoCloseable {
             return Duration.ZERO;
         }
         if (w.isEmpty() || w.equals("true")) {
-            return cfg.maxWait;
+            return cfg.maxWait();
         }
         if (w.equals("false")) {
             return Duration.ZERO;
         }
         try {
-            Duration d = Config.parseDuration(w);
-            return d.compareTo(cfg.maxWait) > 0 ? cfg.maxWait : d;
+            Duration d = Durations.parse(w);
+            return d.compareTo(cfg.maxWait()) > 0 ? cfg.maxWait() : d;
         } catch (IllegalArgumentException e) {
             throw new ApiException(400, "BadRequest", "parameter 'wait': " + e.getMessage());
         }

@@ -4,7 +4,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reconciler.daemon.Daemon;
 
 /**
  * SIGHUP reloads the graph list of every running daemon in this JVM from its config file
@@ -19,15 +18,15 @@ import reconciler.daemon.Daemon;
 public final class HangupReload {
 
     private static final Logger LOG = LoggerFactory.getLogger(HangupReload.class);
-    private static final Set<Daemon> DAEMONS = ConcurrentHashMap.newKeySet();
+    private static final Set<MaintenanceHost> DAEMONS = ConcurrentHashMap.newKeySet();
     private static volatile boolean installed;
     private static volatile boolean tried;
 
     private HangupReload() {
     }
 
-    /** Adds a daemon; installs the handler on first use. @return whether SIGHUP reloads are available */
-    public static synchronized boolean register(Daemon d) {
+    /** Adds a daemon (its host); installs the handler on first use. @return whether SIGHUP reloads are available */
+    public static synchronized boolean register(MaintenanceHost d) {
         if (!tried) {
             tried = true;
             try {
@@ -41,8 +40,8 @@ public final class HangupReload {
         return installed;
     }
 
-    /** Removes a daemon. */
-    public static void unregister(Daemon d) {
+    /** Removes a daemon (the host given to {@link #register}). */
+    public static void unregister(MaintenanceHost d) {
         DAEMONS.remove(d);
     }
 
@@ -52,7 +51,7 @@ public final class HangupReload {
     }
 
     static void onHangup() {
-        for (Daemon d : DAEMONS) {
+        for (MaintenanceHost d : DAEMONS) {
             Thread t = new Thread(() -> {
                 try {
                     ReloadResult r = d.reloadGraphs();

@@ -9,8 +9,9 @@ import reconciler.core.ReconcilePass;
 import reconciler.leases.LeaseManager;
 
 /**
- * What the daemon offers to maintenance kinds and to the maintenance service. Implemented by the
- * daemon ({@link DaemonHost}); tests may supply their own.
+ * What the daemon offers to maintenance kinds, the maintenance service, the HTTP API and the
+ * SIGHUP handler. Implemented by the daemon ({@code reconciler.daemon.DaemonHost}); tests may
+ * supply their own.
  */
 public interface MaintenanceHost {
 
@@ -50,4 +51,15 @@ public interface MaintenanceHost {
 
     /** The daemon owning the graph (from ZooKeeper), if any; empty when unknown. */
     Optional<String> owner(String graphId);
+
+    /**
+     * Re-reads the graph list from the config file the daemon was started with and applies it
+     * (SIGHUP, {@code POST /v1/reload}). This default refuses: a host without a file cannot reload.
+     *
+     * @return what changed
+     * @throws ReloadRefusedException if the file is invalid (nothing changes; the message names file, line and key) or there is no file
+     */
+    default ReloadResult reloadGraphs() throws ReloadRefusedException {
+        throw new ReloadRefusedException("this host cannot reload its graph list", null);
+    }
 }

@@ -16,8 +16,28 @@ public final class MaintenanceJob {
             return this == SUCCEEDED || this == FAILED || this == CANCELLED;
         }
 
+        /** Ended badly: {@code failed} or {@code cancelled} (the CLI exits 4). */
+        public boolean unsuccessful() {
+            return this == FAILED || this == CANCELLED;
+        }
+
+        /** {@code queued}, {@code running}, {@code succeeded}, {@code failed} or {@code cancelled}. */
         public String json() {
             return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /**
+         * The state a JSON {@code state} names (a job view from the API).
+         *
+         * @return the state, or empty for a value this version does not know (treated as not finished)
+         */
+        public static java.util.Optional<State> ofJson(String json) {
+            for (State s : values()) {
+                if (s.json().equals(json)) {
+                    return java.util.Optional.of(s);
+                }
+            }
+            return java.util.Optional.empty();
         }
     }
 

@@ -85,16 +85,16 @@ class ConfigHttpTest {
 
     @Test
     void tokenComesFromTheNamedVariableAndMustBeLongEnough() throws Exception {
-        Config.Http h = new Config.Http();
+        ConfigBuilder.Http h = new ConfigBuilder.Http();
         h.tokenEnv = "RECONCILER_TEST_SURELY_UNSET_VARIABLE";
-        IllegalStateException e = assertThrows(IllegalStateException.class, h::token);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> h.build().token());
         assertTrue(e.getMessage().contains("http.tokenEnv") && e.getMessage().contains("RECONCILER_TEST_SURELY_UNSET_VARIABLE"));
-        assertThrows(IllegalStateException.class, () -> new Config.Http().withToken("short").token());
-        assertEquals("0123456789abcdef", new Config.Http().withToken(" 0123456789abcdef ").token());
+        assertThrows(IllegalStateException.class, () -> new ConfigBuilder.Http().withToken("short").build().token());
+        assertEquals("0123456789abcdef", new ConfigBuilder.Http().withToken(" 0123456789abcdef ").build().token());
         String path = System.getenv("PATH");
         assumeTrue(path != null && path.strip().length() >= 16);
         h.tokenEnv = "PATH";
-        assertEquals(path.strip(), h.token());
+        assertEquals(path.strip(), h.build().token());
     }
 
     @Test

@@ -78,8 +78,7 @@ class HttpApiTest {
         writeConfig(List.of(root.toString()));
         tokenFile = dir.resolve("token");
         Files.writeString(tokenFile, TOKEN + "\n");
-        Config cfg = Config.load(configFile);
-        cfg.http.withToken(TOKEN);
+        Config cfg = Config.load(configFile).withHttpToken(TOKEN);
         daemon = new Daemon(cfg);
         daemon.start();
         int port = Integer.parseInt(Files.readString(dir.resolve("state").resolve("http.port")).strip());

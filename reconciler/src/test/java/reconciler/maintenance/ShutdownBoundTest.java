@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reconciler.daemon.Config;
+import reconciler.daemon.ConfigBuilder;
 import reconciler.daemon.Daemon;
 import reconciler.leases.EmbeddedZooKeeper;
 import reconciler.writer.DebianImport;
@@ -31,7 +32,7 @@ class ShutdownBoundTest {
             try (Graph g = Graph.local(root)) {
                 g.init("g", DebianImport.schema());
             }
-            Config cfg = new Config();
+            ConfigBuilder cfg = Config.builder();
             cfg.graphs = List.of(root.toString());
             cfg.stateDir = dir.resolve("state").toString();
             cfg.auditLog = dir.resolve("audit.jsonl").toString();
@@ -40,7 +41,7 @@ class ShutdownBoundTest {
             cfg.zookeeper.sessionTimeout = Duration.ofSeconds(2);
             cfg.shutdownTimeout = Duration.ofSeconds(2);
             CountDownLatch running = new CountDownLatch(1);
-            Daemon d = new Daemon(cfg);
+            Daemon d = new Daemon(cfg.build());
             MaintenanceJob slow;
             MaintenanceJob queued;
             try {

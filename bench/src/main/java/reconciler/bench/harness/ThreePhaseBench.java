@@ -201,20 +201,21 @@ public final class ThreePhaseBench implements Callable<Integer> {
                 Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("maintenance-bench-");
                 dir = work;
                 root = work.resolve("debian").toString();
-                cfg = new Config();
-                cfg.graphs = new ArrayList<>(List.of(root));
-                cfg.stateDir = work.resolve("state").toString();
-                cfg.auditLog = work.resolve("audit.jsonl").toString();
-                cfg.pollInterval = Duration.ofSeconds(2);
-                cfg.leaseWait = Duration.ofSeconds(10);
-                cfg.zookeeper.embeddedPort = freePort();
-                cfg.zookeeper.sessionTimeout = Duration.ofSeconds(2);
-                cfg.http.enabled = true;
-                cfg.http.port = 0;
+                reconciler.daemon.ConfigBuilder b = Config.builder();
+                b.graphs = new ArrayList<>(List.of(root));
+                b.stateDir = work.resolve("state").toString();
+                b.auditLog = work.resolve("audit.jsonl").toString();
+                b.pollInterval = Duration.ofSeconds(2);
+                b.leaseWait = Duration.ofSeconds(10);
+                b.zookeeper.embeddedPort = freePort();
+                b.zookeeper.sessionTimeout = Duration.ofSeconds(2);
+                b.http.enabled = true;
+                b.http.port = 0;
                 byte[] t = new byte[24];
                 new SecureRandom().nextBytes(t);
                 String token = HexFormat.of().formatHex(t);
-                cfg.http.withToken(token);
+                b.http.withToken(token);
+                cfg = b.build();
                 try (Graph g = Graph.local(Path.of(root))) {
                     g.init("debian", DebianImport.schema());
                 }

@@ -1,4 +1,4 @@
-package reconciler.maintenance;
+package reconciler.daemon;
 
 import com.codahale.metrics.MetricRegistry;
 import java.io.IOException;
@@ -6,15 +6,19 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import reconciler.core.ReconcilePass;
-import reconciler.daemon.Daemon;
 import reconciler.leases.LeaseManager;
+import reconciler.maintenance.GraphRef;
+import reconciler.maintenance.MaintenanceHost;
+import reconciler.maintenance.PassRecord;
+import reconciler.maintenance.ReloadRefusedException;
+import reconciler.maintenance.ReloadResult;
 
 /** The {@link MaintenanceHost} of a running {@link Daemon}. */
-public final class DaemonHost implements MaintenanceHost {
+final class DaemonHost implements MaintenanceHost {
 
     private final Daemon daemon;
 
-    public DaemonHost(Daemon daemon) {
+    DaemonHost(Daemon daemon) {
         this.daemon = daemon;
     }
 
@@ -66,5 +70,14 @@ public final class DaemonHost implements MaintenanceHost {
     @Override
     public Optional<String> owner(String graphId) {
         return daemon.ownerOf(graphId);
+    }
+
+    @Override
+    public ReloadResult reloadGraphs() throws ReloadRefusedException {
+        try {
+            return daemon.reloadGraphs();
+        } catch (Config.ConfigException e) {
+            throw new ReloadRefusedException(e.getMessage(), e);
+        }
     }
 }
