@@ -43,7 +43,7 @@ final class ConfigLoader {
         ConfigBuilder c;
         Map<String, Integer> keyLines = Map.of();
         try {
-            keyLines = keyLines(bytes);
+            keyLines = keyLines(bytes, file);
             try (JsonParser p = YAML.createParser(bytes)) {
                 c = p.nextToken() == null ? new ConfigBuilder() : YAML.readValue(p, ConfigBuilder.class);
             }
@@ -70,14 +70,25 @@ final class ConfigLoader {
         return new Config(c, file);
     }
 
-    /** Line of every mapping key, by JSON pointer ({@code /zookeeper/sessionTimeout}). */
-    private static Map<String, Integer> keyLines(byte[] bytes) throws IOException {
+    /**
+     * Line of every mapping key, by JSON pointer ({@code /zookeeper/sessionTimeout}).
+     *
+     * @throws Config.ConfigException naming the key and both lines if a key is given twice in one
+     *     mapping (YAML parsers keep the last one silently; an operator's second entry is a mistake)
+     */
+    private static Map<String, Integer> keyLines(byte[] bytes, Path file) throws IOException, Config.ConfigException {
         Map<String, Integer> lines = new HashMap<>();
         try (JsonParser p = YAML.createParser(bytes)) {
             JsonToken t;
             while ((t = p.nextToken()) != null) {
                 if (t == JsonToken.FIELD_NAME) {
-                    lines.putIfAbsent(p.getParsingContext().pathAsPointer().toString(), p.currentTokenLocation().getLineNr());
+                    String pointer = p.getParsingContext().pathAsPointer().toString();
+                    int line = p.currentTokenLocation().getLineNr();
+                    Integer first = lines.putIfAbsent(pointer, line);
+                    if (first != null) {
+                        throw new Config.ConfigException("config " + file + " line " + line + ", key '"
+                                + pointer.substring(1).replace('/', '.') + "': given twice (first on line " + first + ")", null);
+                    }
                 }
             }
         }

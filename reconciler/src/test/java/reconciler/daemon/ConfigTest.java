@@ -65,6 +65,16 @@ class ConfigTest {
     }
 
     @Test
+    void aKeyGivenTwiceIsRefusedNamingItAndBothLines() throws Exception {
+        Config.ConfigException top = assertThrows(Config.ConfigException.class,
+                () -> Config.load(write("dup.yaml", "pollInterval: 1m\nleaseWait: 1s\npollInterval: 5m\n")));
+        assertTrue(top.getMessage().contains("line 3, key 'pollInterval': given twice (first on line 1)"), top.getMessage());
+        Config.ConfigException nested = assertThrows(Config.ConfigException.class,
+                () -> Config.load(write("dup2.yaml", "zookeeper:\n  sessionTimeout: 10s\n  sessionTimeout: 20s\n")));
+        assertTrue(nested.getMessage().contains("line 3, key 'zookeeper.sessionTimeout': given twice (first on line 2)"), nested.getMessage());
+    }
+
+    @Test
     void emptyFileGivesDefaults() throws Exception {
         assertDefaults(Config.load(write("empty.yaml", "")));
     }
