@@ -45,6 +45,17 @@ final class RunCommand implements Callable<Integer> {
                 return ok ? Main.OK : Main.NOT_CONVERGED;
             }
         }
+        if (cfg.zookeeper.connect.isBlank()) {
+            String own = "127.0.0.1:" + cfg.zookeeper.embeddedPort;
+            if (reconciler.leases.EmbeddedZooKeeper.isServing(own, java.time.Duration.ofMillis(500))) {
+                // The daemon hosts the embedded server; joining one another process serves would make this
+                // daemon (and its writers) silently depend on that process staying up.
+                System.err.println("error: zookeeper.embeddedPort " + cfg.zookeeper.embeddedPort + " is already served by another process "
+                        + "(another reconciler's embedded ZooKeeper?). Stop it, choose another zookeeper.embeddedPort, or share it "
+                        + "deliberately with zookeeper.connect: " + own);
+                return Main.USAGE;
+            }
+        }
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -126,6 +126,16 @@ class UsageExitCodeTest {
     }
 
     @Test
+    void aDaemonRefusesToJoinAnEmbeddedZooKeeperAnotherProcessServes() throws Exception {
+        try (reconciler.leases.EmbeddedZooKeeper other = reconciler.leases.EmbeddedZooKeeper.start(dir.resolve("other-zk"), 0, 100)) {
+            Path cfg = dir.resolve("second-daemon.yaml");
+            Files.writeString(cfg, "graphs: [" + root + "]\nstateDir: " + dir.resolve("state2") + "\nzookeeper:\n  embeddedPort: " + other.port() + "\n");
+            assertEquals(Main.USAGE, run("run", "--config", cfg.toString()));
+            assertTrue(err().contains("zookeeper.embeddedPort " + other.port() + " is already served by another process"), err());
+        }
+    }
+
+    @Test
     void statusOnARootWhoseRecoveryDirectoryIsAFileNamesIt() throws Exception {
         Files.writeString(root.resolve("_recovery"), "not a directory");
         assertEquals(Main.FAILURE, run("status", root.toString(), "--config", config.toString()));
