@@ -224,6 +224,12 @@ public final class HttpApiServer implements AutoCloseable {
             m.put("graphs", host.graphs().size());
             return Response.json(200, m);
         }
+        // GET /readyz
+        if (p.equals(List.of("readyz"))) {
+            requireMethod(method, "GET");
+            reconciler.maintenance.Readiness.Report r = reconciler.maintenance.Readiness.of(host);
+            return Response.json(r.ready() ? 200 : 503, r);
+        }
         // GET /metrics
         if (p.equals(List.of("metrics"))) {
             requireMethod(method, "GET");

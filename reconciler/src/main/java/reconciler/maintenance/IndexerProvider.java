@@ -140,7 +140,7 @@ public final class IndexerProvider implements MaintenanceProvider {
                 for (reconciler.indexer.IndexCoverage i : t.indexes()) {
                     if (i.declared()) {
                         out.add(new IndexCoverage(i.table(), i.index(), String.join(",", i.columns()), i.type(), i.present(),
-                                i.rowsIndexed(), i.rowsTotal(), i.uncoveredFragments().size()));
+                                i.rowsIndexed(), i.rowsTotal(), i.uncoveredFragments().size(), i.satisfied()));
                     }
                 }
             }

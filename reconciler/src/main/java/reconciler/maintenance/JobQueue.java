@@ -89,7 +89,9 @@ final class JobQueue {
         String base = MetricRegistry.name("reconciler", "maintenance", GraphGauges.seg(kind.name()));
         onStart.run();
         try (Timer.Context t = m.timer(MetricRegistry.name(base, "duration")).time()) {
+            NotReadyException.requireConnected(host, "no lease can be taken, the job did not run");
             MaintenanceResult r = kind.run(new MaintenanceContext(job, ref, host));
+            NotReadyException.requireConnected(host, "the session was lost while the job ran, so its result cannot be vouched for");
             job.succeed(r == null ? new MaintenanceResult("done", Map.of()) : r);
         } catch (InterruptedException e) {
             job.fail(e);

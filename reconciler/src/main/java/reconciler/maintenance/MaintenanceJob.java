@@ -114,7 +114,7 @@ public final class MaintenanceJob {
     }
 
     synchronized void fail(Throwable e) {
-        errorType = e.getClass().getSimpleName();
+        errorType = e instanceof NotReadyException ? NotReadyException.TYPE : e.getClass().getSimpleName();
         errorMessage = e.getMessage() == null ? e.toString() : e.getMessage();
         finish(State.FAILED);
     }

@@ -51,9 +51,19 @@ public interface MaintenanceStateContributor {
      * @param rowsIndexed rows of the pinned version the index covers
      * @param rowsTotal rows of the pinned version
      * @param uncoveredFragments fragments of the pinned version the index does not cover
+     * @param satisfied whether the index needs no work now: covered, or nothing to build yet (an empty
+     *     table, a vector index on a table with fewer rows than training needs); a satisfied index
+     *     never keeps a graph from being caught up
      */
     record IndexCoverage(String table, String index, String column, String type, boolean exists, long rowsIndexed,
-                         long rowsTotal, int uncoveredFragments) {
+                         long rowsTotal, int uncoveredFragments, boolean satisfied) {
+
+        /** Coverage whose satisfaction is read off the figures: present and covering every row and fragment. */
+        public IndexCoverage(String table, String index, String column, String type, boolean exists, long rowsIndexed,
+                             long rowsTotal, int uncoveredFragments) {
+            this(table, index, column, type, exists, rowsIndexed, rowsTotal, uncoveredFragments,
+                    exists && rowsIndexed >= rowsTotal && uncoveredFragments == 0);
+        }
     }
 
     /**

@@ -104,7 +104,11 @@ final class StateAssembler implements AutoCloseable {
                                       Map<String, String> inspectErrors, List<MaintenanceStateContributor.IndexCoverage> declared,
                                       Map<String, MaintenanceState.Compaction> compaction, List<String> backlog,
                                       List<String> contributorNames, String owner, Instant now) {
-        List<String> reasons = new ArrayList<>(sidecarAndDriftReasons(status));
+        List<String> reasons = new ArrayList<>();
+        if (!host.leases().isConnected()) {
+            reasons.add(NotReadyException.TYPE + ": the ZooKeeper session is not connected; nothing is recovered or maintained until it is");
+        }
+        reasons.addAll(sidecarAndDriftReasons(status));
         MaintenanceState.Sidecars sidecars = sidecars(status, now);
         List<MaintenanceState.TableState> tables = new ArrayList<>();
         for (GraphStatus.TableStatus t : status.tables()) {
@@ -118,9 +122,13 @@ final class StateAssembler implements AutoCloseable {
                     continue;
                 }
                 MaintenanceState.IndexState seen = idx.get(d.index());
-                double cov = d.rowsTotal() == 0 ? (d.exists() ? 1.0 : 0.0) : (double) d.rowsIndexed() / d.rowsTotal();
+                double cov = d.satisfied() && !d.exists() ? 1.0 // nothing to build yet
+                        : d.rowsTotal() == 0 ? (d.exists() ? 1.0 : 0.0) : (double) d.rowsIndexed() / d.rowsTotal();
                 idx.put(d.index(), new MaintenanceState.IndexState(d.index(), d.column(), d.type(), true, d.exists(), d.rowsIndexed(),
                         d.rowsTotal(), cov, d.uncoveredFragments(), seen == null ? null : seen.segments()));
+                if (d.satisfied()) {
+                    continue; // covered, or nothing to build yet: not a reason
+                }
                 if (!d.exists()) {
                     reasons.add("declared index " + d.index() + " on " + t.table() + " does not exist yet");
                 } else if (d.rowsIndexed() < d.rowsTotal() || d.uncoveredFragments() > 0) {
