@@ -72,6 +72,17 @@ public final class Bench implements Callable<Integer> {
         return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
     }
 
+    /** {@code p50 .. ms, p90 .. ms, p99 .. ms, max .. ms} of sorted millisecond values. */
+    static String percentilesMs(List<Double> sorted) {
+        return String.format("p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms", pct(sorted, 50), pct(sorted, 90), pct(sorted, 99), pct(sorted, 100));
+    }
+
+    /** Sorts {@code values} in place and returns their 50th percentile. */
+    static double median(List<Double> values) {
+        Collections.sort(values);
+        return pct(values, 50);
+    }
+
     static Path tempDir(String name) throws IOException {
         return Files.createTempDirectory("reconciler-bench-" + name + "-");
     }
@@ -215,10 +226,8 @@ public final class Bench implements Callable<Integer> {
                 System.out.println("heal latency after SIGKILL mid-commit, backend " + backend + " (event-driven daemon, safety poll 1 h)");
                 System.out.printf("runs healed %d, discarded %d (writer finished before the kill)%n", heals.size(), discarded);
                 System.out.printf("embedded ZooKeeper tick %d ms; session timeout %d ms%n", tickMs, sessionTimeout.toMillis());
-                System.out.printf("SIGKILL -> manifest shows the healed state: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms%n",
-                        pct(heals, 50), pct(heals, 90), pct(heals, 99), pct(heals, 100));
-                System.out.printf("SIGKILL -> sidecar deleted (audited, converged): p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms%n",
-                        pct(converged, 50), pct(converged, 90), pct(converged, 99), pct(converged, 100));
+                System.out.println("SIGKILL -> manifest shows the healed state: " + percentilesMs(heals));
+                System.out.println("SIGKILL -> sidecar deleted (audited, converged): " + percentilesMs(converged));
                 System.out.printf("manifest p99 / (session + 250 ms) = %.2f (goal <= 1.00); daemon passes by watch %d, by poll %d%n",
                         pct(heals, 99) / goal, watch, poll);
             } finally {

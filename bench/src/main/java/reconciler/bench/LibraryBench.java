@@ -3,7 +3,6 @@ package reconciler.bench;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -86,10 +85,8 @@ final class LibraryBench implements Callable<Integer> {
                         bareMs.add((t2 - t1) / 1e6);
                     }
                 }
-                Collections.sort(libMs);
-                Collections.sort(bareMs);
-                double l = Bench.pct(libMs, 50);
-                double b = Bench.pct(bareMs, 50);
+                double l = Bench.median(libMs);
+                double b = Bench.median(bareMs);
                 System.out.printf("%-10d %6d %14.1f %14.1f %8.2f   %s%n", size, n, l, b, l / b, size == 10_000 ? "<= 1.10" : "(reported)");
             }
             List<Double> snapMs = new ArrayList<>();
@@ -121,10 +118,8 @@ final class LibraryBench implements Callable<Integer> {
                         }
                     }
                 }
-                Collections.sort(snapMs);
-                Collections.sort(bareRead);
-                double l = Bench.pct(snapMs, 50);
-                double b = Bench.pct(bareRead, 50);
+                double l = Bench.median(snapMs);
+                double b = Bench.median(bareRead);
                 System.out.printf("%nfiltered scan of node:A (%d rows match; bare %d) at manifest v%d (pin %d), %d scans per side:%n", libRows, bareRows,
                         snap.version(), pin, reads);
                 System.out.printf("  GraphSnapshot p50 %.2f ms, bare lance-java p50 %.2f ms, ratio %.3f (goal <= 1.05)%n", l, b, l / b);

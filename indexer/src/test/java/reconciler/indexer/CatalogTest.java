@@ -5,15 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import reconciler.manifest.IndexSpec;
 import reconciler.manifest.Manifest;
 import reconciler.manifest.TablePin;
@@ -22,25 +18,7 @@ import reconciler.graph.Graph;
 import reconciler.writer.GraphWriter;
 
 /** {@code graph index add|drop}: catalog-only publishes under the lease, and the sidecar-protected Lance drop. */
-class CatalogTest {
-
-    @TempDir
-    static Path dir;
-    static Fixture fx;
-
-    @BeforeAll
-    static void start() throws Exception {
-        fx = new Fixture(dir);
-    }
-
-    @AfterAll
-    static void stop() {
-        fx.close();
-    }
-
-    static MaintenanceOptions fast() {
-        return MaintenanceOptions.defaults().vectorMaxIters(10).vectorSampleRate(64);
-    }
+class CatalogTest extends FixtureTest {
 
     @Test
     void debianCatalogIsDeclaredAtInit() throws Exception {

@@ -4,16 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.lance.Dataset;
 import org.lance.ReadOptions;
 import org.lance.Tag;
@@ -23,24 +19,10 @@ import reconciler.storage.TableKey;
 import reconciler.graph.Graph;
 
 /** Cleanup never removes a version a retained manifest pins: every retained manifest still opens and reads afterwards. */
-class CleanupTest {
-
-    @TempDir
-    static Path dir;
-    static Fixture fx;
-
-    @BeforeAll
-    static void start() throws Exception {
-        fx = new Fixture(dir);
-    }
-
-    @AfterAll
-    static void stop() {
-        fx.close();
-    }
+class CleanupTest extends FixtureTest {
 
     static MaintenanceOptions opts(int retain) {
-        return MaintenanceOptions.defaults().vectorMaxIters(10).vectorSampleRate(64).targetRowsPerFragment(10_000)
+        return fast().targetRowsPerFragment(10_000)
                 .retainManifestVersions(retain).retainAge(Duration.ZERO);
     }
 

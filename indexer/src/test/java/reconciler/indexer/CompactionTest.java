@@ -3,12 +3,8 @@ package reconciler.indexer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import reconciler.manifest.Manifest;
 import reconciler.storage.CommitInfo;
 import reconciler.storage.CommitProperties;
@@ -16,24 +12,10 @@ import reconciler.storage.TableKey;
 import reconciler.graph.Graph;
 
 /** Compaction: thresholds, plan/execute outside the lease, a labelled own run under it, indexes remapped and still valid. */
-class CompactionTest {
-
-    @TempDir
-    static Path dir;
-    static Fixture fx;
-
-    @BeforeAll
-    static void start() throws Exception {
-        fx = new Fixture(dir);
-    }
-
-    @AfterAll
-    static void stop() {
-        fx.close();
-    }
+class CompactionTest extends FixtureTest {
 
     static MaintenanceOptions opts() {
-        return MaintenanceOptions.defaults().vectorMaxIters(10).vectorSampleRate(64).targetRowsPerFragment(10_000).minSmallFragments(4);
+        return fast().targetRowsPerFragment(10_000).minSmallFragments(4);
     }
 
     @Test

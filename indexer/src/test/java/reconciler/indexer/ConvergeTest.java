@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,10 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import reconciler.manifest.IndexSpec;
 import reconciler.manifest.Manifest;
 import reconciler.storage.CommitInfo;
@@ -29,25 +25,7 @@ import reconciler.graph.Graph;
 import reconciler.writer.GraphWriter;
 
 /** Converge: staged builds of the four index types, incremental coverage, drift rebuilds, writers never blocked. */
-class ConvergeTest {
-
-    @TempDir
-    static Path dir;
-    static Fixture fx;
-
-    static MaintenanceOptions fast() {
-        return MaintenanceOptions.defaults().vectorMaxIters(10).vectorSampleRate(64);
-    }
-
-    @BeforeAll
-    static void start() throws Exception {
-        fx = new Fixture(dir);
-    }
-
-    @AfterAll
-    static void stop() {
-        fx.close();
-    }
+class ConvergeTest extends FixtureTest {
 
     static IndexCoverage index(GraphCoverage c, String table, String name) {
         return c.tables().stream().filter(t -> t.table().equals(table)).flatMap(t -> t.indexes().stream())

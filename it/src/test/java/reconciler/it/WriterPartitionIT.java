@@ -44,6 +44,19 @@ class WriterPartitionIT {
         return w;
     }
 
+    /** A {@link #pausedWriter} whose ZooKeeper connection is then cut until it logs {@code is <state>}. */
+    static Child partitionedWriter(Harness h, TcpFaultProxy proxy, Path resume, String state, Duration within) throws Exception {
+        Child w = pausedWriter(h, proxy, resume);
+        try {
+            proxy.blackhole();
+            w.awaitLine(l -> l.contains("is " + state), within, "the writer seeing " + state);
+            return w;
+        } catch (Throwable t) {
+            w.close();
+            throw t;
+        }
+    }
+
     /** After a refused write: the sidecar is there, the second table never committed, nothing published. */
     static void assertStoppedAfterFirstCommit(Harness h, String op, GraphStatus before) throws Exception {
         GraphStatus after = h.status();
@@ -70,10 +83,8 @@ class WriterPartitionIT {
             GraphStatus before = h.status();
             Path resume = dir.resolve("resume");
             String op;
-            try (Child w = pausedWriter(h, proxy, resume)) {
+            try (Child w = partitionedWriter(h, proxy, resume, "SUSPENDED", Duration.ofSeconds(30))) {
                 op = w.plannedOp();
-                proxy.blackhole();
-                w.awaitLine(l -> l.contains("is SUSPENDED"), Duration.ofSeconds(30), "the writer seeing SUSPENDED");
                 Files.createFile(resume); // its next step, the commit of node:Package, starts while SUSPENDED
                 String refused = w.awaitLine(l -> l.startsWith("REFUSED op=" + op), Duration.ofSeconds(30), "REFUSED");
                 assertTrue(refused.contains("connection SUSPENDED"), "refused because of the SUSPENDED connection: " + refused);
@@ -95,10 +106,8 @@ class WriterPartitionIT {
             GraphStatus before = h.status();
             Path resume = dir.resolve("resume");
             String op;
-            try (Child w = pausedWriter(h, proxy, resume)) {
+            try (Child w = partitionedWriter(h, proxy, resume, "LOST", Duration.ofSeconds(60))) {
                 op = w.plannedOp();
-                proxy.blackhole();
-                w.awaitLine(l -> l.contains("is LOST"), Duration.ofSeconds(60), "the writer seeing LOST");
                 proxy.heal(); // the session is gone for good: reconnecting cannot make the leases valid again
                 Files.createFile(resume);
                 assertEquals(3, w.waitFor(Duration.ofMinutes(1)), "refused (exit 3): " + w.text());
@@ -115,10 +124,8 @@ class WriterPartitionIT {
     void writerSuspendedThenReconnectedWithinItsSessionGoesOnAndPublishes(@TempDir Path dir) throws Exception {
         try (Harness h = new Harness(dir, "20s"); TcpFaultProxy proxy = new TcpFaultProxy(h.zk.port(), TcpFaultProxy.Mode.FORWARD)) {
             Path resume = dir.resolve("resume");
-            try (Child w = pausedWriter(h, proxy, resume)) {
+            try (Child w = partitionedWriter(h, proxy, resume, "SUSPENDED", Duration.ofSeconds(30))) {
                 String op = w.plannedOp();
-                proxy.blackhole();
-                w.awaitLine(l -> l.contains("is SUSPENDED"), Duration.ofSeconds(30), "the writer seeing SUSPENDED");
                 proxy.heal();
                 w.awaitLine(l -> l.contains("valid again after RECONNECTED"), Duration.ofSeconds(30),
                         "the writer re-verifying its lock nodes on the same session");

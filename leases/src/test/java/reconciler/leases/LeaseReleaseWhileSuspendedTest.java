@@ -22,15 +22,11 @@ class LeaseReleaseWhileSuspendedTest {
 
     @Test
     void closeWhileSuspendedReturnsAtOnceAndTheLockNodeIsDeletedOnReconnect() throws Exception {
-        Path dir = tmp.resolve("zk");
-        EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir, 0, 500);
-        int port = zk.port();
-        String cs = zk.connectString();
-        try (LeaseManager a = new LeaseManager(cs, Duration.ofSeconds(15), Duration.ofSeconds(10))) {
-            long session = a.client().getZookeeperClient().getZooKeeper().getSessionId();
+        try (RestartableZooKeeper zk = new RestartableZooKeeper(tmp.resolve("zk"));
+             LeaseManager a = new LeaseManager(zk.connectString, Duration.ofSeconds(15), Duration.ofSeconds(10))) {
+            long session = RestartableZooKeeper.sessionId(a);
             LeaseSet la = a.acquire("g", "main", List.of("node:A", "node:B"), Duration.ofSeconds(5));
-            zk.close(); // server gone: SUSPENDED, the session lives on in the server's data
-            Await.until(() -> !la.isValid(), Duration.ofSeconds(15), "lease invalid while SUSPENDED");
+            zk.stopUntilInvalid(la); // server gone: SUSPENDED, the session lives on in the server's data
             assertFalse(a.isConnected());
 
             long start = System.nanoTime();
@@ -38,15 +34,13 @@ class LeaseReleaseWhileSuspendedTest {
             long tookMs = (System.nanoTime() - start) / 1_000_000;
             assertTrue(tookMs < 2000, "close while SUSPENDED took " + tookMs + " ms (it blocked on Curator's retries before)");
 
-            zk = EmbeddedZooKeeper.start(dir, port, 500); // same data: the session survives and reconnects
+            zk.restart(); // same data: the session survives and reconnects
             Await.until(a::isConnected, Duration.ofSeconds(15), "reconnected");
-            assertEquals(session, a.client().getZookeeperClient().getZooKeeper().getSessionId(), "same session");
-            try (LeaseManager b = new LeaseManager(cs, Duration.ofSeconds(4), Duration.ofSeconds(10));
+            assertEquals(session, RestartableZooKeeper.sessionId(a), "same session");
+            try (LeaseManager b = new LeaseManager(zk.connectString, Duration.ofSeconds(4), Duration.ofSeconds(10));
                  LeaseSet lb = b.acquire("g", "main", List.of("node:A", "node:B"), Duration.ofSeconds(10))) {
                 assertTrue(lb.isValid(), "the background delete freed both leases while A's session is still alive");
             }
-        } finally {
-            zk.close();
         }
     }
 }

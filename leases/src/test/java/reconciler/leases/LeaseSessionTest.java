@@ -85,17 +85,13 @@ class LeaseSessionTest {
 
     @Test
     void suspendedLeaseIsInvalidAndBecomesValidAgainAfterReconnectWithSameSession() throws Exception {
-        Path dir = tmp.resolve("zk");
-        EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir, 0, 500);
-        int port = zk.port();
-        String cs = zk.connectString();
-        try (LeaseManager a = new LeaseManager(cs, Duration.ofSeconds(15), Duration.ofSeconds(10))) {
-            long session = a.client().getZookeeperClient().getZooKeeper().getSessionId();
+        try (RestartableZooKeeper zk = new RestartableZooKeeper(tmp.resolve("zk"));
+             LeaseManager a = new LeaseManager(zk.connectString, Duration.ofSeconds(15), Duration.ofSeconds(10))) {
+            long session = RestartableZooKeeper.sessionId(a);
             LeaseSet la = a.acquire(G, "main", List.of(T), Duration.ofSeconds(5));
             assertEquals(1, la.fencingToken(T));
 
-            zk.close(); // server down: A goes SUSPENDED
-            Await.until(() -> !la.isValid(), Duration.ofSeconds(15), "lease invalid while SUSPENDED");
+            zk.stopUntilInvalid(la); // server down: A goes SUSPENDED
             LeaseLostException e = assertThrows(LeaseLostException.class, la::checkValid);
             assertTrue(e.getMessage().contains("SUSPENDED"), e.getMessage());
             LeaseException refused = assertThrows(LeaseException.class,
@@ -103,19 +99,17 @@ class LeaseSessionTest {
             assertFalse(refused instanceof LeaseTimeoutException);
             assertTrue(refused.getMessage().contains("SUSPENDED"), refused.getMessage());
 
-            zk = EmbeddedZooKeeper.start(dir, port, 500); // same port and data: the session survives
+            zk.restart(); // same port and data: the session survives
             Await.until(la::isValid, Duration.ofSeconds(15), "lease valid again after RECONNECTED");
             la.checkValid();
-            assertEquals(session, a.client().getZookeeperClient().getZooKeeper().getSessionId());
+            assertEquals(session, RestartableZooKeeper.sessionId(a));
             assertEquals(1, a.currentFence(G, "main", T));
             la.close();
 
-            try (LeaseManager b = new LeaseManager(cs, Duration.ofSeconds(4), Duration.ofSeconds(10));
+            try (LeaseManager b = new LeaseManager(zk.connectString, Duration.ofSeconds(4), Duration.ofSeconds(10));
                  LeaseSet lb = b.acquire(G, "main", List.of(T), Duration.ofSeconds(5))) {
                 assertEquals(2, lb.fencingToken(T));
             }
-        } finally {
-            zk.close();
         }
     }
 }

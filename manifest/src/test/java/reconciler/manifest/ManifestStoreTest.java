@@ -194,21 +194,27 @@ class ManifestStoreTest {
         return out;
     }
 
+    /**
+     * Initialises a graph at {@code root}, then publishes {@code forA} and {@code forB} at once through two
+     * independent stores (as in two processes) over that root; the futures in that order.
+     */
+    private List<Future<Manifest>> racePublishers(Path root, int round, PinUpdate forA, PinUpdate forB) throws Exception {
+        new ManifestStore(new LocalGraphStore(root)).init("g" + round, pins());
+        ManifestStore a = new ManifestStore(new LocalGraphStore(root));
+        ManifestStore b = new ManifestStore(new LocalGraphStore(root));
+        String opA = "01JAAAAAAAAAAAAAAAAAAAAA" + String.format("%02d", round);
+        String opB = "01JBBBBBBBBBBBBBBBBBBBBB" + String.format("%02d", round);
+        return race(new CyclicBarrier(2), List.of(
+                () -> a.publish(opA, Manifest.KIND_WRITE, List.of(forA)),
+                () -> b.publish(opB, Manifest.KIND_WRITE, List.of(forB))));
+    }
+
     @Test
     void racingPublishersOfDisjointTablesBothSucceed() throws Exception {
         pool = Executors.newFixedThreadPool(2);
         for (int round = 0; round < 20; round++) {
             Path root = dir.resolve("disjoint-" + round);
-            new ManifestStore(new LocalGraphStore(root)).init("g" + round, pins());
-            // Two independent stores (as in two processes) over the same root.
-            ManifestStore a = new ManifestStore(new LocalGraphStore(root));
-            ManifestStore b = new ManifestStore(new LocalGraphStore(root));
-            String opA = "01JAAAAAAAAAAAAAAAAAAAAA" + String.format("%02d", round);
-            String opB = "01JBBBBBBBBBBBBBBBBBBBBB" + String.format("%02d", round);
-            CyclicBarrier barrier = new CyclicBarrier(2);
-            List<Future<Manifest>> f = race(barrier, List.of(
-                    () -> a.publish(opA, Manifest.KIND_WRITE, List.of(new PinUpdate(PKG, 1, 2, 3))),
-                    () -> b.publish(opB, Manifest.KIND_WRITE, List.of(new PinUpdate(DEP, 1, 5, 4)))));
+            List<Future<Manifest>> f = racePublishers(root, round, new PinUpdate(PKG, 1, 2, 3), new PinUpdate(DEP, 1, 5, 4));
             Manifest ma = f.get(0).get(30, TimeUnit.SECONDS);
             Manifest mb = f.get(1).get(30, TimeUnit.SECONDS);
 
@@ -232,15 +238,7 @@ class ManifestStoreTest {
         pool = Executors.newFixedThreadPool(2);
         for (int round = 0; round < 20; round++) {
             Path root = dir.resolve("same-" + round);
-            new ManifestStore(new LocalGraphStore(root)).init("g" + round, pins());
-            ManifestStore a = new ManifestStore(new LocalGraphStore(root));
-            ManifestStore b = new ManifestStore(new LocalGraphStore(root));
-            String opA = "01JAAAAAAAAAAAAAAAAAAAAA" + String.format("%02d", round);
-            String opB = "01JBBBBBBBBBBBBBBBBBBBBB" + String.format("%02d", round);
-            CyclicBarrier barrier = new CyclicBarrier(2);
-            List<Future<Manifest>> f = race(barrier, List.of(
-                    () -> a.publish(opA, Manifest.KIND_WRITE, List.of(new PinUpdate(PKG, 1, 2, 3))),
-                    () -> b.publish(opB, Manifest.KIND_WRITE, List.of(new PinUpdate(PKG, 1, 3, 3)))));
+            List<Future<Manifest>> f = racePublishers(root, round, new PinUpdate(PKG, 1, 2, 3), new PinUpdate(PKG, 1, 3, 3));
 
             List<Manifest> won = new ArrayList<>();
             List<Throwable> lost = new ArrayList<>();

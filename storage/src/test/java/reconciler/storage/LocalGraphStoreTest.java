@@ -1,6 +1,7 @@
 package reconciler.storage;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static reconciler.storage.GraphStoreContractTest.b;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,13 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -46,10 +44,6 @@ class LocalGraphStoreTest {
         }
     }
 
-    private static byte[] b(String s) {
-        return s.getBytes(UTF_8);
-    }
-
     private String content(String key) throws Exception {
         return new String(store.read(key).orElseThrow(), UTF_8);
     }
@@ -72,25 +66,10 @@ class LocalGraphStoreTest {
 
     @Test
     void racingCreatorsOfOneKeyHaveExactlyOneWinnerWhoseContentSticks() throws Exception {
-        int threads = 16;
-        pool = Executors.newFixedThreadPool(threads);
+        pool = Executors.newFixedThreadPool(GraphStoreContractTest.RACERS);
         for (int round = 0; round < 50; round++) {
             String key = "_race/key-" + round + ".json";
-            CyclicBarrier barrier = new CyclicBarrier(threads);
-            List<Future<Boolean>> results = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                byte[] data = b("writer-" + t + "-round-" + round);
-                results.add(pool.submit(() -> {
-                    barrier.await(10, TimeUnit.SECONDS);
-                    return store.createIfAbsent(key, data);
-                }));
-            }
-            List<Integer> winners = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                if (results.get(t).get(30, TimeUnit.SECONDS)) {
-                    winners.add(t);
-                }
-            }
+            List<Integer> winners = GraphStoreContractTest.race(pool, store, key, round);
             assertEquals(1, winners.size(), "round " + round + ": exactly one creator wins, got " + winners);
             assertEquals("writer-" + winners.get(0) + "-round-" + round, content(key),
                     "round " + round + ": the stored object is the winner's");

@@ -1,7 +1,6 @@
 package reconciler.bench.harness;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -36,21 +35,12 @@ public final class FullTextSearch implements Workload {
             return Measurement.skipped(name(), "no description words loaded");
         }
         Random rnd = new Random(ctx.seed() + 1);
-        List<Long> nanos = new ArrayList<>();
-        int hits = 0;
-        for (int i = 0; i < ctx.warmup() + ctx.queries(); i++) {
+        Scans.Timed timed = Scans.timeQueries(ctx, () -> {
             String term = ctx.terms().get(rnd.nextInt(ctx.terms().size()));
-            ScanOptions o = new ScanOptions.Builder().fullTextQuery(FullTextQuery.match(term, COLUMN)).columns(List.of("name")).limit(10).build();
-            long t0 = System.nanoTime();
-            long rows = Scans.count(ctx.packages(), o);
-            long t = System.nanoTime() - t0;
-            if (i >= ctx.warmup()) {
-                nanos.add(t);
-                hits += rows > 0 ? 1 : 0;
-            }
-        }
+            return new ScanOptions.Builder().fullTextQuery(FullTextQuery.match(term, COLUMN)).columns(List.of("name")).limit(10).build();
+        });
         JsonNode idx = ctx.state().declaredIndex(ThreePhaseBench.PACKAGE, COLUMN, "INVERTED");
-        return new Measurement(name(), null, LatencyStats.ofNanos(nanos), hits, null,
+        return new Measurement(name(), null, LatencyStats.ofNanos(timed.nanos()), timed.hits(), null,
                 Map.of("query", "match(<word>, description) limit 10", "index", idx == null ? "none" : idx.path("name").asText()));
     }
 }

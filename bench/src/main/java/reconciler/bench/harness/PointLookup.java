@@ -1,6 +1,5 @@
 package reconciler.bench.harness;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -27,21 +26,12 @@ public final class PointLookup implements Workload {
     @Override
     public Measurement run(Context ctx) throws Exception {
         Random rnd = new Random(ctx.seed());
-        List<Long> nanos = new ArrayList<>();
-        int hits = 0;
-        for (int i = 0; i < ctx.warmup() + ctx.queries(); i++) {
+        Scans.Timed timed = Scans.timeQueries(ctx, () -> {
             String name = ctx.names().get(rnd.nextInt(ctx.names().size()));
-            ScanOptions o = new ScanOptions.Builder().filter("name = " + Scans.literal(name)).columns(List.of("name", "version")).build();
-            long t0 = System.nanoTime();
-            long rows = Scans.count(ctx.packages(), o);
-            long t = System.nanoTime() - t0;
-            if (i >= ctx.warmup()) {
-                nanos.add(t);
-                hits += rows > 0 ? 1 : 0;
-            }
-        }
+            return new ScanOptions.Builder().filter("name = " + Scans.literal(name)).columns(List.of("name", "version")).build();
+        });
         JsonIndex idx = JsonIndex.of(ctx.state(), "name");
-        return new Measurement(name(), null, LatencyStats.ofNanos(nanos), hits, null,
+        return new Measurement(name(), null, LatencyStats.ofNanos(timed.nanos()), timed.hits(), null,
                 Map.of("filter", "name = <package>", "index", idx == null ? "none (full scan)" : idx.describe()));
     }
 
