@@ -170,7 +170,7 @@ final class PassScheduler implements AutoCloseable {
         if (needsRetry(r)) {
             Duration delay = queue.addRateLimited(index);
             metrics.counter("reconciler.passes.requeued").inc();
-            LOG.info("pass over {} left work busy or failed: another pass in {} ms (retry {})", g.graph.store().root(), delay.toMillis(),
+            LOG.debug("pass over {} left work busy or failed: another pass in {} ms (retry {})", g.graph.store().root(), delay.toMillis(),
                     queue.failures(index));
         } else {
             queue.forget(index);
