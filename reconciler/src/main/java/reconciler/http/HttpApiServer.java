@@ -58,6 +58,12 @@ public final class HttpApiServer implements AutoCloseable {
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
 
     private static final String JSON_TYPE = "application/json; charset=utf-8";
+    /** A request must be fully received within this (the JDK server's maxReqTime). */
+    static final long REQUEST_TIMEOUT_SECONDS = 10;
+    /** No endpoint reads a body: a larger one is refused (413) unread; a smaller one is drained after routing. */
+    static final long MAX_BODY_BYTES = 64 * 1024;
+    /** Request paths in log lines are cut to this many characters. */
+    static final int LOGGED_PATH_CHARS = 200;
 
     private final MaintenanceHost host;
     private final MaintenanceService maintenance;
@@ -91,9 +97,11 @@ public final class HttpApiServer implements AutoCloseable {
      * @throws IOException if the address cannot be bound
      */
     public static HttpApiServer start(MaintenanceService maintenance, MaintenanceHost host, HttpSettings c) throws IOException {
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true"); // before the first HttpServer.create (dependencies.md §6)
-        }
+        // Read before the JVM's first HttpServer.create (dependencies.md §6). maxReqTime closes a connection whose
+        // request is not fully received in time, so half-open clients cannot hold every handler thread.
+        System.setProperty("sun.net.httpserver.nodelay", System.getProperty("sun.net.httpserver.nodelay", "true"));
+        System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime",
+                Long.toString(REQUEST_TIMEOUT_SECONDS)));
         String token = c.token();
         if (token == null && c.tokenEnv() != null && !c.tokenEnv().isBlank()) {
             // Recovery must not stop for an API token: serve reads, refuse mutations (403) and say why.
@@ -160,11 +168,18 @@ public final class HttpApiServer implements AutoCloseable {
     private void handle(HttpExchange ex) {
         long t0 = System.nanoTime();
         String method = ex.getRequestMethod();
+        boolean head = "HEAD".equals(method);
         String path = ex.getRequestURI().getRawPath();
         Response r;
         try (InputStream in = ex.getRequestBody()) {
-            in.transferTo(OutputStream.nullOutputStream()); // bodies are not used; drain for keep-alive
-            r = route(ex, method, path);
+            String length = ex.getRequestHeaders().getFirst("Content-Length");
+            if (length != null && length.chars().allMatch(Character::isDigit) && length.length() < 19 && Long.parseLong(length) > MAX_BODY_BYTES) {
+                throw new ApiException(413, "PayloadTooLarge", "no endpoint takes a request body; at most " + MAX_BODY_BYTES + " bytes are read");
+            }
+            r = route(ex, head ? "GET" : method, path); // authorization is checked here, before any body is read
+            if (in.readNBytes((int) MAX_BODY_BYTES + 1).length > MAX_BODY_BYTES) { // bodies are not used; drain for keep-alive
+                ex.getResponseHeaders().set("Connection", "close");
+            }
         } catch (ApiException e) {
             Map<String, String> h = Map.of();
             if (e.status() == 401) {
@@ -177,26 +192,27 @@ public final class HttpApiServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             r = Response.json(503, new ApiException(503, "ShuttingDown", "the daemon is stopping").body());
         } catch (Exception | LinkageError e) {
-            LOG.error("http {} {} failed: {}", method, path, e.toString());
+            LOG.error("http {} {} failed: {}", method, path.length() > LOGGED_PATH_CHARS ? path.substring(0, LOGGED_PATH_CHARS) : path, e.toString());
             r = Response.json(500, new ApiException(500, "InternalError", e.toString()).body());
         }
+        String logged = path.length() > LOGGED_PATH_CHARS ? path.substring(0, LOGGED_PATH_CHARS) + "...(" + path.length() + " chars)" : path;
         try {
-            send(ex, r);
+            send(ex, r, head);
         } catch (IOException e) {
-            LOG.debug("http {} {}: client went away: {}", method, path, e.toString());
+            LOG.debug("http {} {}: client went away: {}", method, logged, e.toString());
         } finally {
             ex.close();
         }
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         String client = ex.getRemoteAddress() == null ? "?" : ex.getRemoteAddress().getAddress().getHostAddress();
         if ("GET".equals(method) && r.status() < 400) {
-            LOG.debug("http {} {} -> {} ({} ms) from {}", method, path, r.status(), ms, client);
+            LOG.debug("http {} {} -> {} ({} ms) from {}", method, logged, r.status(), ms, client);
         } else {
-            LOG.info("http {} {} -> {} ({} ms) from {}", method, path, r.status(), ms, client);
+            LOG.info("http {} {} -> {} ({} ms) from {}", method, logged, r.status(), ms, client);
         }
     }
 
-    private void send(HttpExchange ex, Response r) throws IOException {
+    private void send(HttpExchange ex, Response r, boolean head) throws IOException {
         byte[] body = r.raw();
         if (body == null) {
             body = (JSON.writeValueAsString(r.body()) + "\n").getBytes(StandardCharsets.UTF_8);
@@ -204,8 +220,11 @@ public final class HttpApiServer implements AutoCloseable {
         ex.getResponseHeaders().set("Content-Type", r.contentType());
         ex.getResponseHeaders().set("Cache-Control", "no-store");
         r.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
-        ex.sendResponseHeaders(r.status(), body.length == 0 ? -1 : body.length);
-        if (body.length > 0) {
+        if (head) {
+            ex.getResponseHeaders().set("Content-Length", Integer.toString(body.length));
+        }
+        ex.sendResponseHeaders(r.status(), body.length == 0 || head ? -1 : body.length);
+        if (body.length > 0 && !head) {
             try (OutputStream os = ex.getResponseBody()) {
                 os.write(body);
             }
