@@ -194,6 +194,21 @@ public final class ReconcilerClient {
         return s;
     }
 
+    /**
+     * Pauses the graph's background maintenance (index convergence after passes) so a harness can
+     * measure before maintenance; recovery keeps running ({@code POST .../maintenance/pause}).
+     *
+     * @return whether it is paused now
+     */
+    public boolean pauseBackground(String graph) throws IOException, InterruptedException, ReconcilerApiException {
+        return post("/v1/graphs/" + enc(graph) + "/maintenance/pause", Duration.ZERO).path("backgroundPaused").asBoolean();
+    }
+
+    /** Resumes the graph's background maintenance ({@code POST .../maintenance/resume}). @return whether it is paused now */
+    public boolean resumeBackground(String graph) throws IOException, InterruptedException, ReconcilerApiException {
+        return post("/v1/graphs/" + enc(graph) + "/maintenance/resume", Duration.ZERO).path("backgroundPaused").asBoolean();
+    }
+
     /** Re-reads the daemon's graph list from its config file ({@code POST /v1/reload}); the answer as sent. */
     public JsonNode reload() throws IOException, InterruptedException, ReconcilerApiException {
         return post("/v1/reload", Duration.ofSeconds(30));

@@ -221,6 +221,24 @@ public final class Daemon implements AutoCloseable {
     }
 
     /** The last pass of this daemon over a graph. */
+    /**
+     * Pauses or resumes background maintenance of a graph (index convergence after passes); recovery
+     * is never paused. @return whether it is paused now. @throws NoSuchElementException if not configured
+     */
+    public boolean pauseBackground(String graphId, boolean paused) {
+        GraphHandle g = graphs.byId(graphId).orElseThrow(() -> new NoSuchElementException("no graph '" + graphId + "' is configured"));
+        if (g.backgroundPaused != paused) {
+            g.backgroundPaused = paused;
+            LOG.info("background maintenance of {} {}", graphId, paused ? "paused (recovery still runs)" : "resumed");
+        }
+        return paused;
+    }
+
+    /** Whether background maintenance of the graph is paused. */
+    public boolean backgroundPaused(String graphId) {
+        return graphs.byId(graphId).map(g -> g.backgroundPaused).orElse(false);
+    }
+
     public Optional<PassRecord> lastPass(String graphId) {
         return graphs.byId(graphId).map(g -> g.lastPass);
     }

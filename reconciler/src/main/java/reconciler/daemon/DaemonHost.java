@@ -63,6 +63,16 @@ final class DaemonHost implements MaintenanceHost {
     }
 
     @Override
+    public boolean pauseBackground(String graphId, boolean paused) {
+        return daemon.pauseBackground(graphId, paused);
+    }
+
+    @Override
+    public boolean backgroundPaused(String graphId) {
+        return daemon.backgroundPaused(graphId);
+    }
+
+    @Override
     public Optional<PassRecord> lastPass(String graphId) {
         return daemon.lastPass(graphId);
     }

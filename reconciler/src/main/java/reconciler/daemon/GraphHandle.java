@@ -25,6 +25,8 @@ final class GraphHandle {
     volatile boolean retired;
     /** The last pass over this graph (maintenance state, issue #5). */
     volatile PassRecord lastPass;
+    /** Background maintenance (index convergence after passes) is paused by a harness; recovery still runs. */
+    volatile boolean backgroundPaused;
 
     GraphHandle(int index, Graph graph, String configuredRoot) {
         this.index = index;

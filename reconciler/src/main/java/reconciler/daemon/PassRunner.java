@@ -108,7 +108,7 @@ final class PassRunner implements AutoCloseable {
      * round per graph at a time; passes and recovery never wait for a build.
      */
     private void convergeIndexesInBackground(GraphHandle g) {
-        if (!indexesEnabled.getAsBoolean() || closing || !g.indexing.compareAndSet(false, true)) {
+        if (!indexesEnabled.getAsBoolean() || closing || g.backgroundPaused || !g.indexing.compareAndSet(false, true)) {
             return;
         }
         try {

@@ -292,6 +292,16 @@ public final class HttpApiServer implements AutoCloseable {
                 throw graphNotFound(e);
             }
         }
+        // POST /v1/graphs/{graph}/maintenance/pause|resume (background maintenance; recovery is never paused)
+        if (v.size() == 4 && v.get(0).equals("graphs") && v.get(2).equals("maintenance") && List.of("pause", "resume").contains(v.get(3))) {
+            requireMethod(method, "POST");
+            authorize(ex);
+            try {
+                return Response.json(200, Map.of("graph", v.get(1), "backgroundPaused", host.pauseBackground(v.get(1), v.get(3).equals("pause"))));
+            } catch (java.util.NoSuchElementException e) {
+                throw new ApiException(404, "GraphNotFound", e.getMessage());
+            }
+        }
         // POST /v1/graphs/{graph}/maintenance/{kind}
         if (v.size() == 4 && v.get(0).equals("graphs") && v.get(2).equals("maintenance")) {
             requireMethod(method, "POST");

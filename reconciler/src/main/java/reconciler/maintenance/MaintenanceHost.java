@@ -46,6 +46,23 @@ public interface MaintenanceHost {
      */
     ReconcilePass.Report reconcilePass(String graphId) throws IOException, InterruptedException;
 
+    /**
+     * Pauses or resumes the graph's background maintenance (index convergence after passes), so a
+     * benchmark harness can measure before maintenance; recovery is never paused. This default refuses.
+     *
+     * @return whether it is paused now
+     * @throws java.util.NoSuchElementException if the graph is not configured here
+     * @throws UnsupportedOperationException if this host has no background maintenance
+     */
+    default boolean pauseBackground(String graphId, boolean paused) {
+        throw new UnsupportedOperationException("this host runs no background maintenance");
+    }
+
+    /** Whether the graph's background maintenance is paused. */
+    default boolean backgroundPaused(String graphId) {
+        return false;
+    }
+
     /** The last pass over the graph by this daemon, if any. */
     Optional<PassRecord> lastPass(String graphId);
 

@@ -33,6 +33,9 @@ public final class MaintenanceRegistry {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("maintenance kind name '" + name + "' must match " + NAME.pattern());
         }
+        if (name.equals("pause") || name.equals("resume")) {
+            throw new IllegalArgumentException("maintenance kind name '" + name + "' is taken by POST /v1/graphs/{graph}/maintenance/" + name);
+        }
         if (kind.description() == null || kind.description().isBlank()) {
             throw new IllegalArgumentException("maintenance kind '" + name + "' needs a description");
         }

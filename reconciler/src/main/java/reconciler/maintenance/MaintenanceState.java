@@ -127,7 +127,7 @@ public record MaintenanceState(int formatVersion, String graph, String root, Str
      * @param pollInterval the safety poll interval (ISO-8601 duration)
      * @param events whether passes are event-driven
      */
-    public record Background(PassSummary lastPass, String pollInterval, boolean events) {
+    public record Background(PassSummary lastPass, String pollInterval, boolean events, boolean paused) {
     }
 
     /**

@@ -232,7 +232,8 @@ final class StateAssembler implements AutoCloseable {
             ps = new MaintenanceState.PassSummary(r.trigger(), r.startedAt().toString(), r.durationMillis(),
                     r.report() == null ? null : r.report().converged(), r.error());
         }
-        return new MaintenanceState.Background(ps, host.pollInterval().toString(), host.eventDriven());
+        return new MaintenanceState.Background(ps, host.pollInterval().toString(), host.eventDriven(),
+                graphId != null && host.backgroundPaused(graphId));
     }
 
     /** Releases the table inspector (only once no job can use it). */

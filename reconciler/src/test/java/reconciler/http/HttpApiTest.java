@@ -404,6 +404,20 @@ class HttpApiTest {
     }
 
     @Test
+    @Order(8)
+    void backgroundMaintenanceCanBePausedAndResumed() throws Exception {
+        assertEquals(401, post("/v1/graphs/debian/maintenance/pause", null).status());
+        Resp p = post("/v1/graphs/debian/maintenance/pause", "Bearer " + TOKEN);
+        assertEquals(200, p.status(), p.body().toString());
+        assertTrue(p.body().path("backgroundPaused").asBoolean());
+        assertTrue(get("/v1/graphs/debian/maintenance-state").body().path("background").path("paused").asBoolean());
+        assertEquals(404, post("/v1/graphs/nope/maintenance/pause", "Bearer " + TOKEN).status());
+        Resp r = post("/v1/graphs/debian/maintenance/resume", "Bearer " + TOKEN);
+        assertFalse(r.body().path("backgroundPaused").asBoolean());
+        assertFalse(get("/v1/graphs/debian/maintenance-state").body().path("background").path("paused").asBoolean());
+    }
+
+    @Test
     @Order(9)
     void reloadAddsAndRemovesGraphsThroughTheEndpointAndSighup() throws Exception {
         Path second = dir.resolve("second");
