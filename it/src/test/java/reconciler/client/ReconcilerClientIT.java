@@ -93,7 +93,7 @@ class ReconcilerClientIT {
         assertNotNull(waited.durationMs());
         assertTrue(waited.result().path("converged").asBoolean());
         assertEquals(waited.id(), client.maintenanceState("debian").raw().path("kinds").path("recover").path("lastRun").path("jobId").asText());
-        assertTrue(client.metricsText().contains("reconciler_passes_maintenance_total"));
+        assertTrue(client.metricsText().contains("reconciler_passes_total{trigger=\"maintenance\"}"));
     }
 
     @Test

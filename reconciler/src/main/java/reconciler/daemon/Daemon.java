@@ -106,6 +106,8 @@ public final class Daemon implements AutoCloseable {
         this.ownership = new Ownership(coordination.leases(), memberId, graphs);
         this.scheduler = new PassScheduler(id, graphs, ownership, runner, metrics, config.pollInterval);
         metrics.gauge("reconciler.storage.requests", () -> reconciler.storage.StorageStats::total);
+        // 1 while the ZooKeeper session is CONNECTED: alert on 0 (nothing is recovered or maintained then)
+        metrics.gauge("reconciler.zookeeper.connected", () -> () -> coordination.leases().isConnected() ? 1 : 0);
         Timer leaseWait = metrics.timer("reconciler.leases.wait");
         Counter leaseTimeouts = metrics.counter("reconciler.leases.timeouts");
         coordination.leases().setAcquireObserver((acquired, graphId, tables, waitNanos) -> {

@@ -54,6 +54,13 @@ final class MetricsExport {
                     "graph", "table", "index"),
             new Family(Pattern.compile("reconciler\\.graph\\.([^.]+)\\.maintenance\\.([^.]+)\\.progress"), "reconciler_maintenance_progress_ratio",
                     "progress of the running (or last) maintenance job of a kind", false, "graph", "kind"),
+            new Family(Pattern.compile("reconciler\\.passes\\.(watch|poll|once|maintenance)"), "reconciler_passes",
+                    "reconcile passes by trigger", true, "trigger"),
+            new Family(Pattern.compile("reconciler\\.sidecars\\.(resolved|deferred|busy|failed)"), "reconciler_sidecar_outcomes",
+                    "sidecar outcomes of passes by status (busy: a live writer held the leases, normal while it writes; alert on failed)",
+                    true, "status"),
+            new Family(Pattern.compile("reconciler\\.decisions\\.([a-z_]+)"), "reconciler_recovery_decisions",
+                    "recovery decisions taken by action", true, "action"),
             new Family(Pattern.compile("reconciler\\.maintenance\\.([^.]+)\\.(succeeded|failed|cancelled)"), "reconciler_maintenance_jobs",
                     "finished maintenance jobs by kind and state", true, "kind", "state"));
 

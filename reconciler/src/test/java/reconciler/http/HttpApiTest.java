@@ -338,7 +338,9 @@ class HttpApiTest {
         assertEquals(200, r.status());
         assertTrue(r.raw().headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
         String text = r.raw().body();
-        assertTrue(text.contains("reconciler_passes_maintenance_total"), text);
+        assertTrue(text.contains("reconciler_passes_total{trigger=\"maintenance\"}"), text);
+        assertTrue(text.contains("reconciler_zookeeper_connected 1.0"), text);
+        assertTrue(text.contains("reconciler_sidecar_outcomes_total{status=\"resolved\"}"), text);
         assertTrue(text.contains("reconciler_passes"), text);
         assertTrue(text.contains("reconciler_graph_sidecars{graph=\"debian\",state=\"pending\"} 0.0"), text);
         assertTrue(text.contains("reconciler_table_drift{graph=\"debian\",table=\"node:Package\"} 0.0"), text);
