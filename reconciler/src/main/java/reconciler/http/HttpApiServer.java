@@ -1,5 +1,11 @@
 package reconciler.http;
 
+import static reconciler.http.Requests.graphNotFound;
+import static reconciler.http.Requests.notFound;
+import static reconciler.http.Requests.query;
+import static reconciler.http.Requests.requireMethod;
+import static reconciler.http.Requests.segments;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -306,7 +312,7 @@ public final class HttpApiServer implements AutoCloseable {
         if (v.size() == 4 && v.get(0).equals("graphs") && v.get(2).equals("maintenance")) {
             requireMethod(method, "POST");
             authorize(ex);
-            Duration wait = waitParam(q);
+            Duration wait = Requests.waitParam(q, cfg.maxWait());
             MaintenanceJob job;
             try {
                 job = maintenance.submit(v.get(1), v.get(3));
@@ -331,7 +337,7 @@ public final class HttpApiServer implements AutoCloseable {
         // GET /v1/jobs/{id}
         if (v.size() == 2 && v.get(0).equals("jobs")) {
             requireMethod(method, "GET");
-            Duration wait = waitParam(q);
+            Duration wait = Requests.waitParam(q, cfg.maxWait());
             MaintenanceJob job = maintenance.job(v.get(1)).orElseThrow(() -> new ApiException(404, "JobNotFound",
                     "no maintenance job '" + v.get(1) + "' (unknown, or finished long ago)", Map.of("job", v.get(1))));
             await(job, wait);
@@ -374,62 +380,5 @@ public final class HttpApiServer implements AutoCloseable {
         if (!auth.matches(ex.getRequestHeaders().getFirst("Authorization"))) {
             throw new ApiException(401, "Unauthorized", "missing or wrong bearer token (Authorization: Bearer <token>)");
         }
-    }
-
-    private Duration waitParam(Map<String, String> q) throws ApiException {
-        String w = q.get("wait");
-        if (w == null) {
-            return Duration.ZERO;
-        }
-        if (w.isEmpty() || w.equals("true")) {
-            return cfg.maxWait();
-        }
-        if (w.equals("false")) {
-            return Duration.ZERO;
-        }
-        try {
-            Duration d = Durations.parse(w);
-            return d.compareTo(cfg.maxWait()) > 0 ? cfg.maxWait() : d;
-        } catch (IllegalArgumentException e) {
-            throw new ApiException(400, "BadRequest", "parameter 'wait': " + e.getMessage());
-        }
-    }
-
-    private static ApiException graphNotFound(GraphNotFoundException e) {
-        return new ApiException(404, "GraphNotFound", e.getMessage(), Map.of("graph", e.graph()));
-    }
-
-    private static ApiException notFound(String path) {
-        return new ApiException(404, "NotFound", "no endpoint " + path + " (see docs/maintenance.md)");
-    }
-
-    private static void requireMethod(String method, String allowed) throws ApiException {
-        if (!allowed.equals(method)) {
-            throw new ApiException(405, "MethodNotAllowed", method + " is not allowed here; use " + allowed, Map.of("allowed", allowed));
-        }
-    }
-
-    private static List<String> segments(String rawPath) {
-        List<String> out = new ArrayList<>();
-        for (String s : rawPath.split("/")) {
-            if (!s.isEmpty()) {
-                out.add(URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8));
-            }
-        }
-        return out;
-    }
-
-    private static Map<String, String> query(String raw) {
-        Map<String, String> m = new LinkedHashMap<>();
-        if (raw == null || raw.isEmpty()) {
-            return m;
-        }
-        for (String kv : raw.split("&")) {
-            int i = kv.indexOf('=');
-            String k = URLDecoder.decode(i < 0 ? kv : kv.substring(0, i), StandardCharsets.UTF_8);
-            String val = i < 0 ? "" : URLDecoder.decode(kv.substring(i + 1), StandardCharsets.UTF_8);
-            m.putIfAbsent(k, val);
-        }
-        return m;
     }
 }
