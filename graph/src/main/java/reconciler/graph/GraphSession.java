@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
+import reconciler.leases.GraphEvents;
 import reconciler.leases.LeaseException;
 import reconciler.leases.LeaseManager;
 import reconciler.leases.LeaseSet;
@@ -165,7 +166,7 @@ public final class GraphSession implements AutoCloseable {
             lease.checkValid();
             Manifest published = graph.manifests().publishTables(OperationIds.next(), Manifest.KIND_CREATE_TABLE,
                     Map.of(table, new TablePin(v, lease.fencingToken(table), cols)), Set.of());
-            leases.signalChange(m.graphId());
+            GraphEvents.signalChange(leases.session(), m.graphId());
             return published;
         }
     }
@@ -192,7 +193,7 @@ public final class GraphSession implements AutoCloseable {
             }
             lease.checkValid();
             Manifest published = graph.manifests().publishTables(OperationIds.next(), Manifest.KIND_DROP_TABLE, Map.of(), Set.of(table));
-            leases.signalChange(m.graphId());
+            GraphEvents.signalChange(leases.session(), m.graphId());
             return published;
         }
     }
