@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -60,6 +61,7 @@ public final class LeaseManager implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Consumer<ConnectionState> stateListener;
     private final FenceCounter fences;
+    private volatile HolderLiveness liveness;
 
     /**
      * Connects to ZooKeeper: a convenience that opens a {@link ZkSession} owned by this manager
@@ -106,6 +108,23 @@ public final class LeaseManager implements AutoCloseable {
         this.sets = new LiveLeaseSets(session);
         this.stateListener = sets::onStateChanged;
         session.addStateListener(stateListener);
+    }
+
+    /**
+     * Makes every later acquisition record its holder ({@link HolderIdentity}) in the lock node's
+     * data and hold a kernel-released local lock ({@link LocalLivenessLock}) under
+     * {@code runtimeDir} while the lease is held, so that a daemon on this host can break the lease
+     * the moment this process dies ({@link DeadHolderBreaker}). If this host's identity cannot be
+     * read (not Linux), logs a WARN and changes nothing; if a lock file cannot be created at
+     * acquisition, the node records no lock file (the lease then waits for the session timeout).
+     *
+     * @param runtimeDir directory shared with the daemon, e.g. {@code /run/reconciler}
+     * @return whether holder identity is now recorded
+     */
+    public boolean enableLiveness(java.nio.file.Path runtimeDir) {
+        Optional<HolderLiveness> l = HolderLiveness.create(runtimeDir);
+        l.ifPresent(x -> liveness = x);
+        return l.isPresent();
     }
 
     /** @return the session this manager's leases live in */
@@ -189,10 +208,12 @@ public final class LeaseManager implements AutoCloseable {
         try {
             for (String table : sorted) {
                 String base = leaseBasePath(graphId, table, branch);
-                OwnMutex mutex = new OwnMutex(client, base + "/lock", null);
+                LocalLivenessLock local = liveness == null ? null : liveness.hold();
+                OwnMutex mutex = new OwnMutex(client, base + "/lock",
+                        liveness == null ? null : liveness.nodeData(session.sessionId(), local));
                 String lockNode;
                 LeaseSet.Held h;
-                {
+                try {
                     long remaining = Math.max(0, deadline - System.nanoTime());
                     boolean got;
                     try {
@@ -211,8 +232,13 @@ public final class LeaseManager implements AutoCloseable {
                                 + (taken > 0 ? "; releasing the " + taken + " lease(s) already taken" : ""), table);
                     }
                     lockNode = mutex.ownLockNode(base + "/lock", table);
-                    h = new LeaseSet.Held(table, mutex, lockNode, Thread.currentThread());
+                    h = new LeaseSet.Held(table, mutex, lockNode, Thread.currentThread(), local);
                     set.add(h);
+                } catch (Exception | Error e) {
+                    if (local != null) {
+                        local.close();
+                    }
+                    throw e;
                 }
                 long token = bumpFence(base + "/fence", lockNode, graphId, table, branch);
                 set.setToken(h, token);
