@@ -37,6 +37,8 @@ public final class Config {
     public List<String> graphs = new ArrayList<>();
     /** Directory for the embedded ZooKeeper's data. */
     public String stateDir = "var/state";
+    /** Local liveness locks of lease holders on this host (docs/leases.md): "" = {@code <stateDir>/run}, {@code off} = none. */
+    public String livenessDir = "";
     /** Local JSON-lines audit log. */
     public String auditLog = "var/audit.jsonl";
     /**

@@ -92,6 +92,7 @@ public final class Daemon implements AutoCloseable {
     private Scheduler scheduler;
     private Membership membership;
     private GraphEvents events;
+    private LivenessHook liveness;
 
     /** One configured graph root. */
     static final class GraphHandle {
@@ -287,6 +288,7 @@ public final class Daemon implements AutoCloseable {
         if (config.events) {
             events = new GraphEvents(coordination.leases(), e -> onEvent(e.graphId()));
         }
+        liveness = LivenessHook.start(coordination, config, metrics, this::onEvent);
         // A step that failed while ZooKeeper was SUSPENDED is retried by nothing else until the safety poll
         // (it/EnsembleStormIT: sidecars left for the whole poll interval after a leader change): pass again on RECONNECTED.
         coordination.leases().client().getConnectionStateListenable().addListener((c, state) -> {
@@ -388,6 +390,9 @@ public final class Daemon implements AutoCloseable {
         }
         if (events != null) {
             events.close();
+        }
+        if (liveness != null) {
+            liveness.close();
         }
         if (membership != null) {
             for (GraphHandle g : graphs) {
