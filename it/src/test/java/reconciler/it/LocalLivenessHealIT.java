@@ -46,14 +46,17 @@ class LocalLivenessHealIT {
                 }
                 d.awaitLine(l -> l.contains("lease broken: holder pid " + pid + " dead on this host"), Duration.ZERO, "the break");
                 h.assertConsistent();
+                assertTrue(h.audit().stream().anyMatch(r -> r.writerPid() == pid
+                        && r.reason().contains("(leases freed early: lease broken: holder pid " + pid + " dead on this host")),
+                        "the audit record says which path freed the leases: " + h.audit());
                 // 2. Runtime.halt at the failpoint (exit 77): the kernel drops its locks the same way
-                long t1 = System.nanoTime();
                 Harness.Run halted = h.importDebian(120, 60, 60, "packages", Map.of(Child.FAILPOINT, "after-commit:1"));
                 assertEquals(77, halted.exitCode());
                 Harness.await(() -> h.sidecars().isEmpty(), HEAL, "the daemon to heal the halted writer");
-                assertTrue((System.nanoTime() - t1) / 1_000_000 < 25_000, "healed before the 30 s session could expire");
                 h.assertConsistent();
-                assertTrue(d.printed("lease broken: holder pid"), d.text());
+                // both writers' two leases (node:Package, edge:DependsOn) went by the proof, none by session expiry
+                Harness.await(() -> d.text().lines().filter(l -> l.contains("lease broken: holder pid")).count() == 4, HEAL,
+                        "four broken leases in the daemon's log");
             }
         }
     }

@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class DeadHolderBreaker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DeadHolderBreaker.class);
+    /** How long a holder still seen alive right after its local lock was released is looked at again. */
+    private static final long ALIVE_RECHECK_NANOS = 2_000_000_000L;
 
     /**
      * A broken lease.
@@ -149,11 +151,13 @@ public final class DeadHolderBreaker implements AutoCloseable {
                 return;
             }
             try {
+                long released = System.nanoTime();
                 LivenessProof.Decision d = LivenessProof.decide(holder, host, true, proc.state(holder.pid()));
-                // The kernel releases a dying process's locks while it closes its files, before its last threads
-                // exit: a holder seen ALIVE just after its lock was released is looked at again, for at most ~1 s.
-                for (long backoff = 1; d.verdict() == LivenessProof.Verdict.ALIVE && backoff <= 512; backoff *= 2) {
-                    Thread.sleep(backoff);
+                // The kernel releases a dying process's locks when it closes its files, before it becomes a zombie:
+                // a holder seen ALIVE right after its lock was released is looked at again every 2 ms, for at most
+                // ALIVE_RECHECK (Java 17 has no pidfd to wait on a process that is not our child).
+                while (d.verdict() == LivenessProof.Verdict.ALIVE && System.nanoTime() - released < ALIVE_RECHECK_NANOS) {
+                    Thread.sleep(2);
                     d = LivenessProof.decide(holder, host, true, proc.state(holder.pid()));
                 }
                 if (!d.dead()) {
@@ -166,8 +170,9 @@ public final class DeadHolderBreaker implements AutoCloseable {
                 Files.deleteIfExists(runtimeDir.resolve(holder.lockFile())); // the dead holder cannot
                 if (deleted) {
                     long waited = (System.nanoTime() - t0) / 1_000_000;
-                    LOG.info("lease broken: {} (graph '{}' table '{}' branch '{}', lock node {}, session 0x{})", d.reason(),
-                            lease.graphId(), lease.tableKey(), lease.branch(), path, Long.toHexString(holder.sessionId()));
+                    LOG.info("lease broken: {} (graph '{}' table '{}' branch '{}', lock node {}, session 0x{}; proof and delete "
+                            + "{} ms after the local lock was released)", d.reason(), lease.graphId(), lease.tableKey(), lease.branch(),
+                            path, Long.toHexString(holder.sessionId()), (System.nanoTime() - released) / 1_000_000);
                     GraphEvents.signalChange(session, lease.graphId());
                     onBroken.accept(new Broken(lease, holder, d.reason(), waited));
                 }

@@ -62,6 +62,7 @@ public final class LeaseManager implements AutoCloseable {
     private final Consumer<ConnectionState> stateListener;
     private final FenceCounter fences;
     private volatile HolderLiveness liveness;
+    private final BrokenHolders broken = new BrokenHolders();
 
     /**
      * Connects to ZooKeeper: a convenience that opens a {@link ZkSession} owned by this manager
@@ -125,6 +126,11 @@ public final class LeaseManager implements AutoCloseable {
         Optional<HolderLiveness> l = HolderLiveness.create(runtimeDir);
         l.ifPresent(x -> liveness = x);
         return l.isPresent();
+    }
+
+    /** @return the holders whose leases a breaker in this process broke lately (for audit records) */
+    public BrokenHolders brokenHolders() {
+        return broken;
     }
 
     /** @return the session this manager's leases live in */

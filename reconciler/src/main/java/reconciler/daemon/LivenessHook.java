@@ -59,6 +59,7 @@ final class LivenessHook implements AutoCloseable {
         return new LivenessHook(DeadHolderBreaker.start(c.leases().session(), dir.get(), b -> {
             broken.inc();
             wait.update(b.waitedMillis(), TimeUnit.MILLISECONDS);
+            c.leases().brokenHolders().note(b.holder(), "lease broken: " + b.reason());
             onGraph.accept(b.lease().graphId());
         }).orElse(null));
     }
