@@ -97,6 +97,10 @@ public final class DeadHolderBreaker implements AutoCloseable {
             LOG.warn("local liveness proof off: cannot read this host's boot id or pid namespace from /proc");
             return Optional.empty();
         }
+        if (!proc.matchesOwnPidNamespace()) {
+            LOG.warn("local liveness proof off: /proc belongs to another pid namespace than this process (/proc/self is not us)");
+            return Optional.empty();
+        }
         if (!host.showsAllProcesses()) {
             LOG.warn("/proc hides processes (hidepid) or its mount options are unreadable: a vanished pid proves nothing, "
                     + "only a reused pid or an exited process can break a lease");

@@ -57,9 +57,30 @@ public final class ProcFacts {
         }
     }
 
-    /** @return the start time (clock ticks since boot) of this process, or empty */
+    /** @return the start time (clock ticks since boot) of this process ({@code /proc/self/stat}), or empty */
     public Optional<Long> ownStartTime() {
-        return state(ProcessHandle.current().pid()).filter(ProcessState::present).map(ProcessState::startTime);
+        try {
+            return parseStat(Files.readString(proc.resolve("self/stat"), StandardCharsets.UTF_8)).map(Stat::startTime);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Whether this {@code /proc} belongs to this process's pid namespace: {@code /proc/self/stat}
+     * names our own pid. False e.g. after {@code unshare --pid} without a new {@code /proc} mount:
+     * then {@code /proc/<pid>} describes another process and proves nothing.
+     *
+     * @return true if {@code /proc/self/stat}'s first field is {@link ProcessHandle#pid()}
+     */
+    public boolean matchesOwnPidNamespace() {
+        try {
+            String stat = Files.readString(proc.resolve("self/stat"), StandardCharsets.UTF_8);
+            int sp = stat.indexOf(' ');
+            return sp > 0 && Long.parseLong(stat.substring(0, sp)) == ProcessHandle.current().pid();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /**

@@ -114,5 +114,6 @@ class LivenessProofTest {
         assertFalse(me.exited());
         assertEquals(p.ownStartTime().orElseThrow(), me.startTime());
         assertTrue(p.ownPidNamespace().isPresent());
+        assertTrue(p.matchesOwnPidNamespace());
     }
 }
