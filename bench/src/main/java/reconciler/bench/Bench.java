@@ -110,6 +110,33 @@ public final class Bench implements Callable<Integer> {
         return c.build();
     }
 
+    /** Full paths of the lock nodes held now on a graph. */
+    static List<String> lockNodes(reconciler.leases.ZkSession zs, String graphId) throws Exception {
+        List<String> out = new ArrayList<>();
+        String leases = reconciler.leases.LeasePaths.graphPath(graphId) + "/leases";
+        if (zs.client().checkExists().forPath(leases) == null) {
+            return out;
+        }
+        for (String lease : zs.client().getChildren().forPath(leases)) {
+            try {
+                for (String n : zs.client().getChildren().forPath(leases + "/" + lease + "/lock")) {
+                    out.add(leases + "/" + lease + "/lock/" + n);
+                }
+            } catch (org.apache.zookeeper.KeeperException.NoNodeException e) {
+                // no lock directory (yet, or any more)
+            }
+        }
+        return out;
+    }
+
+    static boolean exists(reconciler.leases.ZkSession zs, String path) {
+        try {
+            return zs.client().checkExists().forPath(path) != null;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Heal latency: SIGKILL a writer mid-commit, time until the manifest shows the healed state. */
     @Command(name = "heal", description = "SIGKILL a writer after its sidecar appears; time until the daemon (a child process) healed the graph.")
     static final class Heal implements Callable<Integer> {
@@ -125,8 +152,15 @@ public final class Bench implements Callable<Integer> {
         @Option(names = "--tick", defaultValue = "100ms", description = "tick of the embedded ZooKeeper server (sessions expire at tick granularity)")
         String tick;
 
+        @Option(names = "--proof", defaultValue = "on", description = "on: the daemon breaks a dead same-host writer's lease "
+                + "(local liveness proof, docs/leases.md); off: livenessDir off, heal waits for the session to expire")
+        String proof;
+
         @Override
         public Integer call() throws Exception {
+            if (!proof.equals("on") && !proof.equals("off")) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--proof must be on or off");
+            }
             Path dir = tempDir("heal");
             int tickMs = (int) Config.parseDuration(tick).toMillis();
             Duration sessionTimeout = Config.parseDuration(session);
@@ -140,7 +174,7 @@ public final class Bench implements Callable<Integer> {
                 Path cfgFile = dir.resolve("reconciler.yaml");
                 Files.writeString(cfgFile, "graphs:\n  - " + root + "\nstateDir: " + dir.resolve("state") + "\nauditLog: "
                         + dir.resolve("audit.jsonl") + "\npollInterval: 1h\nzookeeper:\n  connect: " + zk.connectString()
-                        + "\n  sessionTimeout: " + session + "\n" + b.configYaml());
+                        + "\n  sessionTimeout: " + session + "\n" + (proof.equals("off") ? "livenessDir: \"off\"\n" : "") + b.configYaml());
                 Path log = dir.resolve("daemon.log");
                 ProcessBuilder dpb = new ProcessBuilder(javaCli(List.of("run", "--config", cfgFile.toString())))
                         .redirectErrorStream(true).redirectOutput(log.toFile());
@@ -155,8 +189,11 @@ public final class Bench implements Callable<Integer> {
                 }
                 List<Double> heals = new ArrayList<>();
                 List<Double> converged = new ArrayList<>();
+                List<Double> unlocked = new ArrayList<>();
                 int discarded = 0;
-                try (Graph g = b.open(root)) {
+                try (Graph g = b.open(root);
+                     reconciler.leases.ZkSession zs = reconciler.leases.ZkSession.connect(zk.connectString(), Duration.ofSeconds(10),
+                             Duration.ofSeconds(10), null)) {
                     for (int run = 0; run < runs; run++) {
                         ProcessBuilder wpb = new ProcessBuilder(javaCli(List.of("graph", "import-debian", root, "--config", cfgFile.toString(),
                                 "--source", "/var/lib/dpkg/status", "--skip", Integer.toString((run * 20) % 500), "--limit", "20",
@@ -181,6 +218,7 @@ public final class Bench implements Callable<Integer> {
                         }
                         Thread.sleep(ThreadLocalRandom.current().nextInt(0, 10));
                         long before = g.manifests().latest().orElseThrow().version();
+                        List<String> held = lockNodes(zs, "heal");
                         p.destroyForcibly();
                         long killed = System.nanoTime();
                         p.waitFor();
@@ -188,6 +226,11 @@ public final class Bench implements Callable<Integer> {
                             discarded++; // the writer finished before the kill: nothing to heal
                             continue;
                         }
+                        // the writer's lock nodes vanish: broken by the daemon's proof, or expired with its session
+                        while (held.stream().anyMatch(n -> exists(zs, n))) {
+                            Thread.sleep(1);
+                        }
+                        unlocked.add((System.nanoTime() - killed) / 1e6);
                         // Two instants: the manifest shows the healed state (a version after the one at the
                         // kill: the roll forward / roll back / fenced abort publish), and the daemon has
                         // deleted the sidecar (last step, after the audit record): fully converged.
@@ -210,8 +253,8 @@ public final class Bench implements Callable<Integer> {
                         if (!reconciler.core.GraphStatus.of(g).converged()) {
                             throw new IllegalStateException("sidecar " + op + " is gone but the graph did not converge");
                         }
-                        System.out.printf("run %3d: healed %s: manifest after %.0f ms, sidecar gone after %.0f ms%n", run + 1, op,
-                                heals.get(heals.size() - 1), converged.get(converged.size() - 1));
+                        System.out.printf("run %3d: healed %s: lock nodes gone after %.0f ms, manifest after %.0f ms, sidecar gone after %.0f ms%n",
+                                run + 1, op, unlocked.get(unlocked.size() - 1), heals.get(heals.size() - 1), converged.get(converged.size() - 1));
                     }
                 }
                 daemon.destroy();
@@ -221,11 +264,16 @@ public final class Bench implements Callable<Integer> {
                 long poll = out.lines().filter(l -> l.contains("(poll)")).count();
                 Collections.sort(heals);
                 Collections.sort(converged);
+                Collections.sort(unlocked);
+                long broken = out.lines().filter(l -> l.contains("lease broken: holder pid")).count();
+                out.lines().filter(l -> l.contains("DeadHolderBreaker") && !l.contains("lease broken")).forEach(System.out::println);
                 double goal = sessionTimeout.toMillis() + 250;
                 System.out.println();
                 System.out.println("heal latency after SIGKILL mid-commit, backend " + backend + " (event-driven daemon, safety poll 1 h)");
                 System.out.printf("runs healed %d, discarded %d (writer finished before the kill)%n", heals.size(), discarded);
                 System.out.printf("embedded ZooKeeper tick %d ms; session timeout %d ms%n", tickMs, sessionTimeout.toMillis());
+                System.out.printf("local liveness proof %s; leases broken by it (daemon log) %d%n", proof, broken);
+                System.out.println("SIGKILL -> writer's lock nodes deleted (detection): " + percentilesMs(unlocked));
                 System.out.println("SIGKILL -> manifest shows the healed state: " + percentilesMs(heals));
                 System.out.println("SIGKILL -> sidecar deleted (audited, converged): " + percentilesMs(converged));
                 System.out.printf("manifest p99 / (session + 250 ms) = %.2f (goal <= 1.00); daemon passes by watch %d, by poll %d%n",

@@ -10,6 +10,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reconciler.leases.GraphEvents;
 import reconciler.leases.LeaseException;
 import reconciler.leases.LeaseManager;
 import reconciler.leases.LeaseSet;
@@ -114,7 +115,7 @@ public final class CommitWindow {
             Sidecar sidecar = new Sidecar(Sidecar.FORMAT_VERSION, operationId, writerKind, m.graphId(), Graph.MAIN_BRANCH,
                     m.version(), identity(), Instant.now(), sidecarTables);
             graph.sidecars().write(sidecar);
-            leases.signalChange(m.graphId());
+            GraphEvents.signalChange(leases.session(), m.graphId());
             failpoints.hit("after-sidecar", operationId);
             try {
                 return afterSidecar(operationId, lease, m, sidecar, byTable);
@@ -154,7 +155,7 @@ public final class CommitWindow {
         } catch (FencedOffException | ManifestConflictException e) {
             throw new RecoveryRequiredException(operationId, "publish of operation " + operationId + " refused: " + e.getMessage(), e);
         }
-        leases.signalChange(m.graphId());
+        GraphEvents.signalChange(leases.session(), m.graphId());
         failpoints.hit("after-publish", operationId);
         try {
             graph.sidecars().delete(operationId);

@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
+import reconciler.leases.GraphEvents;
 import reconciler.leases.LeaseException;
 import reconciler.leases.LeaseManager;
 import reconciler.leases.LeaseSet;
@@ -47,33 +48,41 @@ public final class GraphSession implements AutoCloseable {
      * @param s3 settings for {@code s3://} roots, or null for local roots (or the AWS defaults)
      * @param digestAuth {@code user:password} for ZooKeeper digest auth, or null
      * @param failpoints crash points for tests ({@link Failpoints#none()} in applications)
+     * @param livenessDir the daemon's {@code livenessDir} on this host (e.g. {@code /run/reconciler}), or null: with it, a
+     *     daemon on the same host breaks this process's leases the moment it dies instead of after {@code sessionTimeout}
+     *     (docs/leases.md)
      */
     public record Options(String zookeeper, Duration sessionTimeout, Duration connectTimeout, Duration leaseTimeout, S3Settings s3,
-                          String digestAuth, Failpoints failpoints) {
+                          String digestAuth, Failpoints failpoints, java.nio.file.Path livenessDir) {
         /** The embedded server of a daemon on this host, 10 s sessions, 30 s lease waits, no failpoints. */
         public static Options defaults() {
             return new Options("127.0.0.1:2281", Duration.ofSeconds(10), Duration.ofSeconds(15), Duration.ofSeconds(30), null, null,
-                    Failpoints.none());
+                    Failpoints.none(), null);
         }
 
         /** These options with another connect string. */
         public Options withZookeeper(String connect) {
-            return new Options(connect, sessionTimeout, connectTimeout, leaseTimeout, s3, digestAuth, failpoints);
+            return new Options(connect, sessionTimeout, connectTimeout, leaseTimeout, s3, digestAuth, failpoints, livenessDir);
         }
 
         /** These options with S3 settings for {@code s3://} roots. */
         public Options withS3(S3Settings settings) {
-            return new Options(zookeeper, sessionTimeout, connectTimeout, leaseTimeout, settings, digestAuth, failpoints);
+            return new Options(zookeeper, sessionTimeout, connectTimeout, leaseTimeout, settings, digestAuth, failpoints, livenessDir);
         }
 
         /** These options with another lease wait. */
         public Options withLeaseTimeout(Duration timeout) {
-            return new Options(zookeeper, sessionTimeout, connectTimeout, timeout, s3, digestAuth, failpoints);
+            return new Options(zookeeper, sessionTimeout, connectTimeout, timeout, s3, digestAuth, failpoints, livenessDir);
+        }
+
+        /** These options with the local liveness directory shared with the daemon on this host (null: none). */
+        public Options withLivenessDir(java.nio.file.Path dir) {
+            return new Options(zookeeper, sessionTimeout, connectTimeout, leaseTimeout, s3, digestAuth, failpoints, dir);
         }
 
         /** These options with failpoints (tests). */
         public Options withFailpoints(Failpoints f) {
-            return new Options(zookeeper, sessionTimeout, connectTimeout, leaseTimeout, s3, digestAuth, f);
+            return new Options(zookeeper, sessionTimeout, connectTimeout, leaseTimeout, s3, digestAuth, f, livenessDir);
         }
     }
 
@@ -100,6 +109,9 @@ public final class GraphSession implements AutoCloseable {
         Graph graph = new Graph(GraphStores.open(uri, options.s3()));
         try {
             LeaseManager leases = new LeaseManager(options.zookeeper(), options.sessionTimeout(), options.connectTimeout(), options.digestAuth());
+            if (options.livenessDir() != null) {
+                leases.enableLiveness(options.livenessDir());
+            }
             return new GraphSession(graph, leases, options, true);
         } catch (LeaseException | RuntimeException e) {
             graph.close();
@@ -165,7 +177,7 @@ public final class GraphSession implements AutoCloseable {
             lease.checkValid();
             Manifest published = graph.manifests().publishTables(OperationIds.next(), Manifest.KIND_CREATE_TABLE,
                     Map.of(table, new TablePin(v, lease.fencingToken(table), cols)), Set.of());
-            leases.signalChange(m.graphId());
+            GraphEvents.signalChange(leases.session(), m.graphId());
             return published;
         }
     }
@@ -192,7 +204,7 @@ public final class GraphSession implements AutoCloseable {
             }
             lease.checkValid();
             Manifest published = graph.manifests().publishTables(OperationIds.next(), Manifest.KIND_DROP_TABLE, Map.of(), Set.of(table));
-            leases.signalChange(m.graphId());
+            GraphEvents.signalChange(leases.session(), m.graphId());
             return published;
         }
     }

@@ -23,6 +23,7 @@ import org.lance.index.Index;
 import org.lance.operation.CreateIndex;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reconciler.leases.GraphEvents;
 import reconciler.leases.LeaseException;
 import reconciler.leases.LeaseManager;
 import reconciler.leases.LeaseSet;
@@ -527,7 +528,7 @@ public final class IndexMaintenance implements AutoCloseable {
             lease.checkValid();
             Manifest pub = graph.manifests().publish(OperationIds.next(), Manifest.KIND_CATALOG,
                     List.of(new PinUpdate(table, pin.version(), pin.version(), token, catalog, pin.indexes())));
-            leases.signalChange(graphId);
+            GraphEvents.signalChange(leases.session(), graphId);
             return new CatalogResult("PUBLISHED", pub.version(), "catalog of " + table + " published as manifest v" + pub.version()
                     + ": " + catalog.stream().map(IndexSpec::name).toList(), null);
         } catch (LeaseTimeoutException e) {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reconciler.leases.GraphEvents;
 import reconciler.leases.LeaseException;
 import reconciler.leases.LeaseManager;
 import reconciler.leases.LeaseSet;
@@ -141,7 +142,7 @@ final class TableCommit {
             Sidecar sidecar = new Sidecar(Sidecar.FORMAT_VERSION, op, writerKind, graphId, Graph.MAIN_BRANCH, m.version(),
                     CommitWindow.identity(), Instant.now(), List.of(new Sidecar.SidecarTable(tableKey, pin.version(), token)));
             graph.sidecars().write(sidecar);
-            leases.signalChange(graphId);
+            GraphEvents.signalChange(leases.session(), graphId);
             fp.hit(writerKind, "after-sidecar", op);
             long landed;
             try {
@@ -151,12 +152,12 @@ final class TableCommit {
                 throw c;
             } catch (Exception e) {
                 Outcome o = afterFailedCommit(graph, lease, key, op, pin, e);
-                leases.signalChange(graphId);
+                GraphEvents.signalChange(leases.session(), graphId);
                 return o;
             }
             String bad = effect.verify(graph, key, op, token, pin.version(), landed);
             if (bad != null) {
-                leases.signalChange(graphId);
+                GraphEvents.signalChange(leases.session(), graphId);
                 return new Outcome(Status.RECOVERY_REQUIRED, op, 0, pin.version(), pin.version(), bad
                         + "; sidecar " + op + " left for the reconciler");
             }
@@ -168,11 +169,11 @@ final class TableCommit {
                 pub = graph.manifests().publish(op, manifestKind, List.of(new PinUpdate(tableKey, pin.version(), landed, token,
                         catalog, catalog == null ? null : pin.indexes())));
             } catch (FencedOffException | ManifestConflictException | LeaseException | IOException e) {
-                leases.signalChange(graphId);
+                GraphEvents.signalChange(leases.session(), graphId);
                 return new Outcome(Status.RECOVERY_REQUIRED, op, 0, pin.version(), pin.version(), "committed at " + landed
                         + " but the publish failed (" + e.getMessage() + "); sidecar " + op + " left for the reconciler");
             }
-            leases.signalChange(graphId);
+            GraphEvents.signalChange(leases.session(), graphId);
             fp.hit(writerKind, "after-publish", op);
             try {
                 graph.sidecars().delete(op);

@@ -1,9 +1,15 @@
 package reconciler.leases;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
+import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * Watches every graph's znodes with one {@link CuratorCache} on {@code /graphs} and reports, per
  * graph id, the events that can make a pass useful:
  * <ul>
- *   <li>{@link Kind#SIGNAL}: a writer's change signal ({@link LeaseManager#signalChange}): a sidecar
- *       was written or a manifest published;</li>
+ *   <li>{@link Kind#SIGNAL}: a writer's change signal ({@link #signalChange}): a sidecar
+ *       was written or a manifest published (or a daemon broke a dead holder's lease);</li>
  *   <li>{@link Kind#LEASE_RELEASED}: a lock node vanished: a writer released its lease, or its
  *       session died with the lease held (a sidecar it left can now be recovered).</li>
  * </ul>
@@ -37,17 +43,27 @@ public final class GraphEvents implements AutoCloseable {
     }
 
     private final CuratorCache cache;
-    private final org.apache.curator.framework.CuratorFramework client;
+    private final CuratorFramework client;
 
     /**
      * Starts watching.
      *
-     * @param leases the connection to use
+     * @param leases the connection to use (its {@link LeaseManager#session()})
      * @param listener called on Curator's event thread; must not block
      */
     public GraphEvents(LeaseManager leases, Consumer<Event> listener) {
-        this.client = leases.client();
-        this.cache = CuratorCache.build(leases.client(), "/graphs");
+        this(leases.session(), listener);
+    }
+
+    /**
+     * Starts watching.
+     *
+     * @param session the connection to use
+     * @param listener called on Curator's event thread; must not block
+     */
+    public GraphEvents(ZkSession session, Consumer<Event> listener) {
+        this.client = session.client();
+        this.cache = CuratorCache.build(client, "/graphs");
         java.util.concurrent.atomic.AtomicBoolean initialized = new java.util.concurrent.atomic.AtomicBoolean();
         CuratorCacheListener l = CuratorCacheListener.builder()
                 .forCreates(n -> {
@@ -82,19 +98,58 @@ public final class GraphEvents implements AutoCloseable {
 
     private static void dispatch(ChildData n, boolean deleted, Consumer<Event> listener) {
         // /graphs/<g>/changes  or  /graphs/<g>/leases/<table>@<branch>/lock/<lock node>
-        String[] parts = n.getPath().split("/");
-        if (parts.length < 4 || !"graphs".equals(parts[1])) {
+        String path = n.getPath();
+        Optional<String> graph = LeasePaths.graphOf(path);
+        if (graph.isEmpty()) {
             return;
         }
-        String graph = LeaseManager.decodeSegment(parts[2]);
         try {
-            if (!deleted && parts.length == 4 && "changes".equals(parts[3])) {
-                listener.accept(new Event(graph, Kind.SIGNAL));
-            } else if (deleted && parts.length == 7 && "leases".equals(parts[3]) && "lock".equals(parts[5])) {
-                listener.accept(new Event(graph, Kind.LEASE_RELEASED));
+            if (!deleted && path.equals(LeasePaths.changesPath(graph.get()))) {
+                listener.accept(new Event(graph.get(), Kind.SIGNAL));
+            } else if (deleted && LeasePaths.parseLockNode(path).isPresent()) {
+                listener.accept(new Event(graph.get(), Kind.LEASE_RELEASED));
             }
         } catch (RuntimeException e) {
             LOG.warn("graph event listener failed for {}: {}", n.getPath(), e.toString());
+        }
+    }
+
+    /**
+     * Publishes a cheap change signal for a graph: sets the data of {@code /graphs/<graph>/changes}
+     * (created on first use) to the current time in epoch milliseconds. Writers call it after
+     * writing a sidecar and after a publish; daemons watching the graph start a pass. Best effort:
+     * the daemon's safety poll covers a lost signal, so failures are logged at DEBUG and reported,
+     * not thrown.
+     *
+     * @param session the connection to write through
+     * @param graphId the graph (non-empty)
+     * @return whether the signal was written
+     */
+    public static boolean signalChange(ZkSession session, String graphId) {
+        Objects.requireNonNull(graphId, "graphId");
+        if (graphId.isEmpty()) {
+            throw new IllegalArgumentException("graphId must not be empty");
+        }
+        CuratorFramework client = session.client();
+        String path = LeasePaths.changesPath(graphId);
+        byte[] data = Long.toString(System.currentTimeMillis()).getBytes(StandardCharsets.US_ASCII);
+        try {
+            try {
+                client.setData().forPath(path, data);
+            } catch (KeeperException.NoNodeException e) {
+                try {
+                    client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(path, data);
+                } catch (KeeperException.NodeExistsException race) {
+                    client.setData().forPath(path, data);
+                }
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (Exception e) {
+            LOG.debug("change signal for graph '{}' not written: {}", graphId, e.toString());
+            return false;
         }
     }
 

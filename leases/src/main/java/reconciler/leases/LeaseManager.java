@@ -1,12 +1,12 @@
 package reconciler.leases;
 
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,12 +15,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
 import org.apache.curator.framework.state.ConnectionState;
-import org.apache.curator.framework.state.ConnectionStateListener;
-import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.OpResult;
@@ -29,18 +27,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Cross-process leases over ZooKeeper, one Curator client (one ZooKeeper session) per instance.
+ * Cross-process leases over ZooKeeper, in one {@link ZkSession} (one ZooKeeper session), which
+ * this manager either owns (the connect-string constructors) or is given.
  *
  * <p>A lease is an {@link InterProcessMutex} per (graph, table, branch) plus a fencing token
- * taken from a per-lease counter znode. ZooKeeper layout, under the Curator namespace
- * {@code /reconciler}:
- * <pre>
- * /graphs/&lt;graph&gt;/leases/&lt;table&gt;@&lt;branch&gt;/lock    the mutex (Curator lock nodes are its children)
- * /graphs/&lt;graph&gt;/leases/&lt;table&gt;@&lt;branch&gt;/fence   persistent counter, decimal long (the last token issued)
- * </pre>
- * Each path segment is URL-encoded (UTF-8), so graph ids, table keys and branches may contain any
- * character including {@code '/'} and {@code '@'}; segments {@code "."} and {@code ".."} are
- * encoded as {@code %2E}.
+ * taken from a per-lease counter znode ({@link FenceCounter}); paths are {@link LeasePaths}'
+ * ({@code .../leases/<table>@<branch>/lock} and {@code .../fence}).
  *
  * <p>The fencing token is issued, after the mutex is held, by one ZooKeeper transaction that
  * checks our own lock node still exists and bumps the counter with a version check (retried on
@@ -52,36 +44,34 @@ import org.slf4j.LoggerFactory;
  * <p>Connection states: on SUSPENDED, READ_ONLY or LOST every live {@link LeaseSet} becomes
  * invalid at once (holders must stop on SUSPENDED: another process may take the lock as soon as
  * the server expires our session, before Curator reports LOST). On RECONNECTED each set is
- * re-verified on a background thread.
+ * re-verified on a background thread ({@link LiveLeaseSets}). The change signal lives in
+ * {@link GraphEvents#signalChange}.
  */
 public final class LeaseManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LeaseManager.class);
 
     /** Curator namespace (chroot) of every path. */
-    static final String NAMESPACE = "reconciler";
-    private static final int MAX_FENCE_ATTEMPTS = 50;
-    private static final int VERIFY_ATTEMPTS = 3;
+    static final String NAMESPACE = LeasePaths.NAMESPACE;
 
+    private final ZkSession session;
+    private final boolean ownsSession;
     private final CuratorFramework client;
     private final String connectString;
-    private final Set<LeaseSet> live = ConcurrentHashMap.newKeySet();
-    private final ExecutorService verifier;
+    private final LiveLeaseSets sets;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile ConnectionState state = ConnectionState.CONNECTED;
+    private final Consumer<ConnectionState> stateListener;
+    private final FenceCounter fences;
+    private volatile HolderLiveness liveness;
+    private final BrokenHolders broken = new BrokenHolders();
 
     /**
-     * Connects to ZooKeeper and blocks until the session is established.
+     * Connects to ZooKeeper: a convenience that opens a {@link ZkSession} owned by this manager
+     * (closing the manager ends the session).
      *
      * @param connectString  ZooKeeper connect string, e.g. {@code 127.0.0.1:2181}
-     * @param sessionTimeout requested session timeout (millisecond precision, &gt; 0). The server
-     *                       clamps it to [{@code 2*tickTime}, {@code 20*tickTime}] by default
-     *                       (the embedded server: [{@code 2*tickTime}, 60 s]); a difference is
-     *                       logged at WARN.
-     * @param connectTimeout how long to wait for the first connection (&gt; 0); also used, capped
-     *                       at the session timeout, as Curator's per-operation connection timeout
+     * @param sessionTimeout requested session timeout, see {@link ZkSession#connect}
+     * @param connectTimeout how long to wait for the first connection, see {@link ZkSession#connect}
      * @throws LeaseException if no session could be established within {@code connectTimeout}
-     *                        ("cannot reach ZooKeeper at X within Y"), or if interrupted while
-     *                        waiting (the interrupt flag is restored)
      * @throws IllegalArgumentException if a duration is not positive or the connect string is empty
      */
     public LeaseManager(String connectString, Duration sessionTimeout, Duration connectTimeout) throws LeaseException {
@@ -91,132 +81,61 @@ public final class LeaseManager implements AutoCloseable {
     /**
      * Like {@link #LeaseManager(String, Duration, Duration)}, authenticated.
      *
-     * @param digestAuth {@code user:password} for ZooKeeper digest authentication, or null. When set,
-     *                   every znode this manager creates gets the ACL {@code CREATOR_ALL_ACL}: only
-     *                   sessions authenticated as the same user can read or change lease nodes.
-     *                   The password is never logged.
+     * @param digestAuth {@code user:password} for ZooKeeper digest authentication, or null (see
+     *                   {@link ZkSession#connect})
      * @throws LeaseException as the three-argument constructor
      */
     public LeaseManager(String connectString, Duration sessionTimeout, Duration connectTimeout, String digestAuth)
             throws LeaseException {
-        Objects.requireNonNull(connectString, "connectString");
-        Objects.requireNonNull(sessionTimeout, "sessionTimeout");
-        Objects.requireNonNull(connectTimeout, "connectTimeout");
-        if (connectString.isBlank()) {
-            throw new IllegalArgumentException("connectString is empty");
-        }
-        if (sessionTimeout.isNegative() || sessionTimeout.isZero()) {
-            throw new IllegalArgumentException("sessionTimeout must be positive: " + sessionTimeout);
-        }
-        if (connectTimeout.isNegative() || connectTimeout.isZero()) {
-            throw new IllegalArgumentException("connectTimeout must be positive: " + connectTimeout);
-        }
-        this.connectString = connectString;
-        int sessionMs = (int) Math.min(Integer.MAX_VALUE, Math.max(1, sessionTimeout.toMillis()));
-        int connectMs = (int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis()));
-        CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder();
-        if (digestAuth != null && !digestAuth.isEmpty()) {
-            if (!digestAuth.contains(":")) {
-                throw new IllegalArgumentException("digest auth must look like user:password");
-            }
-            builder.authorization("digest", digestAuth.getBytes(StandardCharsets.UTF_8))
-                    .aclProvider(new org.apache.curator.framework.api.ACLProvider() {
-                        @Override
-                        public List<org.apache.zookeeper.data.ACL> getDefaultAcl() {
-                            return org.apache.zookeeper.ZooDefs.Ids.CREATOR_ALL_ACL;
-                        }
-
-                        @Override
-                        public List<org.apache.zookeeper.data.ACL> getAclForPath(String path) {
-                            return org.apache.zookeeper.ZooDefs.Ids.CREATOR_ALL_ACL;
-                        }
-                    });
-        }
-        this.client = builder
-                .connectString(connectString)
-                .sessionTimeoutMs(sessionMs)
-                // Curator warns when session < connection timeout; the cap keeps the log quiet.
-                .connectionTimeoutMs(Math.min(connectMs, sessionMs))
-                .retryPolicy(new ExponentialBackoffRetry(100, 3))
-                .namespace(NAMESPACE)
-                .build();
-        this.verifier = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "lease-verifier");
-            t.setDaemon(true);
-            return t;
-        });
-        ConnectionStateListener listener = (c, newState) -> onStateChanged(newState);
-        client.getConnectionStateListenable().addListener(listener);
-        ensureChroot(connectString, connectMs, digestAuth);
-        client.start();
-        boolean connected;
-        try {
-            connected = client.blockUntilConnected(connectMs, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            shutdown();
-            throw new LeaseException("interrupted while connecting to ZooKeeper at " + connectString, e);
-        }
-        if (!connected) {
-            shutdown();
-            throw new LeaseException("cannot reach ZooKeeper at " + connectString + " within " + connectTimeout);
-        }
-        try {
-            int negotiated = client.getZookeeperClient().getZooKeeper().getSessionTimeout();
-            if (negotiated != sessionMs) {
-                LOG.warn("ZooKeeper at {} negotiated a session timeout of {} ms instead of the requested {} ms "
-                        + "(server clamps to its min/max session timeout, derived from tickTime)",
-                        connectString, negotiated, sessionMs);
-            } else {
-                LOG.info("connected to ZooKeeper at {} (session timeout {} ms)", connectString, negotiated);
-            }
-        } catch (Exception e) {
-            LOG.debug("could not read negotiated session timeout", e);
-        }
+        this(ZkSession.connect(connectString, sessionTimeout, connectTimeout, digestAuth), true);
     }
 
     /**
-     * ZooKeeper requires a connect string's chroot ({@code host:port/chroot}) to exist; create it
-     * (and its parents) once, through a short-lived client without the chroot.
+     * Leases over a session the caller owns: closing this manager releases its live lease sets
+     * but leaves the session open.
+     *
+     * @param session a connected session
      */
-    private static void ensureChroot(String connectString, int connectMs, String digestAuth) throws LeaseException {
-        int slash = connectString.indexOf('/');
-        if (slash < 0 || slash == connectString.length() - 1) {
-            return;
-        }
-        String hosts = connectString.substring(0, slash);
-        String chroot = connectString.substring(slash);
-        CuratorFrameworkFactory.Builder b = CuratorFrameworkFactory.builder().connectString(hosts)
-                .retryPolicy(new ExponentialBackoffRetry(100, 3)).connectionTimeoutMs(connectMs);
-        if (digestAuth != null && !digestAuth.isEmpty()) {
-            b.authorization("digest", digestAuth.getBytes(StandardCharsets.UTF_8));
-        }
-        try (CuratorFramework c = b.build()) {
-            c.start();
-            if (!c.blockUntilConnected(connectMs, TimeUnit.MILLISECONDS)) {
-                throw new LeaseException("cannot reach ZooKeeper at " + hosts + " to create chroot " + chroot);
-            }
-            if (c.checkExists().forPath(chroot) == null) {
-                try {
-                    c.create().creatingParentsIfNeeded().forPath(chroot);
-                    LOG.info("created ZooKeeper chroot {} at {}", chroot, hosts);
-                } catch (KeeperException.NodeExistsException e) {
-                    // created concurrently
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LeaseException("interrupted creating chroot " + chroot, e);
-        } catch (LeaseException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new LeaseException("cannot create ZooKeeper chroot " + chroot + " at " + hosts + ": " + e, e);
-        }
+    public LeaseManager(ZkSession session) {
+        this(session, false);
     }
 
-    private void shutdown() {
-        verifier.shutdownNow();
-        client.close();
+    private LeaseManager(ZkSession session, boolean ownsSession) {
+        this.session = Objects.requireNonNull(session, "session");
+        this.ownsSession = ownsSession;
+        this.client = session.client();
+        this.connectString = session.connectString();
+        this.fences = new FenceCounter(client);
+        this.sets = new LiveLeaseSets(session);
+        this.stateListener = sets::onStateChanged;
+        session.addStateListener(stateListener);
+    }
+
+    /**
+     * Makes every later acquisition record its holder ({@link HolderIdentity}) in the lock node's
+     * data and hold a kernel-released local lock ({@link LocalLivenessLock}) under
+     * {@code runtimeDir} while the lease is held, so that a daemon on this host can break the lease
+     * the moment this process dies ({@link DeadHolderBreaker}). If this host's identity cannot be
+     * read (not Linux), logs a WARN and changes nothing; if a lock file cannot be created at
+     * acquisition, the node records no lock file (the lease then waits for the session timeout).
+     *
+     * @param runtimeDir directory shared with the daemon, e.g. {@code /run/reconciler}
+     * @return whether holder identity is now recorded
+     */
+    public boolean enableLiveness(java.nio.file.Path runtimeDir) {
+        Optional<HolderLiveness> l = HolderLiveness.create(runtimeDir);
+        l.ifPresent(x -> liveness = x);
+        return l.isPresent();
+    }
+
+    /** @return the holders whose leases a breaker in this process broke lately (for audit records) */
+    public BrokenHolders brokenHolders() {
+        return broken;
+    }
+
+    /** @return the session this manager's leases live in */
+    public ZkSession session() {
+        return session;
     }
 
     /**
@@ -281,8 +200,8 @@ public final class LeaseManager implements AutoCloseable {
         if (closed.get()) {
             throw new LeaseException("lease manager for " + connectString + " is closed");
         }
-        ConnectionState now = state;
-        if (!isConnectedState(now)) {
+        ConnectionState now = session.state();
+        if (!session.isConnected()) {
             throw new LeaseException("refusing to acquire leases on graph '" + graphId + "' branch '" + branch
                     + "' tables " + sorted + ": connection to ZooKeeper at " + connectString + " is " + now);
         }
@@ -290,32 +209,43 @@ public final class LeaseManager implements AutoCloseable {
         long started = System.nanoTime();
         long deadline = started + saturatedNanos(timeout);
         LeaseSet set = new LeaseSet(this, client, graphId, branch);
-        live.add(set); // from now on it sees connection-state events
+        sets.add(set); // from now on it sees connection-state events
         boolean ok = false;
         try {
             for (String table : sorted) {
                 String base = leaseBasePath(graphId, table, branch);
-                OwnMutex mutex = new OwnMutex(client, base + "/lock");
-                long remaining = Math.max(0, deadline - System.nanoTime());
-                boolean got;
+                LocalLivenessLock local = liveness == null ? null : liveness.hold();
+                OwnMutex mutex = new OwnMutex(client, base + "/lock",
+                        liveness == null ? null : liveness.nodeData(session.sessionId(), local));
+                String lockNode;
+                LeaseSet.Held h;
                 try {
-                    got = mutex.acquire(remaining, TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
+                    long remaining = Math.max(0, deadline - System.nanoTime());
+                    boolean got;
+                    try {
+                        got = mutex.acquire(remaining, TimeUnit.NANOSECONDS);
+                    } catch (InterruptedException e) {
+                        throw e;
+                    } catch (Exception e) {
+                        throw new LeaseException("error acquiring lease on table '" + table + "' of graph '" + graphId
+                                + "' branch '" + branch + "' at " + connectString + ": " + e, e);
+                    }
+                    if (!got) {
+                        notifyObserver(false, graphId, sorted.size(), System.nanoTime() - started);
+                        int taken = set.heldCount();
+                        throw new LeaseTimeoutException("timed out after " + timeout + " acquiring lease on table '"
+                                + table + "' of graph '" + graphId + "' branch '" + branch + "' (held by another session)"
+                                + (taken > 0 ? "; releasing the " + taken + " lease(s) already taken" : ""), table);
+                    }
+                    lockNode = mutex.ownLockNode(base + "/lock", table);
+                    h = new LeaseSet.Held(table, mutex, lockNode, Thread.currentThread(), local);
+                    set.add(h);
+                } catch (Exception | Error e) {
+                    if (local != null) {
+                        local.close();
+                    }
                     throw e;
-                } catch (Exception e) {
-                    throw new LeaseException("error acquiring lease on table '" + table + "' of graph '" + graphId
-                            + "' branch '" + branch + "' at " + connectString + ": " + e, e);
                 }
-                if (!got) {
-                    notifyObserver(false, graphId, sorted.size(), System.nanoTime() - started);
-                    int taken = set.heldCount();
-                    throw new LeaseTimeoutException("timed out after " + timeout + " acquiring lease on table '"
-                            + table + "' of graph '" + graphId + "' branch '" + branch + "' (held by another session)"
-                            + (taken > 0 ? "; releasing the " + taken + " lease(s) already taken" : ""), table);
-                }
-                String lockNode = ownLockNode(mutex, base + "/lock", table);
-                LeaseSet.Held h = new LeaseSet.Held(table, mutex, lockNode, Thread.currentThread());
-                set.add(h);
                 long token = bumpFence(base + "/fence", lockNode, graphId, table, branch);
                 set.setToken(h, token);
                 LOG.debug("acquired lease {} of graph '{}' branch '{}' token {} (lock node {})", table, graphId,
@@ -385,7 +315,7 @@ public final class LeaseManager implements AutoCloseable {
         requireSegment(tableKey, "table key");
         String path = leaseBasePath(graphId, tableKey, branch) + "/fence";
         try {
-            return parseFence(client.getData().forPath(path), path);
+            return FenceCounter.parse(client.getData().forPath(path), path);
         } catch (KeeperException.NoNodeException e) {
             return 0;
         } catch (InterruptedException e) {
@@ -399,83 +329,36 @@ public final class LeaseManager implements AutoCloseable {
     }
 
     /**
-     * Publishes a cheap change signal for a graph: sets the data of {@code /graphs/<graph>/changes}
-     * (created on first use). Writers call it after writing a sidecar and after a publish; daemons
-     * watching the graph ({@link GraphEvents}) start a pass. Best effort: the daemon's safety poll
-     * covers a lost signal, so failures are logged at DEBUG and reported, not thrown.
-     *
-     * @param graphId the graph
-     * @return whether the signal was written
-     */
-    public boolean signalChange(String graphId) {
-        requireSegment(graphId, "graphId");
-        String path = changesPath(graphId);
-        byte[] data = Long.toString(System.currentTimeMillis()).getBytes(StandardCharsets.US_ASCII);
-        try {
-            try {
-                client.setData().forPath(path, data);
-            } catch (KeeperException.NoNodeException e) {
-                try {
-                    client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(path, data);
-                } catch (KeeperException.NodeExistsException race) {
-                    client.setData().forPath(path, data);
-                }
-            }
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        } catch (Exception e) {
-            LOG.debug("change signal for graph '{}' not written: {}", graphId, e.toString());
-            return false;
-        }
-    }
-
-    /** Path of a graph's change signal znode. */
-    static String changesPath(String graphId) {
-        return "/graphs/" + encodeSegment(graphId) + "/changes";
-    }
-
-    /** Path of a graph's znode directory. */
-    static String graphPath(String graphId) {
-        return "/graphs/" + encodeSegment(graphId);
-    }
-
-    /** Decodes a segment made by {@link #encodeSegment}. */
-    static String decodeSegment(String s) {
-        return java.net.URLDecoder.decode(s, StandardCharsets.UTF_8);
-    }
-
-    /**
-     * Closes the Curator client, which ends the ZooKeeper session: every lock node of this manager
-     * disappears and every live {@link LeaseSet} becomes invalid. Idempotent; never throws.
+     * Closes the manager. If it owns its session (the connect-string constructors), closes the
+     * session, which ends it: every lock node of this manager disappears and every live
+     * {@link LeaseSet} becomes invalid. Otherwise releases every live lease set and leaves the
+     * session open. Idempotent; never throws.
      */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        for (LeaseSet s : new ArrayList<>(live)) {
-            s.markLost("lease manager closed (session ended)");
+        session.removeStateListener(stateListener);
+        sets.stop();
+        if (ownsSession) {
+            for (LeaseSet s : sets.snapshot()) {
+                s.markLost("lease manager closed (session ended)");
+            }
+            session.close();
+        } else {
+            for (LeaseSet s : sets.snapshot()) {
+                s.close();
+            }
         }
-        shutdown();
-        live.clear();
+        sets.clear();
     }
 
     // ---------------------------------------------------------------------------------------------
 
-    /** Path (inside the namespace) of the lease directory of (graph, table, branch). */
+    /** Path of the lease directory of (graph, table, branch); see {@link LeasePaths#leaseBasePath}. */
     static String leaseBasePath(String graphId, String tableKey, String branch) {
-        return "/graphs/" + encodeSegment(graphId) + "/leases/" + encodeSegment(tableKey) + "@" + encodeSegment(branch);
-    }
-
-    /** URL-encodes one path component so that it is a single valid ZooKeeper path segment. */
-    static String encodeSegment(String s) {
-        String e = URLEncoder.encode(s, StandardCharsets.UTF_8);
-        if (e.equals(".") || e.equals("..")) {
-            e = e.replace(".", "%2E");
-        }
-        return e;
+        return LeasePaths.leaseBasePath(graphId, tableKey, branch);
     }
 
     private static void requireSegment(String s, String what) {
@@ -493,158 +376,19 @@ public final class LeaseManager implements AutoCloseable {
         }
     }
 
-    private static boolean isConnectedState(ConnectionState s) {
-        return s == ConnectionState.CONNECTED || s == ConnectionState.RECONNECTED;
-    }
-
     /** Whether the ZooKeeper connection is usable now (CONNECTED or RECONNECTED) and the manager is open. */
     public boolean isConnected() {
-        return !closed.get() && isConnectedState(state);
+        return !closed.get() && session.isConnected();
     }
 
     void unregister(LeaseSet set) {
-        live.remove(set);
+        sets.remove(set);
     }
 
-    /** InterProcessMutex that exposes the path of the lock node it created (Curator keeps it per thread). */
-    static final class OwnMutex extends InterProcessMutex {
-        OwnMutex(CuratorFramework client, String path) {
-            super(client, path);
-        }
-
-        /** Our lock node's full path (inside the namespace), or null if the calling thread does not hold it. */
-        String ownLockNode() {
-            return getLockPath();
-        }
-    }
-
-    /**
-     * Finds our own lock node: Curator records it per acquiring thread (getLockPath()). Fallback:
-     * the holder is the lowest participant, which must be an ephemeral of our session.
-     */
-    private String ownLockNode(OwnMutex mutex, String lockDir, String table) throws LeaseException, InterruptedException {
-        String node = mutex.ownLockNode();
-        if (node != null) {
-            return node;
-        }
-        try {
-            Collection<String> participants = mutex.getParticipantNodes();
-            if (!participants.isEmpty()) {
-                String lowest = participants.iterator().next();
-                Stat st = client.checkExists().forPath(lowest);
-                long sid = client.getZookeeperClient().getZooKeeper().getSessionId();
-                if (st != null && st.getEphemeralOwner() == sid) {
-                    return lowest;
-                }
-            }
-        } catch (InterruptedException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new LeaseException("cannot determine our lock node under " + lockDir + ": " + e, e);
-        }
-        throw new LeaseLostException("acquired lease on table '" + table + "' but found no lock node of ours under "
-                + lockDir);
-    }
-
-    /**
-     * Issues the next fencing token: read counter (create at 0 if absent), then one transaction
-     * {check(our lock node), setData(counter+1, expected version)}; retry on BadVersion.
-     */
+    /** Issues the next fencing token; see {@link FenceCounter#bump}. */
     long bumpFence(String fencePath, String lockNode, String graphId, String table, String branch)
             throws LeaseException, InterruptedException {
-        String what = "table '" + table + "' of graph '" + graphId + "' branch '" + branch + "'";
-        for (int attempt = 0; attempt < MAX_FENCE_ATTEMPTS; attempt++) {
-            Stat stat = new Stat();
-            byte[] data;
-            try {
-                data = client.getData().storingStatIn(stat).forPath(fencePath);
-            } catch (KeeperException.NoNodeException e) {
-                try {
-                    client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT)
-                            .forPath(fencePath, "0".getBytes(StandardCharsets.US_ASCII));
-                } catch (KeeperException.NodeExistsException ignored) {
-                    // created concurrently: fine
-                } catch (InterruptedException ie) {
-                    throw ie;
-                } catch (Exception ce) {
-                    throw new LeaseException("cannot create fence " + fencePath + " for " + what + ": " + ce, ce);
-                }
-                continue;
-            } catch (InterruptedException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new LeaseException("cannot read fence " + fencePath + " for " + what + ": " + e, e);
-            }
-            long next = parseFence(data, fencePath) + 1;
-            try {
-                client.transaction().forOperations(
-                        client.transactionOp().check().forPath(lockNode),
-                        client.transactionOp().setData().withVersion(stat.getVersion())
-                                .forPath(fencePath, Long.toString(next).getBytes(StandardCharsets.US_ASCII)));
-                return next;
-            } catch (KeeperException e) {
-                int failed = failedOp(e);
-                if (failed == 0 || (failed < 0 && e.code() == KeeperException.Code.NONODE && !exists(lockNode))) {
-                    throw new LeaseLostException("lost the lock of " + what + " before its fencing token was issued: "
-                            + "lock node " + lockNode + " is gone (" + e.code() + ")", e);
-                }
-                if (e.code() == KeeperException.Code.BADVERSION || e.code() == KeeperException.Code.NONODE) {
-                    LOG.debug("fence {} changed concurrently ({}), retrying", fencePath, e.code());
-                    continue;
-                }
-                throw new LeaseException("cannot bump fence " + fencePath + " for " + what + ": " + e, e);
-            } catch (InterruptedException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new LeaseException("cannot bump fence " + fencePath + " for " + what + ": " + e, e);
-            }
-        }
-        throw new LeaseException("fence " + fencePath + " for " + what + " kept changing; gave up after "
-                + MAX_FENCE_ATTEMPTS + " attempts");
-    }
-
-    /** Index of the operation that failed in a multi, or -1 if unknown. */
-    private static int failedOp(KeeperException e) {
-        List<OpResult> results = e.getResults();
-        if (results == null) {
-            return -1;
-        }
-        for (int i = 0; i < results.size(); i++) {
-            if (results.get(i) instanceof OpResult.ErrorResult) {
-                int err = ((OpResult.ErrorResult) results.get(i)).getErr();
-                if (err != KeeperException.Code.OK.intValue()
-                        && err != KeeperException.Code.RUNTIMEINCONSISTENCY.intValue()) {
-                    return i;
-                }
-            }
-        }
-        return -1;
-    }
-
-    private boolean exists(String path) throws InterruptedException {
-        try {
-            return client.checkExists().forPath(path) != null;
-        } catch (InterruptedException e) {
-            throw e;
-        } catch (Exception e) {
-            return true; // unknown: let the caller retry
-        }
-    }
-
-    private static long parseFence(byte[] data, String path) throws LeaseException {
-        if (data == null || data.length == 0) {
-            return 0;
-        }
-        String s = new String(data, StandardCharsets.US_ASCII).trim();
-        try {
-            long v = Long.parseLong(s);
-            if (v < 0) {
-                throw new LeaseException("fence " + path + " holds a negative value: " + s);
-            }
-            return v;
-        } catch (NumberFormatException e) {
-            throw new LeaseException("fence " + path + " does not hold a decimal long: '" + s + "'", e);
-        }
+        return fences.bump(fencePath, lockNode, graphId, table, branch);
     }
 
     /** End of acquire: the set must not have seen SUSPENDED/LOST, or must re-verify now. */
@@ -654,90 +398,16 @@ public final class LeaseManager implements AutoCloseable {
         }
         if (set.isSuspended()) {
             if (!isConnected()) {
-                throw new LeaseException("connection to ZooKeeper at " + connectString + " went " + state
+                throw new LeaseException("connection to ZooKeeper at " + connectString + " went " + session.state()
                         + " while acquiring leases on graph '" + set.graphId() + "' branch '" + set.branch() + "'");
             }
-            verify(set, set.epoch());
+            sets.verify(set, set.epoch());
             set.checkValid();
-        }
-    }
-
-    private void onStateChanged(ConnectionState newState) {
-        state = newState;
-        LOG.info("ZooKeeper connection to {} is {} ({} live lease set(s))", connectString, newState, live.size());
-        switch (newState) {
-            case SUSPENDED:
-            case READ_ONLY:
-                for (LeaseSet s : live) {
-                    s.onSuspended(newState.name());
-                }
-                break;
-            case LOST:
-                for (LeaseSet s : live) {
-                    s.onLost("connection LOST (ZooKeeper session expired or deemed expired)");
-                }
-                break;
-            case RECONNECTED:
-                for (LeaseSet s : live) {
-                    long epoch = s.onReconnected();
-                    if (!s.isLost()) {
-                        try {
-                            verifier.execute(() -> verify(s, epoch));
-                        } catch (RejectedExecutionException e) {
-                            LOG.debug("verifier stopped; not re-verifying {}", s);
-                        }
-                    }
-                }
-                break;
-            default:
-                break;
-        }
-    }
-
-    /**
-     * Re-reads every lock node of the set: each must exist and be an ephemeral of the current
-     * session. Missing or foreign => lost forever; all present => valid again (if no newer
-     * connection event happened meanwhile). Errors leave the set invalid until the next event.
-     */
-    private void verify(LeaseSet set, long epoch) {
-        for (int attempt = 1; attempt <= VERIFY_ATTEMPTS && !closed.get(); attempt++) {
-            if (set.isLost() || set.epoch() != epoch || !isConnected()) {
-                return;
-            }
-            try {
-                long sid = client.getZookeeperClient().getZooKeeper().getSessionId();
-                for (String node : set.lockNodes()) {
-                    Stat st = client.checkExists().forPath(node);
-                    if (st == null) {
-                        set.markLost("lock node " + node + " vanished (session expired) - seen after RECONNECTED");
-                        return;
-                    }
-                    if (st.getEphemeralOwner() != sid) {
-                        set.markLost("lock node " + node + " belongs to session 0x" + Long.toHexString(st.getEphemeralOwner())
-                                + ", not ours (0x" + Long.toHexString(sid) + ") - seen after RECONNECTED");
-                        return;
-                    }
-                }
-                set.markVerified(epoch);
-                return;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (Exception e) {
-                LOG.warn("could not re-verify lock nodes of {} (attempt {}/{}): {}", set, attempt, VERIFY_ATTEMPTS,
-                        e.toString());
-                try {
-                    Thread.sleep(200L * attempt);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
         }
     }
 
     @Override
     public String toString() {
-        return "LeaseManager[" + connectString + ", " + state + (closed.get() ? ", closed" : "") + "]";
+        return "LeaseManager[" + connectString + ", " + session.state() + (closed.get() ? ", closed" : "") + "]";
     }
 }

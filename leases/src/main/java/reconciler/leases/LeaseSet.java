@@ -39,13 +39,15 @@ public final class LeaseSet implements AutoCloseable {
         final InterProcessMutex mutex;
         final String lockNode;
         final Thread owner;
+        final LocalLivenessLock local; // null: none
         long token;
 
-        Held(String tableKey, InterProcessMutex mutex, String lockNode, Thread owner) {
+        Held(String tableKey, InterProcessMutex mutex, String lockNode, Thread owner, LocalLivenessLock local) {
             this.tableKey = tableKey;
             this.mutex = mutex;
             this.lockNode = lockNode;
             this.owner = owner;
+            this.local = local;
         }
     }
 
@@ -197,6 +199,16 @@ public final class LeaseSet implements AutoCloseable {
     }
 
     private void release(Held h, boolean wasLost) {
+        try {
+            releaseNode(h, wasLost);
+        } finally {
+            if (h.local != null) {
+                h.local.close(); // after the node: a daemon woken by it finds the node gone or the holder alive
+            }
+        }
+    }
+
+    private void releaseNode(Held h, boolean wasLost) {
         if (client.getState() != CuratorFrameworkState.STARTED) {
             LOG.warn("not releasing lease {} of graph '{}' branch '{}': ZooKeeper client already closed "
                     + "(its session and lock node {} are gone)", h.tableKey, graphId, branch, h.lockNode);

@@ -44,7 +44,7 @@ public final class Membership implements AutoCloseable {
     public Membership(LeaseManager leases, String memberId, Runnable onChange) {
         this.client = leases.client();
         this.memberId = memberId;
-        this.self = new PersistentNode(client, CreateMode.EPHEMERAL, false, "/daemons/" + LeaseManager.encodeSegment(memberId),
+        this.self = new PersistentNode(client, CreateMode.EPHEMERAL, false, LeasePaths.memberPath(memberId),
                 memberId.getBytes(StandardCharsets.UTF_8));
         this.members = CuratorCache.build(client, "/daemons");
         members.listenable().addListener(CuratorCacheListener.builder().forAll((type, oldData, data) -> onChange.run()).build());
@@ -68,7 +68,7 @@ public final class Membership implements AutoCloseable {
         members.stream().forEach(d -> {
             String[] p = d.getPath().split("/");
             if (p.length == 3) {
-                out.add(LeaseManager.decodeSegment(p[2]));
+                out.add(LeasePaths.decodeSegment(p[2]));
             }
         });
         if (!out.contains(memberId) && self.getActualPath() != null) {
@@ -114,7 +114,7 @@ public final class Membership implements AutoCloseable {
      * @throws LeaseException on a ZooKeeper error
      */
     public boolean claim(String graphId) throws LeaseException {
-        String path = LeaseManager.graphPath(graphId) + "/owner";
+        String path = LeasePaths.ownerPath(graphId);
         try {
             client.create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL)
                     .forPath(path, memberId.getBytes(StandardCharsets.UTF_8));
@@ -129,7 +129,7 @@ public final class Membership implements AutoCloseable {
 
     /** Whether this session holds the graph's owner znode. @throws LeaseException on a ZooKeeper error */
     public boolean ownsHere(String graphId) throws LeaseException {
-        String path = LeaseManager.graphPath(graphId) + "/owner";
+        String path = LeasePaths.ownerPath(graphId);
         try {
             Stat stat = new Stat();
             byte[] data = client.getData().storingStatIn(stat).forPath(path);
@@ -146,7 +146,7 @@ public final class Membership implements AutoCloseable {
     public void release(String graphId) {
         try {
             if (ownsHere(graphId)) {
-                client.delete().forPath(LeaseManager.graphPath(graphId) + "/owner");
+                client.delete().forPath(LeasePaths.ownerPath(graphId));
                 LOG.info("daemon {} released graph '{}'", memberId, graphId);
             }
         } catch (Exception e) {
@@ -162,7 +162,7 @@ public final class Membership implements AutoCloseable {
      */
     public static Optional<String> owner(LeaseManager leases, String graphId) throws LeaseException {
         try {
-            return Optional.of(new String(leases.client().getData().forPath(LeaseManager.graphPath(graphId) + "/owner"),
+            return Optional.of(new String(leases.client().getData().forPath(LeasePaths.ownerPath(graphId)),
                     StandardCharsets.UTF_8));
         } catch (KeeperException.NoNodeException e) {
             return Optional.empty();

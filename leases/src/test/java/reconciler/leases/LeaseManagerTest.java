@@ -161,7 +161,7 @@ class LeaseManagerTest {
         waiter.start();
         Await.until(() -> {
             try {
-                return a.client().getChildren().forPath(LeaseManager.leaseBasePath(graph, "node:Package", MAIN) + "/lock").size() == 2;
+                return a.client().getChildren().forPath(LeasePaths.leaseBasePath(graph, "node:Package", MAIN) + "/lock").size() == 2;
             } catch (Exception e) {
                 return false;
             }
@@ -242,11 +242,11 @@ class LeaseManagerTest {
             assertEquals(1, l.fencingToken("node:Package"));
             assertEquals(1, l.fencingToken(".."));
         }
-        String base = LeaseManager.leaseBasePath(weirdGraph, "node:Package", branch);
+        String base = LeasePaths.leaseBasePath(weirdGraph, "node:Package", branch);
         assertEquals("/graphs/tenant%2Fa+b%40c%3A../leases/node%3APackage@feature%2Fx%401", base);
         assertNotNull(a.client().checkExists().forPath(base + "/fence"));
         assertEquals("1", new String(a.client().getData().forPath(base + "/fence")));
-        assertEquals("/graphs/x/leases/%2E%2E@b", LeaseManager.leaseBasePath("x", "..", "b"));
+        assertEquals("/graphs/x/leases/%2E%2E@b", LeasePaths.leaseBasePath("x", "..", "b"));
         assertEquals(1, a.currentFence(weirdGraph, branch, ".."));
         assertThrows(IllegalArgumentException.class, () -> a.acquire("", MAIN, List.of("t"), Duration.ZERO));
         assertThrows(IllegalArgumentException.class, () -> a.acquire(graph, MAIN, List.of(), Duration.ZERO));
@@ -302,7 +302,7 @@ class LeaseManagerTest {
     @Test
     void fenceIsNotBumpedForALockNodeThatIsGone() throws Exception {
         LeaseManager a = manager();
-        String base = LeaseManager.leaseBasePath(graph, "t", MAIN);
+        String base = LeasePaths.leaseBasePath(graph, "t", MAIN);
         String lockNode = a.client().create().creatingParentContainersIfNeeded()
                 .withMode(org.apache.zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL).forPath(base + "/lock/mine-");
         assertEquals(1, a.bumpFence(base + "/fence", lockNode, graph, "t", MAIN));

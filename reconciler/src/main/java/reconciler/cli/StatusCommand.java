@@ -17,11 +17,15 @@ final class StatusCommand implements Callable<Integer> {
     boolean json;
 
 
+    /** Lock nodes of the graph's leases (text output only), filled by {@link #owner}. */
+    private java.util.List<reconciler.leases.LeaseHolders.Holder> holders = java.util.List.of();
+
     /** The owning daemon from ZooKeeper, or null when ZooKeeper is not reachable (status still works without it). */
     private String owner(String graphId) {
         try {
             reconciler.daemon.Config cfg = graph.config().withConnectTimeout(java.time.Duration.ofSeconds(3));
             try (reconciler.daemon.Coordination c = reconciler.daemon.Coordination.open(cfg, false)) {
+                holders = reconciler.leases.LeaseHolders.of(c.leases().session(), graphId);
                 return reconciler.leases.Membership.owner(c.leases(), graphId).orElse(null);
             }
         } catch (Exception e) {
@@ -38,6 +42,9 @@ final class StatusCommand implements Callable<Integer> {
                 Printer.json(System.out, s);
             } else {
                 Printer.status(System.out, s);
+                for (reconciler.leases.LeaseHolders.Holder h : holders) {
+                    System.out.println("lease " + h.describe());
+                }
             }
             return s.converged() ? Main.OK : Main.NOT_CONVERGED;
         }

@@ -317,6 +317,8 @@ public final class Recoverer {
     private AuditRecord record(Graph graph, Sidecar s, String outcome, long manifestVersion, Classifier.Decision d,
                                List<AuditRecord.TableOutcome> tables) {
         return new AuditRecord(AuditRecord.FORMAT_VERSION, s.graphId(), graph.store().root(), s.operationId(), outcome, s.writerKind(),
-                s.writer().host(), s.writer().pid(), manifestVersion, tables, d.reason(), self, Instant.now());
+                s.writer().host(), s.writer().pid(), manifestVersion, tables, d.reason() + leases.brokenHolders()
+                        .reason(s.writer().host(), s.writer().pid()).map(r -> " (leases freed early: " + r + ")").orElse(""),
+                self, Instant.now());
     }
 }

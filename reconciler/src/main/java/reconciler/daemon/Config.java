@@ -26,6 +26,8 @@ public final class Config {
     public final List<String> graphs;
     /** Directory for the embedded ZooKeeper's data ({@code <stateDir>/zookeeper}) and {@code http.port}. */
     public final String stateDir;
+    /** Local liveness locks of lease holders on this host (docs/leases.md): "" = {@code <stateDir>/run}, {@code off} = none. */
+    public final String livenessDir;
     /** Local JSON-lines audit log. */
     public final String auditLog;
     /**
@@ -66,6 +68,7 @@ public final class Config {
     Config(ConfigBuilder b, Path source) {
         this.graphs = List.copyOf(b.graphs);
         this.stateDir = b.stateDir;
+        this.livenessDir = b.livenessDir;
         this.auditLog = b.auditLog;
         this.pollInterval = b.pollInterval;
         this.events = b.events;
@@ -90,6 +93,7 @@ public final class Config {
     private Config(Config base, List<String> graphs, ZooKeeper zookeeper, Http http) {
         this.graphs = List.copyOf(graphs);
         this.stateDir = base.stateDir;
+        this.livenessDir = base.livenessDir;
         this.auditLog = base.auditLog;
         this.pollInterval = base.pollInterval;
         this.events = base.events;

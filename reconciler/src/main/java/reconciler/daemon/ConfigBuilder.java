@@ -22,6 +22,8 @@ public final class ConfigBuilder {
     public List<String> graphs = new ArrayList<>();
     /** Directory for the embedded ZooKeeper's data and {@code http.port}. */
     public String stateDir = "var/state";
+    /** Local liveness locks of lease holders on this host (docs/leases.md): "" = {@code <stateDir>/run}, {@code off} = none. */
+    public String livenessDir = "";
     /** Local JSON-lines audit log. */
     public String auditLog = "var/audit.jsonl";
     /** Safety poll interval. */

@@ -47,7 +47,9 @@ public final class Coordination implements AutoCloseable {
             }
         }
         try {
-            return new Coordination(embedded, new LeaseManager(connect, z.sessionTimeout, z.connectTimeout, z.digestAuth()));
+            LeaseManager leases = new LeaseManager(connect, z.sessionTimeout, z.connectTimeout, z.digestAuth());
+            LivenessHook.enableForHolders(leases, cfg);
+            return new Coordination(embedded, leases);
         } catch (LeaseException | RuntimeException e) {
             if (embedded != null) {
                 embedded.close();

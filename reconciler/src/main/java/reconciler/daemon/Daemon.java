@@ -82,6 +82,7 @@ public final class Daemon implements AutoCloseable {
     private final Object reloadLock = new Object();
     private volatile MaintenanceService maintenanceService;
     private volatile GraphEvents events;
+    private volatile LivenessHook liveness;
     private volatile boolean closing;
 
     /** @throws Exception if ZooKeeper cannot be reached or started */
@@ -169,6 +170,7 @@ public final class Daemon implements AutoCloseable {
         if (c.events) {
             events = new GraphEvents(coordination.leases(), e -> onEvent(e.graphId()));
         }
+        liveness = LivenessHook.start(coordination, c, metrics, this::onEvent);
         // A step that failed while ZooKeeper was SUSPENDED is retried by nothing else until the safety poll
         // (it/EnsembleStormIT: sidecars left for the whole poll interval after a leader change): pass again on RECONNECTED.
         coordination.leases().client().getConnectionStateListenable().addListener((client, state) -> {
@@ -355,6 +357,10 @@ public final class Daemon implements AutoCloseable {
         ownership.stopRebalancing();
         // a running build finishes its current step; its sidecar covers anything half done
         runner.close(Duration.ofSeconds(Math.max(1, c.shutdownTimeout.toSeconds() / 2)));
+        LivenessHook l = liveness;
+        if (l != null) {
+            l.close();
+        }
         GraphEvents e = events;
         if (e != null) {
             e.close();

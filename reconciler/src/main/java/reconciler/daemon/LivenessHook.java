@@ -1,0 +1,73 @@
+package reconciler.daemon;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import reconciler.leases.DeadHolderBreaker;
+import reconciler.leases.LeaseManager;
+
+/**
+ * The daemon's side of the local liveness proof (docs/leases.md "Healing a dead holder on this
+ * host"): every process that connects through {@link Coordination} records its identity in its
+ * lock nodes and holds a local lock per lease under {@code livenessDir}; the running daemon breaks
+ * the leases of holders that died on this host ({@link DeadHolderBreaker}) and starts a pass of
+ * the graph at once. Metrics: {@code reconciler.leases.broken} (leases broken by the proof) and
+ * {@code reconciler.leases.broken.wait} (from seeing the lock node to breaking it).
+ */
+final class LivenessHook implements AutoCloseable {
+
+    private final DeadHolderBreaker breaker; // null: proof off
+
+    private LivenessHook(DeadHolderBreaker breaker) {
+        this.breaker = breaker;
+    }
+
+    /**
+     * @return the runtime directory of local liveness locks: {@code livenessDir}, or
+     *         {@code <stateDir>/run} when empty; empty when {@code livenessDir} is {@code off}
+     */
+    static Optional<Path> dir(Config cfg) {
+        String d = cfg.livenessDir == null ? "" : cfg.livenessDir.trim();
+        if (d.equals("off")) {
+            return Optional.empty();
+        }
+        return Optional.of(d.isEmpty() ? Path.of(cfg.stateDir).resolve("run") : Path.of(d));
+    }
+
+    /** Makes the leases of this process name their holder and hold local locks (unless the proof is off). */
+    static void enableForHolders(LeaseManager leases, Config cfg) {
+        dir(cfg).ifPresent(leases::enableLiveness);
+    }
+
+    /**
+     * Starts breaking dead local holders' leases.
+     *
+     * @param onGraph told the graph id of each broken lease (start a pass)
+     * @return the running hook (a no-op one when the proof is off or /proc is unusable)
+     */
+    static LivenessHook start(Coordination c, Config cfg, MetricRegistry metrics, Consumer<String> onGraph) {
+        Optional<Path> dir = dir(cfg);
+        if (dir.isEmpty()) {
+            return new LivenessHook(null);
+        }
+        Counter broken = metrics.counter("reconciler.leases.broken");
+        Timer wait = metrics.timer("reconciler.leases.broken.wait");
+        return new LivenessHook(DeadHolderBreaker.start(c.leases().session(), dir.get(), b -> {
+            broken.inc();
+            wait.update(b.waitedMillis(), TimeUnit.MILLISECONDS);
+            c.leases().brokenHolders().note(b.holder(), "lease broken: " + b.reason());
+            onGraph.accept(b.lease().graphId());
+        }).orElse(null));
+    }
+
+    @Override
+    public void close() {
+        if (breaker != null) {
+            breaker.close();
+        }
+    }
+}
