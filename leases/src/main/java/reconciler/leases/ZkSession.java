@@ -230,7 +230,12 @@ public final class ZkSession implements AutoCloseable {
 
     private void onStateChanged(ConnectionState newState) {
         state = newState;
-        LOG.info("ZooKeeper connection to {} is {}", connectString, newState);
+        switch (newState) {
+            // Leases turn invalid at once on SUSPENDED (another process may take them); LOST means the session expired.
+            case LOST -> LOG.error("ZooKeeper connection to {} is LOST: the session expired, every lease of this process is gone", connectString);
+            case SUSPENDED, READ_ONLY -> LOG.warn("ZooKeeper connection to {} is {}: leases are invalid until it reconnects", connectString, newState);
+            default -> LOG.info("ZooKeeper connection to {} is {}", connectString, newState);
+        }
         for (Consumer<ConnectionState> l : listeners) {
             try {
                 l.accept(newState);
