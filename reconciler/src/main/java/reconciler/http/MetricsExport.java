@@ -1,5 +1,8 @@
 package reconciler.http;
 
+import io.prometheus.metrics.core.metrics.Info;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
@@ -71,6 +74,16 @@ final class MetricsExport {
         this.registry = registry;
         DropwizardExports.builder().dropwizardRegistry(registry).metricFilter((name, m) -> family(name) == null).register(prometheus);
         prometheus.register(new Labelled());
+        JvmMetrics.builder().register(prometheus); // jvm_* and process_* families
+        Info build = Info.builder().name("reconciler_build").help("the running build: version label, value 1").labelNames("version")
+                .register(prometheus);
+        build.addLabelValues(version());
+    }
+
+    /** The build's version: the jar manifest's Implementation-Version, or {@code dev} when run from classes. */
+    static String version() {
+        String v = MetricsExport.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
     }
 
     private static Family family(String name) {

@@ -340,6 +340,8 @@ class HttpApiTest {
         String text = r.raw().body();
         assertTrue(text.contains("reconciler_passes_total{trigger=\"maintenance\"}"), text);
         assertTrue(text.contains("reconciler_zookeeper_connected 1.0"), text);
+        assertTrue(text.contains("reconciler_build_info{version="), text);
+        assertTrue(text.contains("jvm_memory_used_bytes") && text.contains("process_cpu_seconds_total"), text);
         assertTrue(text.contains("reconciler_sidecar_outcomes_total{status=\"resolved\"}"), text);
         assertTrue(text.contains("reconciler_passes"), text);
         assertTrue(text.contains("reconciler_graph_sidecars{graph=\"debian\",state=\"pending\"} 0.0"), text);
