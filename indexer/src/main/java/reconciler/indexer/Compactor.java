@@ -43,6 +43,41 @@ final class Compactor {
     private Compactor() {
     }
 
+    /**
+     * Whether a table needs compaction under {@code opts}' thresholds, and why: the one rule that both
+     * {@code compact} and the maintenance state's {@code compaction.needed} use.
+     *
+     * @param needed at least {@code minSmallFragments} fragments below {@code smallFragmentFraction} of the
+     *     target size, or a fragment whose deleted-row ratio reaches {@code deletedRowRatio}
+     * @param why one line with the figures and thresholds
+     */
+    record Need(boolean needed, String why) {
+    }
+
+    static Need need(List<Fragment> frags, MaintenanceOptions opts) {
+        long small = 0;
+        double worstDeleted = 0;
+        for (Fragment f : frags) {
+            FragmentMetadata md = f.metadata();
+            if (md.getNumRows() < opts.smallFragmentFraction() * opts.targetRowsPerFragment()) {
+                small++;
+            }
+            if (md.getPhysicalRows() > 0) {
+                worstDeleted = Math.max(worstDeleted, (double) md.getNumDeletions() / md.getPhysicalRows());
+            }
+        }
+        String why = small + " small fragment(s) (threshold " + opts.minSmallFragments() + "), worst deleted-row ratio "
+                + String.format(java.util.Locale.ROOT, "%.3f", worstDeleted) + " (threshold " + opts.deletedRowRatio() + ")";
+        return new Need(small >= opts.minSmallFragments() || worstDeleted >= opts.deletedRowRatio(), why);
+    }
+
+    /** {@link #need} of a table at its pin. @throws RuntimeException from Lance if it cannot be opened */
+    static Need need(Graph graph, String table, TablePin pin, MaintenanceOptions opts, BufferAllocator allocator) {
+        try (Dataset ds = LanceAccess.open(allocator, graph, TableKey.parse(table), pin.version())) {
+            return need(ds.getFragments(), opts);
+        }
+    }
+
     static CompactionReport.TableCompaction compactTable(Graph graph, LeaseManager leases, String graphId, String table, TablePin pin,
                                                          MaintenanceOptions opts, BufferAllocator allocator, ExecutorService pool,
                                                          Map<String, ProgressTracker> building) throws IOException, InterruptedException {
@@ -59,20 +94,9 @@ final class Compactor {
         try (Dataset ds = LanceAccess.open(allocator, graph, key, pin.version())) {
             List<Fragment> frags = ds.getFragments();
             fragmentsBefore = frags.size();
-            long small = 0;
-            double worstDeleted = 0;
-            for (Fragment f : frags) {
-                FragmentMetadata md = f.metadata();
-                if (md.getNumRows() < opts.smallFragmentFraction() * opts.targetRowsPerFragment()) {
-                    small++;
-                }
-                if (md.getPhysicalRows() > 0) {
-                    worstDeleted = Math.max(worstDeleted, (double) md.getNumDeletions() / md.getPhysicalRows());
-                }
-            }
-            why = small + " small fragment(s) (threshold " + opts.minSmallFragments() + "), worst deleted-row ratio "
-                    + String.format(java.util.Locale.ROOT, "%.3f", worstDeleted) + " (threshold " + opts.deletedRowRatio() + ")";
-            if (small < opts.minSmallFragments() && worstDeleted < opts.deletedRowRatio()) {
+            Need need = need(frags, opts);
+            why = need.why();
+            if (!need.needed()) {
                 return result(table, "NOT_NEEDED", why, 0, fragmentsBefore, fragmentsBefore, pin.version(), pin.version(), null, 0, 0);
             }
             plan = Compaction.planCompaction(ds, co);

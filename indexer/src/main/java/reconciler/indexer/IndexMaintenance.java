@@ -365,6 +365,22 @@ public final class IndexMaintenance implements AutoCloseable {
     // ------------------------------------------------------------------ compaction
 
     /**
+     * Whether each table of the latest manifest needs compaction under this instance's thresholds (the
+     * rule {@link #compact} applies), with the figures: table key → {@code [needed, why]}. Metadata only.
+     *
+     * @throws IOException if the manifest cannot be read
+     */
+    public Map<String, Map.Entry<Boolean, String>> compactionNeeded(Graph graph) throws IOException {
+        Manifest m = graph.manifests().require();
+        Map<String, Map.Entry<Boolean, String>> out = new java.util.TreeMap<>();
+        for (Map.Entry<String, TablePin> e : m.tables().entrySet()) {
+            Compactor.Need n = Compactor.need(graph, e.getKey(), e.getValue(), options, allocator);
+            out.put(e.getKey(), Map.entry(n.needed(), n.why()));
+        }
+        return out;
+    }
+
+    /**
      * One compaction round: for every table past the thresholds
      * ({@link MaintenanceOptions#minSmallFragments()} small fragments, or a fragment with
      * {@link MaintenanceOptions#deletedRowRatio()} deleted rows) plans with

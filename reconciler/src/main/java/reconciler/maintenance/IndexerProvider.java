@@ -147,6 +147,14 @@ public final class IndexerProvider implements MaintenanceProvider {
             return out;
         }
 
+        /** Compaction state by the thresholds the {@code compact} kind applies (the indexer's defaults). */
+        @Override
+        public List<CompactionInfo> compaction(GraphRef graph, Manifest manifest) throws Exception {
+            List<CompactionInfo> out = new ArrayList<>();
+            maintenance().compactionNeeded(graph.graph()).forEach((table, n) -> out.add(new CompactionInfo(table, n.getKey(), n.getValue())));
+            return out;
+        }
+
         @Override
         public List<String> backlog(GraphRef graph, Manifest manifest) throws Exception {
             return maintenance().coverage(graph.graph()).backlog();
