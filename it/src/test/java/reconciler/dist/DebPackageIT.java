@@ -78,7 +78,7 @@ class DebPackageIT {
                     script + " executable in\n" + info);
         }
         String conffiles = dpkgDeb("--info", deb.toString(), "conffiles");
-        assertEquals(List.of("/etc/reconciler/reconciler.yaml", "/etc/reconciler/logback.xml", "/etc/reconciler/jvm.options",
+        assertEquals(List.of("/etc/reconciler/reconciler.yaml", "/etc/reconciler/logback.xml", "/etc/reconciler/logback-json.xml", "/etc/reconciler/jvm.options",
                 "/etc/reconciler/reconciler.env", "/etc/logrotate.d/reconciler"), conffiles.lines().map(String::strip).toList());
     }
 

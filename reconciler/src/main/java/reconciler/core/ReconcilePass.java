@@ -54,12 +54,11 @@ public final class ReconcilePass {
             }
             reconciler.sidecar.Sidecar s = ((SidecarEntry.Valid) e).sidecar();
             Recoverer.Result r = wait == null ? recoverer.recover(graph, s) : recoverer.recover(graph, s, wait);
-            if (r.status() == Recoverer.Status.BUSY) {
-                // a live writer holds the leases: the normal case while it writes, not an action
-                LOG.debug("graph root {} sidecar {}: {} {}", graph.store().root(), r.operationId(), r.status(), r.message());
-            } else {
-                LOG.info("graph root {} sidecar {}: {} {}", graph.store().root(), r.operationId(), r.status(), r.message());
-            }
+            // a live writer holding the leases (BUSY) is the normal case while it writes, not an action
+            (r.status() == Recoverer.Status.BUSY ? LOG.atDebug() : LOG.atInfo())
+                    .addKeyValue("graph", s.graphId()).addKeyValue("operationId", r.operationId())
+                    .addKeyValue("outcome", r.action() == null ? r.status().name() : r.action().name())
+                    .log("graph root {} sidecar {}: {} {}", graph.store().root(), r.operationId(), r.status(), r.message());
             results.add(r);
         }
         GraphStatus status = GraphStatus.of(graph);
@@ -70,11 +69,10 @@ public final class ReconcilePass {
             if (t.drift() > 0 && !covered.contains(t.table()) && status.corruptSidecars().isEmpty()) {
                 Recoverer.Result r = recoverer.repairDrift(graph, status.graphId(), t.table(),
                         wait == null ? recoverer.leaseWait() : wait);
-                if (r.status() == Recoverer.Status.BUSY) {
-                    LOG.debug("graph root {} drift on {}: {} {}", graph.store().root(), t.table(), r.status(), r.message());
-                } else {
-                    LOG.info("graph root {} drift on {}: {} {}", graph.store().root(), t.table(), r.status(), r.message());
-                }
+                (r.status() == Recoverer.Status.BUSY ? LOG.atDebug() : LOG.atInfo())
+                        .addKeyValue("graph", status.graphId()).addKeyValue("operationId", r.operationId())
+                        .addKeyValue("table", t.table()).addKeyValue("outcome", r.status().name())
+                        .log("graph root {} drift on {}: {} {}", graph.store().root(), t.table(), r.status(), r.message());
                 results.add(r);
                 repaired |= r.status() == Recoverer.Status.RESOLVED;
             }
