@@ -76,13 +76,8 @@ final class PassRunner implements AutoCloseable {
             }
             // INFO is for actions: a pass that resolved nothing (idle, or only a live writer's busy leases) logs at DEBUG
             boolean acted = r.results().stream().anyMatch(x -> x.status() != reconciler.core.Recoverer.Status.BUSY);
-            if (acted) {
-                LOG.info("pass over {} ({}): manifest v{}, {} item(s) handled, converged={}", g.graph.store().root(), trigger.label(),
-                        r.status().manifestVersion(), r.results().size(), r.converged());
-            } else {
-                LOG.debug("pass over {} ({}): manifest v{}, {} item(s) handled, converged={}", g.graph.store().root(), trigger.label(),
-                        r.status().manifestVersion(), r.results().size(), r.converged());
-            }
+            (acted ? LOG.atInfo() : LOG.atDebug()).log("pass over {} ({}): manifest v{}, {} item(s) handled, converged={}",
+                    g.graph.store().root(), trigger.label(), r.status().manifestVersion(), r.results().size(), r.converged());
             record(g, new PassRecord(trigger.label(), passStart, (System.nanoTime() - passNanos) / 1_000_000, r, null));
             if (r.converged() && (trigger == Trigger.WATCH || trigger == Trigger.POLL)) {
                 convergeIndexesInBackground(g);
