@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.state.ConnectionState;
 import org.quartz.SchedulerException;
@@ -84,6 +85,10 @@ public final class Daemon implements AutoCloseable {
     private volatile GraphEvents events;
     private volatile LivenessHook liveness;
     private volatile boolean closing;
+    private volatile ServiceNotifier notifier = ServiceNotifier.none();
+    private volatile boolean serving;
+    private final AtomicBoolean readySent = new AtomicBoolean();
+    private volatile long lastStatusNanos;
 
     /** @throws Exception if ZooKeeper cannot be reached or started */
     public Daemon(Config config) throws Exception {
@@ -162,9 +167,30 @@ public final class Daemon implements AutoCloseable {
         return out;
     }
 
-    /** Schedules the passes, starts watching and joins the membership; returns at once. @throws SchedulerException */
+    /**
+     * Schedules the passes, starts watching and joins the membership; returns at once. Tells the
+     * service manager named by {@code NOTIFY_SOCKET} (systemd {@code Type=notify}) when it is ready:
+     * see {@link #start(ServiceNotifier)}.
+     *
+     * @throws SchedulerException if Quartz cannot start
+     */
     public void start() throws SchedulerException, InterruptedException {
+        start(ServiceNotifier.fromEnvironment());
+    }
+
+    /**
+     * {@link #start()}, notifying {@code notifier} (docs/operations.md, "Under systemd"):
+     * {@code STATUS=first pass: K/N graph(s) checked} while the first passes run, then
+     * {@code READY=1} once the HTTP API serves and every configured graph had its first pass (or
+     * was found owned by another daemon); {@code WATCHDOG=1} every half {@code WATCHDOG_USEC} from
+     * the pass threads while they are not all stuck; {@code STOPPING=1} when {@link #close()} begins.
+     *
+     * @throws SchedulerException if Quartz cannot start
+     */
+    public void start(ServiceNotifier notifier) throws SchedulerException, InterruptedException {
         Config c = config();
+        this.notifier = notifier;
+        scheduler.onFirstCheck(this::firstCheckProgress);
         scheduler.prepare();
         ownership.join(c.zookeeper.connectTimeout, scheduler::started, this::onEvent);
         if (c.events) {
@@ -183,6 +209,29 @@ public final class Daemon implements AutoCloseable {
         LOG.info("reconciler {} started: {} graph(s), safety poll every {}, events {}", memberId, graphs.size(),
                 c.pollInterval, c.events ? "on" : "off");
         api.start(c, maintenance(), host, metrics);
+        if (notifier.watchdogInterval().isPresent()) {
+            scheduler.heartbeat(notifier.watchdogInterval().get(), () -> notifier.send("WATCHDOG=1"));
+        }
+        serving = true;
+        firstCheckProgress();
+    }
+
+    /** After each graph's first pass: a STATUS line to the service manager, and READY=1 once every graph was checked. */
+    private void firstCheckProgress() {
+        if (!serving || readySent.get()) {
+            return;
+        }
+        long total = graphs.all().stream().filter(g -> !g.retired).count();
+        long done = graphs.all().stream().filter(g -> !g.retired && g.firstCheckDone).count();
+        if (done >= total) {
+            if (readySent.compareAndSet(false, true)) {
+                notifier.send("READY=1", "STATUS=ready: " + total + " graph(s) checked, HTTP " + (httpPort() < 0 ? "off" : "on port " + httpPort()));
+                LOG.info("ready: the first pass checked all {} graph(s){}", total, notifier.enabled() ? " (READY=1 sent to the service manager)" : "");
+            }
+        } else if (System.nanoTime() - lastStatusNanos > 1_000_000_000L) {
+            lastStatusNanos = System.nanoTime();
+            notifier.send("STATUS=first pass: " + done + "/" + total + " graph(s) checked");
+        }
     }
 
     private void onEvent(String graphId) {
@@ -351,6 +400,7 @@ public final class Daemon implements AutoCloseable {
         Config c = config();
         Thread watchdog = StopWatchdog.arm(c.shutdownTimeout, "reconciler-" + id);
         closing = true;
+        notifier.send("STOPPING=1", "STATUS=stopping: passes finish their current step");
         runner.stopping();
         api.stop(maintenanceService);
         scheduler.close();
@@ -368,6 +418,7 @@ public final class Daemon implements AutoCloseable {
         ownership.close();
         coordination.close();
         graphs.closeAll();
+        notifier.close();
         watchdog.interrupt();
         LOG.info("reconciler stopped");
     }

@@ -27,6 +27,8 @@ final class GraphHandle {
     volatile PassRecord lastPass;
     /** Background maintenance (index convergence after passes) is paused by a harness; recovery still runs. */
     volatile boolean backgroundPaused;
+    /** This daemon's first scheduled pass job for the graph has run (a pass, or the skip of a graph another daemon owns). */
+    volatile boolean firstCheckDone;
 
     GraphHandle(int index, Graph graph, String configuredRoot) {
         this.index = index;

@@ -50,6 +50,8 @@ final class PassScheduler implements AutoCloseable {
     private final MetricRegistry metrics;
     private final Duration pollInterval;
     private final WorkQueue<Integer> queue;
+    private volatile Runnable onFirstCheck = () -> { };
+    private volatile Runnable heartbeat;
     private volatile Scheduler scheduler;
     private volatile Thread dispatcher;
 
@@ -162,6 +164,17 @@ final class PassScheduler implements AutoCloseable {
     void runScheduled(int index, Trigger trigger) throws InterruptedException {
         GraphHandle g = graphs.get(index);
         queue.started(index);
+        try {
+            runOwned(g, index, trigger);
+        } finally {
+            if (!g.firstCheckDone) {
+                g.firstCheckDone = true;
+                onFirstCheck.run();
+            }
+        }
+    }
+
+    private void runOwned(GraphHandle g, int index, Trigger trigger) throws InterruptedException {
         if (!ownership.owns(g)) {
             metrics.counter("reconciler.passes.skipped_not_owner").inc();
             return;
@@ -174,6 +187,32 @@ final class PassScheduler implements AutoCloseable {
                     queue.failures(index));
         } else {
             queue.forget(index);
+        }
+    }
+
+    /** Called (on a pass thread) each time a graph's first scheduled pass job has run. */
+    void onFirstCheck(Runnable r) {
+        onFirstCheck = r;
+    }
+
+    /**
+     * Runs {@code beat} every {@code interval} on the pass threads (a Quartz job beside the pass
+     * jobs), while the event dispatcher is alive: if every pass thread is stuck, or the dispatcher
+     * died, the beats stop. Feeds the systemd watchdog.
+     */
+    void heartbeat(Duration interval, Runnable beat) throws SchedulerException {
+        heartbeat = beat;
+        scheduler.scheduleJob(JobBuilder.newJob(HeartbeatJob.class).withIdentity("heartbeat").usingJobData("daemon", id).build(),
+                TriggerBuilder.newTrigger().withIdentity("heartbeat").startNow()
+                        .withSchedule(SimpleScheduleBuilder.simpleSchedule().withIntervalInMilliseconds(Math.max(1, interval.toMillis()))
+                                .repeatForever().withMisfireHandlingInstructionNextWithRemainingCount()).build());
+    }
+
+    private void beat() {
+        Runnable b = heartbeat;
+        Thread d = dispatcher;
+        if (b != null && d != null && d.isAlive()) {
+            b.run();
         }
     }
 
@@ -223,6 +262,18 @@ final class PassScheduler implements AutoCloseable {
                 s.runScheduled((Integer) data.get("graph"), Trigger.of(data.getOrDefault("trigger", Trigger.POLL.label())));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Quartz job: the heartbeat ({@link #heartbeat}). */
+    @DisallowConcurrentExecution
+    public static final class HeartbeatJob implements Job {
+        @Override
+        public void execute(JobExecutionContext ctx) {
+            PassScheduler s = INSTANCES.get(ctx.getMergedJobDataMap().getString("daemon"));
+            if (s != null) {
+                s.beat();
             }
         }
     }

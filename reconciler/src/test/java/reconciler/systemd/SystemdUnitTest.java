@@ -45,7 +45,10 @@ class SystemdUnitTest {
                 keys.put(l.substring(0, eq), l.substring(eq + 1));
             }
         }
-        assertTrue(List.of("simple", "notify").contains(keys.get("Type")));
+        assertEquals("notify", keys.get("Type"), "the daemon sends READY=1 (ServiceNotifierTest)");
+        assertEquals("main", keys.get("NotifyAccess"), "java is the main process and sends its own notifications");
+        Duration watchdog = Duration.ofSeconds(Long.parseLong(keys.get("WatchdogSec")));
+        assertTrue(watchdog.compareTo(Duration.ofSeconds(60)) >= 0, "a pass may wait leaseWait (30 s) for a lease: " + watchdog);
         assertEquals("on-failure", keys.get("Restart"));
         assertEquals("reconciler", keys.get("User"));
         assertEquals("strict", keys.get("ProtectSystem"));
