@@ -28,6 +28,7 @@ import reconciler.maintenance.GraphRef;
 import reconciler.maintenance.MaintenanceService;
 import reconciler.maintenance.PassRecord;
 import reconciler.maintenance.ReloadResult;
+import reconciler.metrics.BucketTimers;
 
 /**
  * The reconciler daemon: wires its rooms together and is the one handle the CLI, tests and
@@ -114,7 +115,7 @@ public final class Daemon implements AutoCloseable {
         metrics.gauge("reconciler.storage.requests", () -> reconciler.storage.StorageStats::total);
         // 1 while the ZooKeeper session is CONNECTED: alert on 0 (nothing is recovered or maintained then)
         metrics.gauge("reconciler.zookeeper.connected", () -> () -> coordination.leases().isConnected() ? 1 : 0);
-        Timer leaseWait = metrics.timer("reconciler.leases.wait");
+        Timer leaseWait = BucketTimers.timer(metrics, "reconciler.leases.wait");
         Counter leaseTimeouts = metrics.counter("reconciler.leases.timeouts");
         coordination.leases().setAcquireObserver((acquired, graphId, tables, waitNanos) -> {
             if (acquired) {

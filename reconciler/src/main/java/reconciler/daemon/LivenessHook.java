@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import reconciler.leases.DeadHolderBreaker;
 import reconciler.leases.LeaseManager;
+import reconciler.metrics.BucketTimers;
 
 /**
  * The daemon's side of the local liveness proof (docs/leases.md "Healing a dead holder on this
@@ -55,7 +56,7 @@ final class LivenessHook implements AutoCloseable {
             return new LivenessHook(null);
         }
         Counter broken = metrics.counter("reconciler.leases.broken");
-        Timer wait = metrics.timer("reconciler.leases.broken.wait");
+        Timer wait = BucketTimers.timer(metrics, "reconciler.leases.broken.wait");
         return new LivenessHook(DeadHolderBreaker.start(c.leases().session(), dir.get(), b -> {
             broken.inc();
             wait.update(b.waitedMillis(), TimeUnit.MILLISECONDS);

@@ -20,6 +20,7 @@ import reconciler.indexer.IndexMaintenance;
 import reconciler.leases.LeaseManager;
 import reconciler.maintenance.IndexerProvider;
 import reconciler.maintenance.PassRecord;
+import reconciler.metrics.BucketTimers;
 
 /**
  * Runs one reconcile pass over one graph and accounts for it: metrics
@@ -66,7 +67,7 @@ final class PassRunner implements AutoCloseable {
         metrics.counter(MetricRegistry.name("reconciler", "passes", trigger.label())).inc();
         Instant passStart = Instant.now();
         long passNanos = System.nanoTime();
-        try (Timer.Context t = metrics.timer("reconciler.pass").time()) {
+        try (Timer.Context t = BucketTimers.timer(metrics, "reconciler.pass").time()) {
             ReconcilePass.Report r = pass.run(g.graph, trigger == Trigger.WATCH ? Duration.ZERO : null);
             for (Recoverer.Result x : r.results()) {
                 metrics.counter(MetricRegistry.name("reconciler", "sidecars", x.status().name().toLowerCase())).inc();

@@ -11,7 +11,10 @@ import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import com.codahale.metrics.Timer;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -25,13 +28,16 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import reconciler.metrics.BucketTimers;
 
 /**
  * The daemon's Dropwizard registry as Prometheus text ({@code GET /metrics}) and as JSON
  * ({@code GET /metrics?format=json}). Per-graph metrics ({@code reconciler.graph.<g>.…}) and
  * maintenance job counters become labelled families; everything else goes through the
  * Dropwizard bridge ({@link DropwizardExports}, names with dots turned into underscores, counters
- * with {@code _total}, timers as summaries in seconds). docs/maintenance.md lists the families.
+ * with {@code _total}, timers as summaries in seconds). Duration timers made by
+ * {@link BucketTimers} become histograms with base units in their names
+ * ({@code reconciler_pass_duration_seconds}, ...). docs/maintenance.md lists the families.
  */
 final class MetricsExport {
 
@@ -67,12 +73,22 @@ final class MetricsExport {
             new Family(Pattern.compile("reconciler\\.maintenance\\.([^.]+)\\.(succeeded|failed|cancelled)"), "reconciler_maintenance_jobs",
                     "finished maintenance jobs by kind and state", true, "kind", "state"));
 
+    /** Bucket timers exported as histograms: Dropwizard name pattern, Prometheus name, help, labels from the groups. */
+    private static final List<Family> HISTOGRAMS = List.of(
+            new Family(Pattern.compile("reconciler\\.pass"), "reconciler_pass_duration_seconds", "reconcile pass duration", false),
+            new Family(Pattern.compile("reconciler\\.leases\\.wait"), "reconciler_lease_wait_seconds",
+                    "the daemon's lease acquisitions: call to all leases held, fencing-token bumps included", false),
+            new Family(Pattern.compile("reconciler\\.leases\\.broken\\.wait"), "reconciler_lease_break_wait_seconds",
+                    "from seeing a dead same-host holder's lock node to breaking its lease", false),
+            new Family(Pattern.compile("reconciler\\.maintenance\\.([^.]+)\\.duration"), "reconciler_maintenance_job_duration_seconds",
+                    "maintenance job run time by kind", false, "kind"));
+
     private final MetricRegistry registry;
     private final PrometheusRegistry prometheus = new PrometheusRegistry();
 
     MetricsExport(MetricRegistry registry) {
         this.registry = registry;
-        DropwizardExports.builder().dropwizardRegistry(registry).metricFilter((name, m) -> family(name) == null).register(prometheus);
+        DropwizardExports.builder().dropwizardRegistry(registry).metricFilter((name, m) -> family(name) == null && histogram(name, m) == null).register(prometheus);
         prometheus.register(new Labelled());
         JvmMetrics.builder().register(prometheus); // jvm_* and process_* families
         Info build = Info.builder().name("reconciler_build").help("the running build: version label, value 1").labelNames("version")
@@ -95,6 +111,19 @@ final class MetricsExport {
         return null;
     }
 
+    /** The histogram family of a Dropwizard metric: a bucket timer whose name matches one; else null. */
+    private static Family histogram(String name, com.codahale.metrics.Metric m) {
+        if (!(m instanceof Timer t) || !(t.getSnapshot() instanceof BucketTimers.BucketSnapshot)) {
+            return null;
+        }
+        for (Family f : HISTOGRAMS) {
+            if (f.pattern().matcher(name).matches()) {
+                return f;
+            }
+        }
+        return null;
+    }
+
     /** The labelled families. */
     private final class Labelled implements MultiCollector {
         @Override
@@ -107,6 +136,7 @@ final class MetricsExport {
                 add(points, e.getKey(), e.getValue().getCount());
             }
             MetricSnapshots.Builder b = MetricSnapshots.builder();
+            histograms(b);
             for (Map.Entry<Family, List<Object[]>> e : points.entrySet()) {
                 Family f = e.getKey();
                 if (f.counter()) {
@@ -124,6 +154,31 @@ final class MetricsExport {
                 }
             }
             return b.build();
+        }
+
+        private void histograms(MetricSnapshots.Builder b) {
+            double[] bounds = new double[BucketTimers.BOUNDS_SECONDS.length + 1];
+            System.arraycopy(BucketTimers.BOUNDS_SECONDS, 0, bounds, 0, BucketTimers.BOUNDS_SECONDS.length);
+            bounds[bounds.length - 1] = Double.POSITIVE_INFINITY;
+            Map<Family, HistogramSnapshot.Builder> out = new LinkedHashMap<>();
+            for (Map.Entry<String, Timer> e : registry.getTimers().entrySet()) {
+                Family f = histogram(e.getKey(), e.getValue());
+                if (f == null) {
+                    continue;
+                }
+                BucketTimers.BucketSnapshot s = (BucketTimers.BucketSnapshot) e.getValue().getSnapshot();
+                Matcher m = f.pattern().matcher(e.getKey());
+                m.matches();
+                String[] vals = new String[f.labels().length];
+                for (int i = 0; i < vals.length; i++) {
+                    vals[i] = m.group(i + 1);
+                }
+                out.computeIfAbsent(f, k -> HistogramSnapshot.builder().name(k.name()).help(k.help()))
+                        .dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder()
+                                .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, s.bucketCounts()))
+                                .sum(s.sumSeconds()).labels(Labels.of(f.labels(), vals)).build());
+            }
+            out.values().forEach(h -> b.metricSnapshot(h.build()));
         }
 
         private void add(Map<Family, List<Object[]>> points, String name, Object value) {

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reconciler.metrics.BucketTimers;
 
 /**
  * The maintenance job queue: one worker thread per graph (jobs of a graph run in submission
@@ -88,7 +89,7 @@ final class JobQueue {
         MetricRegistry m = host.metrics();
         String base = MetricRegistry.name("reconciler", "maintenance", GraphGauges.seg(kind.name()));
         onStart.run();
-        try (Timer.Context t = m.timer(MetricRegistry.name(base, "duration")).time()) {
+        try (Timer.Context t = BucketTimers.timer(m, MetricRegistry.name(base, "duration")).time()) {
             NotReadyException.requireConnected(host, "no lease can be taken, the job did not run");
             MaintenanceResult r = kind.run(new MaintenanceContext(job, ref, host));
             NotReadyException.requireConnected(host, "the session was lost while the job ran, so its result cannot be vouched for");
