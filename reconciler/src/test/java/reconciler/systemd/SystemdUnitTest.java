@@ -59,6 +59,7 @@ class SystemdUnitTest {
         assertTrue(keys.get("ExecStart").contains("--add-opens=java.base/java.nio=ALL-UNNAMED"));
         assertEquals("143", keys.get("SuccessExitStatus"));
         assertTrue(!keys.containsKey("MemoryDenyWriteExecute"), "the JVM JIT needs W+X memory");
+        assertEquals("@system-service", keys.get("SystemCallFilter"), "the filter SystemCallFilterIT runs the daemon under");
         Duration stop = Duration.ofSeconds(Long.parseLong(keys.get("TimeoutStopSec")));
         Path shipped = Path.of("..", "conf", "reconciler.yaml");
         Duration graceful = Files.isRegularFile(shipped) ? Config.load(shipped).shutdownTimeout : new Config().shutdownTimeout;
