@@ -18,7 +18,7 @@ import reconciler.storage.Json;
         "An unreadable line (a torn write) is reported on stderr and skipped. Exit 0."})
 final class AuditCommand implements Callable<Integer> {
     @Mixin
-    Main.ConfigOption config;
+    ConfigOption config;
 
     @Option(names = "--follow", description = "keep printing records as they are appended, across log rotation and truncation "
             + "(until interrupted)")

@@ -32,7 +32,7 @@ final class DaemonEndpoint {
     /** The options of every command that talks to the daemon: the config, and where and how to reach its API. */
     static final class Options {
         @Mixin
-        Main.ConfigOption config;
+        ConfigOption config;
 
         @Option(names = "--url", paramLabel = "URL", description = "daemon API base URL (default: from the config's http section)")
         URI url;

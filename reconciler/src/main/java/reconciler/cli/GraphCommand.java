@@ -255,7 +255,7 @@ final class GraphCommand implements Callable<Integer> {
     /** The java command line that runs this CLI again in a child JVM. */
     static List<String> javaCommand() {
         String java = ProcessHandle.current().info().command().orElse("java");
-        return List.of(java, "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName());
+        return List.of(java, "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "reconciler.cli.Main");
     }
 
 }

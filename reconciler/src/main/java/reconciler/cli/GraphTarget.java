@@ -19,7 +19,7 @@ import reconciler.leases.LeaseException;
 final class GraphTarget {
 
     @Mixin
-    Main.ConfigOption config;
+    ConfigOption config;
 
     @Parameters(index = "0", paramLabel = "GRAPH", description = "graph root: a directory, file://… or s3://bucket/prefix")
     String root;

@@ -1,11 +1,8 @@
 package reconciler.cli;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import reconciler.daemon.Config;
 
 /**
@@ -25,9 +22,6 @@ public final class Main implements Callable<Integer> {
     public static final int USAGE = 2;
     public static final int REFUSED = 3;
     public static final int FAILURE = 4;
-
-    /** The shipped default config, used when --config is not given and it exists. */
-    public static final Path DEFAULT_CONFIG = Path.of("conf/reconciler.yaml");
 
     @Override
     public Integer call() {
@@ -57,19 +51,5 @@ public final class Main implements Callable<Integer> {
                     return FAILURE;
                 })
                 .execute(args);
-    }
-
-    /** The {@code --config} option shared by every command. */
-    public static final class ConfigOption {
-        @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML config (default: conf/reconciler.yaml if present, else built-in defaults)")
-        Path file;
-
-        /** Loads the config. @throws Config.ConfigException naming key and line */
-        public Config load() throws Config.ConfigException {
-            if (file != null) {
-                return Config.load(file);
-            }
-            return Files.exists(DEFAULT_CONFIG) ? Config.load(DEFAULT_CONFIG) : new Config();
-        }
     }
 }

@@ -14,7 +14,7 @@ import reconciler.daemon.Daemon;
 final class RunCommand implements Callable<Integer> {
 
     @Mixin
-    Main.ConfigOption config;
+    ConfigOption config;
 
     @Option(names = "--once", description = "Run one pass over every graph and exit: 0 if every graph converged, 1 otherwise")
     boolean once;

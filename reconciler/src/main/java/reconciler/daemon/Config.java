@@ -84,6 +84,15 @@ public final class Config {
         this.source = source;
     }
 
+    /** The liveness lock directory {@link #livenessDir} names ({@code <stateDir>/run} when blank); empty when {@code off}. */
+    public java.util.Optional<java.nio.file.Path> livenessDirectory() {
+        String d = livenessDir == null ? "" : livenessDir.trim();
+        if (d.equals("off")) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(d.isEmpty() ? java.nio.file.Path.of(stateDir).resolve("run") : java.nio.file.Path.of(d));
+    }
+
     /** A draft with the built-in defaults. */
     public static ConfigBuilder builder() {
         return new ConfigBuilder();

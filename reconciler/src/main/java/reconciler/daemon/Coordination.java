@@ -48,7 +48,7 @@ public final class Coordination implements AutoCloseable {
         }
         try {
             LeaseManager leases = new LeaseManager(connect, z.sessionTimeout, z.connectTimeout, z.digestAuth());
-            LivenessHook.enableForHolders(leases, cfg);
+            cfg.livenessDirectory().ifPresent(leases::enableLiveness); // holders name themselves and hold local locks (docs/leases.md)
             return new Coordination(embedded, leases);
         } catch (LeaseException | RuntimeException e) {
             if (embedded != null) {

@@ -14,7 +14,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.state.ConnectionState;
 import org.quartz.SchedulerException;
@@ -60,7 +59,9 @@ import reconciler.metrics.BucketTimers;
  */
 public final class Daemon implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+    /** The logger name of the daemon's rooms ({@code reconciler.daemon.Daemon}): a constant, so they do not depend on this class. */
+    static final String LOGGER = "reconciler.daemon.Daemon";
+    private static final Logger LOG = LoggerFactory.getLogger(LOGGER);
 
     /** Pass triggers (metric names {@code reconciler.passes.<trigger>}). */
     public static final String WATCH = Trigger.WATCH.label();
@@ -79,17 +80,14 @@ public final class Daemon implements AutoCloseable {
     private final Ownership ownership;
     private final PassScheduler scheduler;
     private final ApiServices api = new ApiServices();
-    private final DaemonHost host = new DaemonHost(this);
+    private final DaemonHost host;
     private final Object maintenanceLock = new Object();
     private final Object reloadLock = new Object();
     private volatile MaintenanceService maintenanceService;
     private volatile GraphEvents events;
     private volatile LivenessHook liveness;
     private volatile boolean closing;
-    private volatile ServiceNotifier notifier = ServiceNotifier.none();
-    private volatile boolean serving;
-    private final AtomicBoolean readySent = new AtomicBoolean();
-    private volatile long lastStatusNanos;
+    private volatile ReadyNotice notice = new ReadyNotice(ServiceNotifier.none(), graphs, () -> -1);
 
     /** @throws Exception if ZooKeeper cannot be reached or started */
     public Daemon(Config config) throws Exception {
@@ -112,6 +110,7 @@ public final class Daemon implements AutoCloseable {
         this.runner = new PassRunner(pass, coordination.leases(), metrics, this::passRecorded, this::onEvent, () -> config().indexes);
         this.ownership = new Ownership(coordination.leases(), memberId, graphs);
         this.scheduler = new PassScheduler(id, graphs, ownership, runner, metrics, config.pollInterval);
+        this.host = new DaemonHost(memberId, metrics, coordination, this::config, graphs, runner, ownership, this::reloadGraphs);
         metrics.gauge("reconciler.storage.requests", () -> reconciler.storage.StorageStats::total);
         // 1 while the ZooKeeper session is CONNECTED: alert on 0 (nothing is recovered or maintained then)
         metrics.gauge("reconciler.zookeeper.connected", () -> () -> coordination.leases().isConnected() ? 1 : 0);
@@ -190,8 +189,9 @@ public final class Daemon implements AutoCloseable {
      */
     public void start(ServiceNotifier notifier) throws SchedulerException, InterruptedException {
         Config c = config();
-        this.notifier = notifier;
-        scheduler.onFirstCheck(this::firstCheckProgress);
+        ReadyNotice n = new ReadyNotice(notifier, graphs, this::httpPort);
+        notice = n;
+        scheduler.onFirstCheck(n::firstCheckProgress);
         scheduler.prepare();
         ownership.join(c.zookeeper.connectTimeout, scheduler::started, this::onEvent);
         if (c.events) {
@@ -213,26 +213,7 @@ public final class Daemon implements AutoCloseable {
         if (notifier.watchdogInterval().isPresent()) {
             scheduler.heartbeat(notifier.watchdogInterval().get(), () -> notifier.send("WATCHDOG=1"));
         }
-        serving = true;
-        firstCheckProgress();
-    }
-
-    /** After each graph's first pass: a STATUS line to the service manager, and READY=1 once every graph was checked. */
-    private void firstCheckProgress() {
-        if (!serving || readySent.get()) {
-            return;
-        }
-        long total = graphs.all().stream().filter(g -> !g.retired).count();
-        long done = graphs.all().stream().filter(g -> !g.retired && g.firstCheckDone).count();
-        if (done >= total) {
-            if (readySent.compareAndSet(false, true)) {
-                notifier.send("READY=1", "STATUS=ready: " + total + " graph(s) checked, HTTP " + (httpPort() < 0 ? "off" : "on port " + httpPort()));
-                LOG.info("ready: the first pass checked all {} graph(s){}", total, notifier.enabled() ? " (READY=1 sent to the service manager)" : "");
-            }
-        } else if (System.nanoTime() - lastStatusNanos > 1_000_000_000L) {
-            lastStatusNanos = System.nanoTime();
-            notifier.send("STATUS=first pass: " + done + "/" + total + " graph(s) checked");
-        }
+        n.serving();
     }
 
     private void onEvent(String graphId) {
@@ -269,37 +250,37 @@ public final class Daemon implements AutoCloseable {
         return api.httpPort();
     }
 
+    /** What the maintenance service and the HTTP API see of this daemon. */
+    DaemonHost host() {
+        return host;
+    }
+
     /** The configured (not retired) graphs, in config order. */
     public List<GraphRef> managedGraphs() {
         return graphs.managed();
     }
 
-    /** The last pass of this daemon over a graph. */
     /**
      * Pauses or resumes background maintenance of a graph (index convergence after passes); recovery
      * is never paused. @return whether it is paused now. @throws NoSuchElementException if not configured
      */
     public boolean pauseBackground(String graphId, boolean paused) {
-        GraphHandle g = graphs.byId(graphId).orElseThrow(() -> new NoSuchElementException("no graph '" + graphId + "' is configured"));
-        if (g.backgroundPaused != paused) {
-            g.backgroundPaused = paused;
-            LOG.info("background maintenance of {} {}", graphId, paused ? "paused (recovery still runs)" : "resumed");
-        }
-        return paused;
+        return host.pauseBackground(graphId, paused);
     }
 
     /** Whether background maintenance of the graph is paused. */
     public boolean backgroundPaused(String graphId) {
-        return graphs.byId(graphId).map(g -> g.backgroundPaused).orElse(false);
+        return host.backgroundPaused(graphId);
     }
 
+    /** The last pass of this daemon over a graph. */
     public Optional<PassRecord> lastPass(String graphId) {
-        return graphs.byId(graphId).map(g -> g.lastPass);
+        return host.lastPass(graphId);
     }
 
     /** The daemon owning a graph, read from ZooKeeper; empty when none or unknown. */
     public Optional<String> ownerOf(String graphId) {
-        return ownership.ownerOf(graphId);
+        return host.owner(graphId);
     }
 
     /**
@@ -310,14 +291,7 @@ public final class Daemon implements AutoCloseable {
      * @throws IOException if the pass failed
      */
     public ReconcilePass.Report maintenancePass(String graphId) throws IOException, InterruptedException {
-        GraphHandle g = graphs.byId(graphId).orElseThrow(() -> new NoSuchElementException("no graph '" + graphId + "' is configured"));
-        ReconcilePass.Report r = runner.run(g, Trigger.MAINTENANCE);
-        if (r == null) {
-            PassRecord p = g.lastPass;
-            throw new IOException("reconcile pass over " + g.configuredRoot + " failed: "
-                    + (p == null || p.error() == null ? "see the log" : p.error()));
-        }
-        return r;
+        return host.reconcilePass(graphId);
     }
 
     private void passRecorded(GraphHandle g) {
@@ -401,7 +375,7 @@ public final class Daemon implements AutoCloseable {
         Config c = config();
         Thread watchdog = StopWatchdog.arm(c.shutdownTimeout, "reconciler-" + id);
         closing = true;
-        notifier.send("STOPPING=1", "STATUS=stopping: passes finish their current step");
+        notice.stopping();
         runner.stopping();
         api.stop(maintenanceService);
         scheduler.close();
@@ -419,7 +393,7 @@ public final class Daemon implements AutoCloseable {
         ownership.close();
         coordination.close();
         graphs.closeAll();
-        notifier.close();
+        notice.close();
         watchdog.interrupt();
         LOG.info("reconciler stopped");
     }

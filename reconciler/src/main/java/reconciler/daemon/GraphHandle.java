@@ -11,7 +11,7 @@ import reconciler.manifest.Manifest;
 /** One configured graph root of a daemon: its open graph, Quartz job key and pass bookkeeping. */
 final class GraphHandle {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class); // the daemon's log lines keep their logger name
+    private static final Logger LOG = LoggerFactory.getLogger(Daemon.LOGGER); // the daemon's log lines keep their logger name
 
     /** Position in the daemon's graph set (never reused); also the work-queue key and the job name {@code graph-<index>}. */
     final int index;

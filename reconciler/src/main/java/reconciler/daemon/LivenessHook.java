@@ -8,7 +8,6 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import reconciler.leases.DeadHolderBreaker;
-import reconciler.leases.LeaseManager;
 import reconciler.metrics.BucketTimers;
 
 /**
@@ -28,30 +27,13 @@ final class LivenessHook implements AutoCloseable {
     }
 
     /**
-     * @return the runtime directory of local liveness locks: {@code livenessDir}, or
-     *         {@code <stateDir>/run} when empty; empty when {@code livenessDir} is {@code off}
-     */
-    static Optional<Path> dir(Config cfg) {
-        String d = cfg.livenessDir == null ? "" : cfg.livenessDir.trim();
-        if (d.equals("off")) {
-            return Optional.empty();
-        }
-        return Optional.of(d.isEmpty() ? Path.of(cfg.stateDir).resolve("run") : Path.of(d));
-    }
-
-    /** Makes the leases of this process name their holder and hold local locks (unless the proof is off). */
-    static void enableForHolders(LeaseManager leases, Config cfg) {
-        dir(cfg).ifPresent(leases::enableLiveness);
-    }
-
-    /**
      * Starts breaking dead local holders' leases.
      *
      * @param onGraph told the graph id of each broken lease (start a pass)
      * @return the running hook (a no-op one when the proof is off or /proc is unusable)
      */
     static LivenessHook start(Coordination c, Config cfg, MetricRegistry metrics, Consumer<String> onGraph) {
-        Optional<Path> dir = dir(cfg);
+        Optional<Path> dir = cfg.livenessDirectory();
         if (dir.isEmpty()) {
             return new LivenessHook(null);
         }

@@ -21,7 +21,7 @@ import reconciler.leases.Membership;
  */
 final class Ownership implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class); // the daemon's log lines keep their logger name
+    private static final Logger LOG = LoggerFactory.getLogger(Daemon.LOGGER); // the daemon's log lines keep their logger name
 
     private final LeaseManager leases;
     private final String memberId;

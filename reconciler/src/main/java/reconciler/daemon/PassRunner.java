@@ -31,7 +31,7 @@ import reconciler.metrics.BucketTimers;
  */
 final class PassRunner implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Daemon.LOGGER); // the daemon's log lines keep their logger name
 
     private final ReconcilePass pass;
     private final LeaseManager leases;

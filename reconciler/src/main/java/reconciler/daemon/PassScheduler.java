@@ -35,7 +35,7 @@ import reconciler.core.Recoverer;
  */
 final class PassScheduler implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Daemon.LOGGER); // the daemon's log lines keep their logger name
     private static final ConcurrentHashMap<String, PassScheduler> INSTANCES = new ConcurrentHashMap<>();
 
     /** First backoff delay of a re-queued graph. */

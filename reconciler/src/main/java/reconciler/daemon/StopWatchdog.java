@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
  */
 final class StopWatchdog {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Daemon.LOGGER); // the daemon's log lines keep their logger name
 
     private StopWatchdog() {
     }

@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 import reconciler.core.GraphStatus;
+import reconciler.metrics.MetricNames;
 
 /**
  * The maintenance gauges, all under {@code reconciler.graph.<graph>.}: {@code sidecars.pending},
@@ -46,7 +47,7 @@ final class GraphGauges {
 
     /** A metric-name segment: dots and odd characters become underscores. */
     static String seg(String s) {
-        return s == null ? "unknown" : s.replaceAll("[^A-Za-z0-9_:-]", "_");
+        return MetricNames.segment(s);
     }
 
     /** Registers a gauge once (kept if another service registered the name on the same registry). */

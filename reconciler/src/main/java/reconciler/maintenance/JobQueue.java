@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reconciler.metrics.MetricNames;
 import reconciler.metrics.BucketTimers;
 
 /**
@@ -31,7 +32,12 @@ import reconciler.metrics.BucketTimers;
  */
 final class JobQueue {
 
-    private static final Logger LOG = LoggerFactory.getLogger(MaintenanceService.class);
+    /** Jobs that may wait per graph. */
+    static final int MAX_QUEUED_PER_GRAPH = 16;
+    /** Finished jobs kept for {@code GET /v1/jobs/{id}}. */
+    static final int RETAINED_JOBS = 500;
+
+    private static final Logger LOG = LoggerFactory.getLogger("reconciler.maintenance.MaintenanceService"); // the service's log lines keep their logger name
 
     private final MaintenanceHost host;
     private final String threadPrefix;
@@ -62,7 +68,7 @@ final class JobQueue {
         MaintenanceJob job = new MaintenanceJob(UlidCreator.getMonotonicUlid().toString(), ref.graphId(), kind.name());
         ThreadPoolExecutor worker = workers.computeIfAbsent(ref.graphId(), g -> {
             ThreadPoolExecutor ex = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS,
-                    new ArrayBlockingQueue<>(MaintenanceService.MAX_QUEUED_PER_GRAPH), r -> {
+                    new ArrayBlockingQueue<>(MAX_QUEUED_PER_GRAPH), r -> {
                 Thread t = new Thread(r, threadPrefix + "-maintenance-" + threads.incrementAndGet());
                 t.setDaemon(true);
                 return t;
@@ -75,7 +81,7 @@ final class JobQueue {
             worker.execute(() -> run(job, ref, kind, onStart, afterRun));
         } catch (RejectedExecutionException e) {
             jobs.remove(job.id());
-            throw new TooManyJobsException("graph '" + ref.graphId() + "' already has " + MaintenanceService.MAX_QUEUED_PER_GRAPH
+            throw new TooManyJobsException("graph '" + ref.graphId() + "' already has " + MAX_QUEUED_PER_GRAPH
                     + " maintenance jobs waiting; poll them and retry");
         }
         LOG.info("maintenance job={} graph={} kind={} queued", job.id(), job.graphId(), job.kind());
@@ -87,7 +93,7 @@ final class JobQueue {
             return; // cancelled while queued
         }
         MetricRegistry m = host.metrics();
-        String base = MetricRegistry.name("reconciler", "maintenance", GraphGauges.seg(kind.name()));
+        String base = MetricRegistry.name("reconciler", "maintenance", MetricNames.segment(kind.name()));
         onStart.run();
         try (Timer.Context t = BucketTimers.timer(m, MetricRegistry.name(base, "duration")).time()) {
             NotReadyException.requireConnected(host, "no lease can be taken, the job did not run");
@@ -122,7 +128,7 @@ final class JobQueue {
     private void finished(MaintenanceJob job) {
         lastRuns.computeIfAbsent(job.graphId(), g -> new ConcurrentHashMap<>()).put(job.kind(), job);
         finishedOrder.addLast(job.id());
-        while (finishedOrder.size() > MaintenanceService.RETAINED_JOBS) {
+        while (finishedOrder.size() > RETAINED_JOBS) {
             String old = finishedOrder.pollFirst();
             if (old != null) {
                 jobs.remove(old);

@@ -27,9 +27,9 @@ public final class MaintenanceService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MaintenanceService.class);
 
     /** Jobs that may wait per graph. */
-    public static final int MAX_QUEUED_PER_GRAPH = 16;
+    public static final int MAX_QUEUED_PER_GRAPH = JobQueue.MAX_QUEUED_PER_GRAPH;
     /** Finished jobs kept for {@code GET /v1/jobs/{id}}. */
-    public static final int RETAINED_JOBS = 500;
+    public static final int RETAINED_JOBS = JobQueue.RETAINED_JOBS;
 
     private final MaintenanceHost host;
     private final MaintenanceRegistry registry = new MaintenanceRegistry();

@@ -47,7 +47,7 @@ class ConfigReloadRaceTest {
             Config initial = Config.load(file);
             try (Daemon d = new Daemon(initial)) {
                 d.start();
-                DaemonHost host = new DaemonHost(d);
+                DaemonHost host = d.host();
                 Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
                 AtomicBoolean reloading = new AtomicBoolean(true);
                 AtomicInteger passes = new AtomicInteger();
