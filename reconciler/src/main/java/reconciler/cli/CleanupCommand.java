@@ -6,12 +6,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import reconciler.daemon.Config;
-import reconciler.daemon.Coordination;
 import reconciler.indexer.CleanupReport;
-import reconciler.indexer.IndexMaintenance;
 import reconciler.indexer.MaintenanceOptions;
-import reconciler.leases.LeaseException;
-import reconciler.graph.Graph;
 
 /** {@code reconciler graph cleanup GRAPH}: pin-aware removal of old Lance versions (docs/indexes.md, "Cleanup"). */
 @Command(name = "cleanup", mixinStandardHelpOptions = true, description = {"Remove old Lance versions that no retained manifest version pins (never the latest pin or HEAD,",
@@ -37,11 +33,10 @@ final class CleanupCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Graph g = graph.open(); Coordination c = graph.coordination();
-             IndexMaintenance im = new IndexMaintenance(MaintenanceOptions.defaults().retainManifestVersions(retainVersions)
-                     .retainAge(Config.parseDuration(retainAge)).deleteUnverified(deleteUnverified)
-                     .leaseTimeout(leaseTimeout.orElse(java.time.Duration.ofSeconds(30))))) {
-            CleanupReport r = im.cleanup(g, c.leases());
+        return graph.withMaintenance(() -> MaintenanceOptions.defaults().retainManifestVersions(retainVersions)
+                .retainAge(Config.parseDuration(retainAge)).deleteUnverified(deleteUnverified)
+                .leaseTimeout(leaseTimeout.orElse(java.time.Duration.ofSeconds(30))), (g, leases, im) -> {
+            CleanupReport r = im.cleanup(g, leases);
             if (json) {
                 Printer.json(System.out, r);
             } else {
@@ -51,12 +46,6 @@ final class CleanupCommand implements Callable<Integer> {
                 }
             }
             return r.tables().stream().anyMatch(t -> t.status().equals("FAILED")) ? Main.FAILURE : Main.OK;
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            return Main.USAGE;
-        } catch (LeaseException e) {
-            System.err.println("error: " + e.getMessage());
-            return Main.FAILURE;
-        }
+        });
     }
 }

@@ -5,12 +5,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import reconciler.daemon.Config;
-import reconciler.daemon.Coordination;
 import reconciler.indexer.CompactionReport;
-import reconciler.indexer.IndexMaintenance;
-import reconciler.leases.LeaseException;
-import reconciler.graph.Graph;
 
 /** {@code reconciler graph compact GRAPH}: one compaction round (docs/indexes.md, "Compaction"). */
 @Command(name = "compact", mixinStandardHelpOptions = true, description = {"Compact every table past the thresholds: plan and rewrite outside the lease, commit + publish",
@@ -36,10 +31,9 @@ final class CompactCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Graph g = graph.open(); Coordination c = graph.coordination();
-             IndexMaintenance im = new IndexMaintenance(build.options().targetRowsPerFragment(targetRows).minSmallFragments(minSmall)
-                     .deletedRowRatio(deletedRatio))) {
-            CompactionReport r = im.compact(g, c.leases());
+        return graph.withMaintenance(() -> build.options().targetRowsPerFragment(targetRows).minSmallFragments(minSmall)
+                .deletedRowRatio(deletedRatio), (g, leases, im) -> {
+            CompactionReport r = im.compact(g, leases);
             if (json) {
                 Printer.json(System.out, r);
             } else {
@@ -52,9 +46,6 @@ final class CompactCommand implements Callable<Integer> {
                 return Main.REFUSED;
             }
             return r.tables().stream().anyMatch(t -> t.status().equals("FAILED")) ? Main.FAILURE : Main.OK;
-        } catch (LeaseException e) {
-            System.err.println("error: " + e.getMessage());
-            return Main.FAILURE;
-        }
+        });
     }
 }

@@ -2,6 +2,7 @@ package reconciler.cli;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.function.Supplier;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -9,7 +10,10 @@ import reconciler.daemon.Config;
 import reconciler.daemon.Coordination;
 import reconciler.daemon.Roots;
 import reconciler.graph.Graph;
+import reconciler.indexer.IndexMaintenance;
+import reconciler.indexer.MaintenanceOptions;
 import reconciler.leases.LeaseException;
+import reconciler.leases.LeaseManager;
 
 /**
  * The graph a command works on, as one picocli mixin: {@code --config} and the {@code GRAPH}
@@ -42,6 +46,29 @@ final class GraphTarget {
     /** Connects to the ZooKeeper the config names (never starts the embedded server). */
     Coordination coordination() throws IOException, LeaseException, Config.ConfigException {
         return Coordination.open(config(), false);
+    }
+
+    /** A maintenance command's work on the open graph, with ZooKeeper's leases and an indexer; returns the exit code. */
+    interface MaintenanceWork {
+        int run(Graph graph, LeaseManager leases, IndexMaintenance im) throws Exception;
+    }
+
+    /**
+     * Opens the graph, connects to ZooKeeper and makes an indexer with {@code options}, runs
+     * {@code work} and closes them. An argument refused on the way ({@link IllegalArgumentException},
+     * e.g. a malformed duration or an unknown table) is a usage error (exit 2); leases that cannot be
+     * taken exit 4; both print {@code error: <message>} on stderr.
+     */
+    int withMaintenance(Supplier<MaintenanceOptions> options, MaintenanceWork work) throws Exception {
+        try (Graph g = open(); Coordination c = coordination(); IndexMaintenance im = new IndexMaintenance(options.get())) {
+            return work.run(g, c.leases(), im);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            return Main.USAGE;
+        } catch (LeaseException e) {
+            System.err.println("error: " + e.getMessage());
+            return Main.FAILURE;
+        }
     }
 
     /** {@code --lease-timeout}: how long a write or a maintenance commit waits for its leases. */

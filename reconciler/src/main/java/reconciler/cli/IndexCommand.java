@@ -10,8 +10,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import reconciler.daemon.Config;
-import reconciler.daemon.Coordination;
 import reconciler.indexer.CatalogResult;
 import reconciler.indexer.ConvergeReport;
 import reconciler.indexer.GraphCoverage;
@@ -22,7 +20,6 @@ import reconciler.indexer.IndexMaintenance;
 import reconciler.indexer.IndexSpecs;
 import reconciler.indexer.MaintenanceOptions;
 import reconciler.indexer.TableCoverage;
-import reconciler.leases.LeaseException;
 import reconciler.manifest.IndexSpec;
 import reconciler.manifest.Manifest;
 import reconciler.manifest.TablePin;
@@ -58,6 +55,11 @@ final class IndexCommand implements Callable<Integer> {
             return MaintenanceOptions.defaults().maxParallelBuilds(maxParallel).leaseTimeout(leaseTimeout.orElse(java.time.Duration.ofSeconds(30)))
                     .segmentRows(segmentRows).failpoints(IndexFailpoints.fromEnvironment());
         }
+    }
+
+    private static int printCatalog(CatalogResult r) {
+        System.out.println(r.status() + " " + r.message());
+        return catalogExit(r);
     }
 
     static int catalogExit(CatalogResult r) {
@@ -107,18 +109,8 @@ final class IndexCommand implements Callable<Integer> {
                 System.err.println("error: " + e.getMessage());
                 return Main.USAGE;
             }
-            try (Graph g = graph.open(); Coordination c = graph.coordination();
-                 IndexMaintenance im = new IndexMaintenance(MaintenanceOptions.defaults().leaseTimeout(leaseTimeout.orElse(java.time.Duration.ofSeconds(30))))) {
-                CatalogResult r = im.addIndex(g, c.leases(), table, spec);
-                System.out.println(r.status() + " " + r.message());
-                return catalogExit(r);
-            } catch (IllegalArgumentException e) {
-                System.err.println("error: " + e.getMessage());
-                return Main.USAGE;
-            } catch (LeaseException e) {
-                System.err.println("error: " + e.getMessage());
-                return Main.FAILURE;
-            }
+            return graph.withMaintenance(() -> MaintenanceOptions.defaults().leaseTimeout(leaseTimeout.orElse(java.time.Duration.ofSeconds(30))),
+                    (g, leases, im) -> printCatalog(im.addIndex(g, leases, table, spec)));
         }
     }
 
@@ -139,19 +131,8 @@ final class IndexCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            try (Graph g = graph.open(); Coordination c = graph.coordination();
-                 IndexMaintenance im = new IndexMaintenance(MaintenanceOptions.defaults().leaseTimeout(leaseTimeout.orElse(java.time.Duration.ofSeconds(30)))
-                         .failpoints(IndexFailpoints.fromEnvironment()))) {
-                CatalogResult r = im.dropIndex(g, c.leases(), table, name);
-                System.out.println(r.status() + " " + r.message());
-                return catalogExit(r);
-            } catch (IllegalArgumentException e) {
-                System.err.println("error: " + e.getMessage());
-                return Main.USAGE;
-            } catch (LeaseException e) {
-                System.err.println("error: " + e.getMessage());
-                return Main.FAILURE;
-            }
+            return graph.withMaintenance(() -> MaintenanceOptions.defaults().leaseTimeout(leaseTimeout.orElse(java.time.Duration.ofSeconds(30)))
+                    .failpoints(IndexFailpoints.fromEnvironment()), (g, leases, im) -> printCatalog(im.dropIndex(g, leases, table, name)));
         }
     }
 
@@ -236,9 +217,8 @@ final class IndexCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            try (Graph g = graph.open(); Coordination c = graph.coordination();
-                 IndexMaintenance im = new IndexMaintenance(build.options())) {
-                ConvergeReport r = im.converge(g, c.leases());
+            return graph.withMaintenance(build::options, (g, leases, im) -> {
+                ConvergeReport r = im.converge(g, leases);
                 if (json) {
                     Printer.json(System.out, r);
                 } else {
@@ -249,10 +229,7 @@ final class IndexCommand implements Callable<Integer> {
                     print(System.out, r.after());
                 }
                 return r.recoveryRequired() ? Main.REFUSED : r.converged() ? Main.OK : Main.NOT_CONVERGED;
-            } catch (LeaseException e) {
-                System.err.println("error: " + e.getMessage());
-                return Main.FAILURE;
-            }
+            });
         }
     }
 }
