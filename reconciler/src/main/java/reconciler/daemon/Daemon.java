@@ -115,12 +115,15 @@ public final class Daemon implements AutoCloseable {
         // 1 while the ZooKeeper session is CONNECTED: alert on 0 (nothing is recovered or maintained then)
         metrics.gauge("reconciler.zookeeper.connected", () -> () -> coordination.leases().isConnected() ? 1 : 0);
         Timer leaseWait = BucketTimers.timer(metrics, "reconciler.leases.wait");
-        Counter leaseTimeouts = metrics.counter("reconciler.leases.timeouts");
+        // acquisitions by result; "busy" (a live holder kept a lease past the wait) is normal while writers write
+        Counter leasesAcquired = metrics.counter("reconciler.leases.acquisitions.acquired");
+        Counter leasesBusy = metrics.counter("reconciler.leases.acquisitions.busy");
         coordination.leases().setAcquireObserver((acquired, graphId, tables, waitNanos) -> {
             if (acquired) {
+                leasesAcquired.inc();
                 leaseWait.update(waitNanos, TimeUnit.NANOSECONDS);
             } else {
-                leaseTimeouts.inc();
+                leasesBusy.inc();
             }
         });
     }

@@ -357,7 +357,8 @@ class HttpApiTest {
         // the recover job above aborted a sidecar under its leases: one lease wait observed
         assertTrue(j.path("timers").path("reconciler.leases.wait").path("count").asLong() >= 1, j.path("timers").toString());
         assertTrue(text.contains("reconciler_lease_wait_seconds_bucket"), text);
-        assertTrue(text.contains("reconciler_leases_timeouts_total"), text);
+        assertTrue(text.contains("reconciler_lease_acquisitions_total{result=\"acquired\"}"), text);
+        assertTrue(!text.contains("reconciler_leases_timeouts_total"), "renamed: it rose on healthy traffic");
         assertTrue(ManagementFactory.getPlatformMBeanServer().isRegistered(
                 new ObjectName("reconciler:name=reconciler.passes.maintenance,type=counters")));
     }
