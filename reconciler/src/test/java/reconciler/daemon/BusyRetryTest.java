@@ -45,15 +45,9 @@ class BusyRetryTest {
             g.sidecars().write(new Sidecar(Sidecar.FORMAT_VERSION, GraphWriter.newOperationId(), "import", m.graphId(), Graph.MAIN_BRANCH,
                     m.version(), GraphWriter.identity(), Instant.now(), st));
 
-            ConfigBuilder b = Config.builder();
-            b.graphs = List.of(dir.resolve("g").toString());
-            b.stateDir = dir.resolve("state").toString();
-            b.auditLog = dir.resolve("audit.jsonl").toString();
-            b.pollInterval = Duration.ofHours(1);
+            ConfigBuilder b = TestConfigs.quiet(dir, zk.connectString(), dir.resolve("g"));
             b.events = false;
-            b.indexes = false;
             b.leaseWait = Duration.ofMillis(100);
-            b.zookeeper.connect = zk.connectString();
             b.zookeeper.sessionTimeout = Duration.ofSeconds(2);
             try (Daemon d = new Daemon(b.build())) {
                 d.start();

@@ -74,13 +74,7 @@ class ServiceNotifierTest {
              Graph g = Graph.local(dir.resolve("g"));
              AFUNIXDatagramSocket systemd = bind(socket.toString())) {
             String graphId = g.init("g", DebianImport.schema()).graphId();
-            ConfigBuilder b = Config.builder();
-            b.graphs = List.of(dir.resolve("g").toString());
-            b.stateDir = dir.resolve("state").toString();
-            b.auditLog = dir.resolve("audit.jsonl").toString();
-            b.pollInterval = Duration.ofHours(1);
-            b.indexes = false;
-            b.zookeeper.connect = zk.connectString();
+            ConfigBuilder b = TestConfigs.quiet(dir, zk.connectString(), dir.resolve("g"));
             ServiceNotifier n = ServiceNotifier.of(Map.of("NOTIFY_SOCKET", socket.toString(), "WATCHDOG_USEC", "400000",
                     "WATCHDOG_PID", Long.toString(ProcessHandle.current().pid())), ProcessHandle.current().pid());
             List<String> seen = new ArrayList<>();

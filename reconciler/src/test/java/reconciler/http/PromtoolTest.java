@@ -9,7 +9,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,9 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import reconciler.daemon.Config;
-import reconciler.daemon.ConfigBuilder;
 import reconciler.daemon.Daemon;
+import reconciler.daemon.TestConfigs;
 import reconciler.graph.Graph;
 import reconciler.leases.EmbeddedZooKeeper;
 import reconciler.maintenance.MaintenanceJob;
@@ -46,14 +44,7 @@ class PromtoolTest {
             // a writer that died after its sidecar: the daemon aborts it (a decision, an outcome, lease waits)
             g.sidecars().write(new Sidecar(Sidecar.FORMAT_VERSION, GraphWriter.newOperationId(), "import", m.graphId(), Graph.MAIN_BRANCH,
                     m.version(), GraphWriter.identity(), Instant.now(), st));
-            ConfigBuilder b = Config.builder();
-            b.graphs = List.of(dir.resolve("g").toString());
-            b.stateDir = dir.resolve("state").toString();
-            b.auditLog = dir.resolve("audit.jsonl").toString();
-            b.pollInterval = Duration.ofHours(1);
-            b.indexes = false;
-            b.zookeeper.connect = zk.connectString();
-            try (Daemon d = new Daemon(b.build())) {
+            try (Daemon d = new Daemon(TestConfigs.quiet(dir, zk.connectString(), dir.resolve("g")).build())) {
                 d.start();
                 MaintenanceJob job = d.maintenance().submit(m.graphId(), "recover");
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
