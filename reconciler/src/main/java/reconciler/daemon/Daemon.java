@@ -203,7 +203,7 @@ public final class Daemon implements AutoCloseable {
         liveness = LivenessHook.start(coordination, c, metrics, this::onEvent);
         // A step that failed while ZooKeeper was SUSPENDED is retried by nothing else until the safety poll
         // (it/EnsembleStormIT: sidecars left for the whole poll interval after a leader change): pass again on RECONNECTED.
-        coordination.leases().client().getConnectionStateListenable().addListener((client, state) -> {
+        coordination.leases().session().addStateListener(state -> {
             if (state == ConnectionState.RECONNECTED && !closing) {
                 LOG.info("ZooKeeper RECONNECTED: a pass over every graph (steps that failed meanwhile are retried)");
                 graphs.knownIds().forEach(this::onEvent);

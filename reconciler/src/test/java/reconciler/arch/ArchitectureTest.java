@@ -1,5 +1,6 @@
 package reconciler.arch;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -49,6 +50,14 @@ class ArchitectureTest {
     @Test
     void noPackageCycles() {
         slices().matching("reconciler.(*)..").should().beFreeOfCycles().check(MAIN);
+    }
+
+    /** Curator's rule: one connection-state listener per client, owned by the session; everyone else subscribes to it. */
+    @Test
+    void onlyZkSessionListensToCuratorConnectionStates() {
+        noClasses().that().doNotHaveFullyQualifiedName("reconciler.leases.ZkSession")
+                .should().callMethod(org.apache.curator.framework.CuratorFramework.class, "getConnectionStateListenable")
+                .check(MAIN);
     }
 
     @Test
