@@ -26,15 +26,31 @@ final class GraphReadCommands {
     private GraphReadCommands() {
     }
 
-    /** Opens the snapshot a read command asks for. */
-    static GraphSnapshot snapshot(Graph g, Long version, CommandSpec spec) throws java.io.IOException {
-        if (version == null) {
-            return g.snapshot();
-        }
-        try {
-            return g.snapshot(version);
-        } catch (IllegalArgumentException e) {
-            throw Usage.error(spec, e.getMessage());
+    /**
+     * The manifest version a read command reads at ({@code --version}, default the latest), as a
+     * mixin; it replaces the standard {@code --help}/{@code --version} pair, since {@code --version}
+     * names a manifest version here.
+     */
+    static final class AtVersion {
+        @Option(names = "--version", paramLabel = "V", description = "manifest version (default: the latest)")
+        Long version;
+
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit (--version here names a manifest version)")
+        boolean help;
+
+        @Spec(Spec.Target.MIXEE)
+        CommandSpec spec;
+
+        /** Opens the snapshot. @throws picocli.CommandLine.ParameterException (usage, exit 2) for a version the graph does not have */
+        GraphSnapshot open(Graph g) throws java.io.IOException {
+            if (version == null) {
+                return g.snapshot();
+            }
+            try {
+                return g.snapshot(version);
+            } catch (IllegalArgumentException e) {
+                throw Usage.error(spec, e.getMessage());
+            }
         }
     }
 
@@ -44,18 +60,12 @@ final class GraphReadCommands {
         @Mixin
         GraphTarget graph;
 
-        @Option(names = "--version", paramLabel = "V", description = "manifest version (default: the latest)")
-        Long version;
-
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit (--version here names a manifest version)")
-        boolean help;
-
-        @Spec
-        CommandSpec spec;
+        @Mixin
+        AtVersion at;
 
         @Override
         public Integer call() throws Exception {
-            try (Graph g = graph.open(); GraphSnapshot s = snapshot(g, version, spec)) {
+            try (Graph g = graph.open(); GraphSnapshot s = at.open(g)) {
                 for (Map.Entry<String, TablePin> e : s.manifest().tables().entrySet()) {
                     Map<String, Object> line = new LinkedHashMap<>();
                     line.put("table", e.getKey());
@@ -89,11 +99,8 @@ final class GraphReadCommands {
         @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "at most N rows (default: all)")
         long limit;
 
-        @Option(names = "--version", paramLabel = "V", description = "manifest version (default: the latest)")
-        Long version;
-
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit (--version here names a manifest version)")
-        boolean help;
+        @Mixin
+        AtVersion at;
 
         @Spec
         CommandSpec spec;
@@ -101,7 +108,7 @@ final class GraphReadCommands {
         @Override
         public Integer call() throws Exception {
             Usage.atLeast(spec, "--limit", limit, 0);
-            try (Graph g = graph.open(); GraphSnapshot s = snapshot(g, version, spec)) {
+            try (Graph g = graph.open(); GraphSnapshot s = at.open(g)) {
                 if (!s.tables().contains(table)) {
                     throw Usage.error(spec, "graph " + s.manifest().graphId() + " has no table " + table + " at manifest v" + s.version()
                             + " (tables: " + String.join(", ", s.tables()) + ")");
