@@ -540,6 +540,7 @@ public final class IndexMaintenance implements AutoCloseable {
             if (catalog == null) {
                 return new CatalogResult("UNCHANGED", m.version(), "catalog of " + table + " already as requested (manifest v" + m.version() + ")", null);
             }
+            lease.ensureTokensAbove(CommitWindow.recordedTokens(m, List.of(table))); // after a ZooKeeper data loss
             long token = lease.fencingToken(table);
             lease.checkValid();
             Manifest pub = graph.manifests().publish(OperationIds.next(), Manifest.KIND_CATALOG,
