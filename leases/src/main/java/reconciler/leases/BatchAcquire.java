@@ -121,6 +121,8 @@ final class BatchAcquire {
     boolean tryAcquire(List<Entry> entries, String what) throws LeaseException, InterruptedException {
         String protect = "_c_" + UUID.randomUUID() + "-";
         boolean ok = false;
+        boolean backedOut = false;
+        List<String> extras = new ArrayList<>(); // nodes of ours beside the recorded ones (a create retried by Curator)
         try {
             create(entries, protect, what);
             for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -134,8 +136,14 @@ final class BatchAcquire {
                         throw new LeaseLostException("lost the lock node " + e.lockNode + " of table '" + e.table + "' of " + what
                                 + " before its fencing token was issued");
                     }
-                    if (!lowest(c.getChildren(), ZKPaths.getNodeFromPath(e.lockNode))) {
+                    for (String child : c.getChildren()) {
+                        if (child.startsWith(protect) && !e.lockNode.endsWith("/" + child)) {
+                            extras.add(ZKPaths.makePath(e.lockDir, child));
+                        }
+                    }
+                    if (!extras.isEmpty() || !lowest(c.getChildren(), ZKPaths.getNodeFromPath(e.lockNode))) {
                         LOG.debug("lease {} of {} is held or awaited by another session: one table at a time instead", e.table, what);
+                        backedOut = true;
                         return false;
                     }
                     OpResult fence = read.get(entries.size() + i);
@@ -153,8 +161,13 @@ final class BatchAcquire {
             }
             throw new LeaseException("fence counters of " + what + " kept changing; gave up after " + MAX_ATTEMPTS + " attempts");
         } finally {
-            if (!ok) {
-                deleteOwn(entries, protect);
+            if (backedOut) {
+                List<String> nodes = new ArrayList<>(extras);
+                entries.forEach(e -> nodes.add(e.lockNode));
+                entries.forEach(e -> e.lockNode = null);
+                deleteAll(client, nodes); // one round trip: every node of ours is known
+            } else if (!ok) {
+                deleteOwn(entries, protect); // a failure: find them by name
             }
         }
     }

@@ -236,29 +236,15 @@ public final class LeaseSet implements AutoCloseable {
      * @throws LeaseException on a ZooKeeper error
      */
     public List<String> ensureTokensAbove(java.util.Map<String, Long> recorded) throws LeaseException, InterruptedException {
-        List<String> raised = new ArrayList<>();
-        List<Held> snapshot;
-        synchronized (this) {
-            snapshot = new ArrayList<>(held);
-        }
-        for (Held h : snapshot) {
-            Long floor = recorded.get(h.tableKey);
-            long token;
-            synchronized (this) {
-                token = h.token;
-            }
-            if (floor == null || token > floor) {
-                continue;
-            }
-            checkValid();
-            long next = manager.bumpFence(LeasePaths.fencePath(graphId, h.tableKey, branch), h.lockNode, graphId, h.tableKey, branch, floor);
-            setToken(h, next);
-            raised.add(h.tableKey);
-            LOG.warn("fencing token {} of table {} of graph '{}' branch '{}' was at or below the {} the manifest records "
-                    + "(ZooKeeper lost its data or was restored from an older snapshot): raised to {}", token, h.tableKey, graphId,
-                    branch, floor, next);
-        }
-        return raised;
+        return TokenFloor.raise(this, manager, recorded);
+    }
+
+    synchronized List<Held> heldSnapshot() {
+        return new ArrayList<>(held);
+    }
+
+    synchronized long token(Held h) {
+        return h.token;
     }
 
     private void release(Held h, boolean wasLost) {
