@@ -58,7 +58,7 @@ import reconciler.writer.GraphWriter;
  *   <li><b>coverage lag</b>: rows appended per second vs seconds until coverage is back to 100%.</li>
  * </ul>
  * Usage: {@code bin/bench index
- * [--dir DIR] [--rows N] [--fragments F] [--reps R] [--quick] [--only overhead|starvation|lag]}. Set
+ * [--dir DIR] [--rows N] [--fragments F] [--reps R] [--quick] [--only overhead|starvation|starvation-variants|lag]}. Set
  * {@code LANCE_LOG=error}.
  */
 public final class IndexBench {
@@ -116,7 +116,7 @@ public final class IndexBench {
                     reps = 1;
                 }
                 default -> {
-                    System.err.println("usage: IndexBench [--dir DIR] [--rows N] [--fragments F] [--reps R] [--quick] [--only overhead|starvation|lag]");
+                    System.err.println("usage: IndexBench [--dir DIR] [--rows N] [--fragments F] [--reps R] [--quick] [--only overhead|starvation|starvation-variants|lag]");
                     System.exit(2);
                 }
             }
@@ -132,6 +132,9 @@ public final class IndexBench {
                 b.overhead();
             }
             if (only.equals("all") || only.equals("starvation")) {
+                b.starvationDefault();
+            }
+            if (only.equals("starvation-variants")) {
                 b.starvation();
             }
             if (only.equals("all") || only.equals("lag")) {
@@ -541,6 +544,53 @@ public final class IndexBench {
         } catch (Exception e) {
             return false;
         }
+    }
+
+    /**
+     * The writers-first figure (issue 16): the daemon's default ({@code indexerPriority: low}) against
+     * {@code normal}, alternated rep by rep; each build window is compared with a no-build window of the
+     * same writer on the same table measured right before it, so a shared machine's changing load
+     * cancels out of each ratio. Reports the median ratio per setting and the build times.
+     */
+    private void starvationDefault() throws Exception {
+        System.out.println();
+        System.out.println("== writers first: writer commit p99 (20-row appends, phases A-D, its own JVM) while the daemon's indexer");
+        System.out.println("   (IndexerProvider.maintenance(), 2 builds at once) builds the four indexes of the table (IVF_PQ with Lance's");
+        System.out.println("   default training, INVERTED, BTREE, BITMAP); ratio = p99 during the build / p99 of the same writer just before");
+        haveIonice = works("ionice", "-c", "3", "true");
+        String[] modes = {"daemon-normal", "daemon-default"};
+        String[] labels = {"indexerPriority normal", "indexerPriority low (default)"};
+        List<List<Double>> ratios = List.of(new ArrayList<>(), new ArrayList<>());
+        List<List<Double>> builds = List.of(new ArrayList<>(), new ArrayList<>());
+        for (int r = 0; r < reps; r++) {
+            for (int j = 0; j < 2; j++) {
+                int i = r % 2 == 0 ? j : 1 - j;
+                Graph g = graph(true);
+                fill(g, 0, rows, fragments);
+                List<Double> before = writerDuring(g, 50_000_000 + (r * 2 + i) * 1_000_000, 60, null);
+                String[][] res = new String[1][];
+                List<Double> during = writerDuring(g, 50_500_000 + (r * 2 + i) * 1_000_000, 3, () -> {
+                    res[0] = runBuildChild(modes[i], g, 0);
+                    return null;
+                });
+                g.close();
+                double ratio = percentile(during, 0.99) / percentile(before, 0.99);
+                ratios.get(i).add(ratio);
+                builds.get(i).add(Double.parseDouble(res[0][0]));
+                System.out.printf(Locale.ROOT, "  rep %d %-30s before n=%3d p99 %7.1f ms | during n=%4d p50 %6.1f p99 %7.1f ms -> ratio %5.2f | build %5.1f s %s%n",
+                        r + 1, labels[i], before.size(), percentile(before, 0.99), during.size(), percentile(during, 0.5), percentile(during, 0.99),
+                        ratio, Double.parseDouble(res[0][0]) / 1000, res[0][1]);
+            }
+        }
+        double rn = median(new ArrayList<>(ratios.get(0)));
+        double rl = median(new ArrayList<>(ratios.get(1)));
+        double bn = median(new ArrayList<>(builds.get(0)));
+        double bl = median(new ArrayList<>(builds.get(1)));
+        System.out.printf(Locale.ROOT, "  %-30s median p99 ratio %5.2f                                 median build %5.1f s%n", labels[0], rn, bn / 1000);
+        System.out.printf(Locale.ROOT, "  %-30s median p99 ratio %5.2f  (goal <= 1.2: %s)            median build %5.1f s = %.2f x normal (goal <= 1.5: %s)%n",
+                labels[1], rl, rl <= 1.2 ? "met" : "NOT met", bl / 1000, bl / bn, bl / bn <= 1.5 ? "met" : "NOT met");
+        System.out.printf(Locale.ROOT, "  %d rep(s) per setting, alternated; machine: %d cores, load average %.1f at the end (shared with other work)%n",
+                reps, Runtime.getRuntime().availableProcessors(), java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     }
 
     private void starvation() throws Exception {

@@ -28,7 +28,7 @@ import reconciler.storage.TableKey;
  * systemd. Everything that holds a lease (the sidecar, the commit, the publish) stays in the
  * calling process at its own priority, so a writer never waits for a lease held by a
  * low-priority process (no priority inversion). A child per build or task; it exits when done,
- * and halts if its parent dies. Where {@code nice} or {@code ionice} is missing, the child runs
+ * and exits if its parent dies. Where {@code nice} or {@code ionice} is missing, the child runs
  * without it (logged once).
  */
 public final class LowPriorityWorker {
@@ -55,10 +55,16 @@ public final class LowPriorityWorker {
      * @param idleIo whether to use the idle I/O scheduling class
      */
     public static LowPriorityWorker forThisJvm(int nice, boolean idleIo) {
-        List<String> java = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), MAIN_CLASS);
-        return of(java, nice, idleIo);
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        Path shm = Path.of("/dev/shm");
+        if (java.nio.file.Files.isDirectory(shm) && java.nio.file.Files.isWritable(shm)) {
+            // lance-java unpacks its native library (about 180 MB) into java.io.tmpdir at every start: on disk those
+            // are dirty pages that writers' fsyncs then wait for; in tmpfs they never reach the disk
+            cmd.add("-Djava.io.tmpdir=" + shm);
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), MAIN_CLASS));
+        return of(cmd, nice, idleIo);
     }
 
     /**
@@ -106,7 +112,20 @@ public final class LowPriorityWorker {
     /** Kills every child of this worker still running (stopping); their work is staged, never committed. */
     public void destroyLive() {
         for (Process p : live) {
+            stop(p);
+        }
+    }
+
+    /** SIGTERM first, so that the child's JVM deletes the native library it unpacked; SIGKILL after 5 s. */
+    private static void stop(Process p) {
+        p.destroy();
+        try {
+            if (!p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
             p.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -173,7 +192,7 @@ public final class LowPriorityWorker {
         } finally {
             live.remove(p);
             if (p.isAlive()) {
-                p.destroyForcibly();
+                stop(p);
             }
         }
     }

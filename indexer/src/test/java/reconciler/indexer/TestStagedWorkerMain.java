@@ -10,6 +10,6 @@ public final class TestStagedWorkerMain {
     public static void main(String[] args) {
         PrintStream protocol = System.out;
         System.setOut(System.err);
-        Runtime.getRuntime().halt(StagedWork.serve(System.in, protocol));
+        System.exit(StagedWork.serve(System.in, protocol));
     }
 }
