@@ -82,6 +82,29 @@ final class LeaseBench implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "%-42s %8.2f %8.2f %8.2f   (batched / one at a time)%n", "  ratio", Bench.pct(b, 50) / Bench.pct(s, 50),
                         Bench.pct(b, 90) / Bench.pct(s, 90), Bench.pct(b, 99) / Bench.pct(s, 99));
             }
+            // the floor: a batched operation is 3 write round trips (each a transaction-log fsync) and 1 read round trip
+            List<Double> write = new ArrayList<>();
+            List<Double> read = new ArrayList<>();
+            String path = "/bench-floor";
+            var c = batched.client();
+            if (c.checkExists().forPath(path) == null) {
+                c.create().forPath(path, new byte[1]);
+            }
+            for (int i = 0; i < cycles + 100; i++) {
+                long t = System.nanoTime();
+                c.setData().forPath(path, new byte[1]);
+                long u = System.nanoTime();
+                c.checkExists().forPath(path);
+                long v = System.nanoTime();
+                if (i >= 100) {
+                    write.add((u - t) / 1e6);
+                    read.add((v - u) / 1e6);
+                }
+            }
+            Collections.sort(write);
+            Collections.sort(read);
+            row(server + ", floor: 1 write round trip", write, "");
+            row(server + ", floor: 1 read round trip", read, "");
         }
     }
 
