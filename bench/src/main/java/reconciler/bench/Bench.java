@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
-import org.apache.curator.test.TestingCluster;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,7 +23,6 @@ import reconciler.daemon.Config;
 import reconciler.daemon.Daemon;
 import reconciler.leases.EmbeddedZooKeeper;
 import reconciler.leases.LeaseManager;
-import reconciler.leases.LeaseSet;
 import reconciler.storage.ColumnSpec;
 import reconciler.storage.StorageStats;
 import reconciler.writer.DebianImport;
@@ -35,7 +33,7 @@ import reconciler.graph.Graph;
  * graphs under the event-driven daemon, and lease overhead on writers. Each prints a table and the
  * ratio against its baseline or goal measured in the same run.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {Bench.Heal.class, Bench.Idle.class, Bench.Leases.class, Bench.Requests.class, Bench.Import.class,
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {Bench.Heal.class, Bench.Idle.class, LeaseBench.class, Bench.Requests.class, Bench.Import.class,
         ChaosCommand.class, LibraryBench.class, Bench.Index.class, reconciler.bench.harness.ThreePhaseBench.class},
         description = "reconciler benchmarks: heal, idle, leases, requests, import, chaos, library, index, three-phase")
 public final class Bench implements Callable<Integer> {
@@ -473,52 +471,6 @@ public final class Bench implements Callable<Integer> {
                     }
                 }
             }
-        }
-    }
-
-    /** Lease overhead: acquire+release latency against the embedded server and a 3-node ensemble. */
-    @Command(name = "leases", description = "Lease acquire+release latency (one table), embedded server vs 3-node ensemble.")
-    static final class Leases implements Callable<Integer> {
-        @Option(names = "--cycles", defaultValue = "1000")
-        int cycles;
-
-        @Override
-        public Integer call() throws Exception {
-            Path dir = tempDir("leases");
-            System.setProperty("zookeeper.admin.enableServer", "false");
-            try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 500);
-                 TestingCluster cluster = new TestingCluster(3)) {
-                cluster.start();
-                List<Double> embedded = measure(zk.connectString());
-                List<Double> ensemble = measure(cluster.getConnectString());
-                System.out.printf("%-22s %10s %10s %10s %10s%n", "acquire+release (ms)", "p50", "p90", "p99", "max");
-                for (var e : Map.of("embedded (1 node)", embedded, "ensemble (3 nodes)", ensemble).entrySet()) {
-                    System.out.printf("%-22s %10.2f %10.2f %10.2f %10.2f%n", e.getKey(), pct(e.getValue(), 50), pct(e.getValue(), 90),
-                            pct(e.getValue(), 99), pct(e.getValue(), 100));
-                }
-                System.out.printf("ensemble / embedded p50 = %.2f; %d cycles each after 100 warm-up, one table, with fencing token%n",
-                        pct(ensemble, 50) / pct(embedded, 50), cycles);
-            } finally {
-                deleteRecursively(dir);
-            }
-            return 0;
-        }
-
-        List<Double> measure(String connect) throws Exception {
-            List<Double> out = new ArrayList<>();
-            try (LeaseManager m = new LeaseManager(connect, Duration.ofSeconds(10), Duration.ofSeconds(20))) {
-                for (int i = 0; i < cycles + 100; i++) {
-                    long t = System.nanoTime();
-                    try (LeaseSet s = m.acquire("bench", "main", List.of("node:Item"), Duration.ofSeconds(5))) {
-                        s.fencingToken("node:Item");
-                    }
-                    if (i >= 100) {
-                        out.add((System.nanoTime() - t) / 1e6);
-                    }
-                }
-            }
-            Collections.sort(out);
-            return out;
         }
     }
 

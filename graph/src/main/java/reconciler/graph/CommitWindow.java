@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.slf4j.Logger;
@@ -96,6 +97,7 @@ public final class CommitWindow {
         try (LeaseSet lease = leases.acquire(graphId, Graph.MAIN_BRANCH, byTable.keySet(), leaseTimeout)) {
             Manifest m = graph.manifests().require();
             checkSidecars(m, byTable.keySet());
+            lease.ensureTokensAbove(recordedTokens(m, byTable.keySet())); // after a ZooKeeper data loss (docs/leases.md)
             List<Sidecar.SidecarTable> sidecarTables = new ArrayList<>();
             for (TableWrite w : byTable.values()) {
                 TablePin pin = m.pin(w.tableKey());
@@ -191,5 +193,20 @@ public final class CommitWindow {
             host = "unknown";
         }
         return new Sidecar.WriterIdentity(host, ProcessHandle.current().pid());
+    }
+
+    /**
+     * The fencing tokens {@code m} records for {@code tables} (those it pins): a lease's tokens must
+     * exceed them ({@link LeaseSet#ensureTokensAbove}), even after ZooKeeper lost its counters.
+     */
+    public static Map<String, Long> recordedTokens(Manifest m, java.util.Collection<String> tables) {
+        Map<String, Long> out = new java.util.HashMap<>();
+        for (String t : tables) {
+            TablePin p = m.tables().get(t);
+            if (p != null) {
+                out.put(t, p.fencingToken());
+            }
+        }
+        return out;
     }
 }

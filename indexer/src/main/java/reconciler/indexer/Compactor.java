@@ -80,7 +80,8 @@ final class Compactor {
 
     static CompactionReport.TableCompaction compactTable(Graph graph, LeaseManager leases, String graphId, String table, TablePin pin,
                                                          MaintenanceOptions opts, BufferAllocator allocator, ExecutorService pool,
-                                                         Map<String, ProgressTracker> building) throws IOException, InterruptedException {
+                                                         Map<String, ProgressTracker> building, LowPriorityWorker worker)
+            throws IOException, InterruptedException {
         TableKey key = TableKey.parse(table);
         CompactionOptions co = CompactionOptions.builder()
                 .withTargetRowsPerFragment(opts.targetRowsPerFragment())
@@ -119,8 +120,8 @@ final class Compactor {
             for (CompactionTask t : plan.getCompactionTasks()) {
                 fs.add(pool.submit(() -> {
                     tracker.phase("rewriting");
-                    try (Dataset ds = LanceAccess.open(allocator, graph, key, pin.version())) {
-                        RewriteResult r = t.execute(ds);
+                    try (Dataset ds = worker != null ? null : LanceAccess.open(allocator, graph, key, pin.version())) {
+                        RewriteResult r = worker != null ? worker.compact(graph, key, pin.version(), t, tracker) : t.execute(ds);
                         long rows = 0;
                         for (FragmentMetadata f : t.getTaskData().getFragments()) {
                             rows += f.getNumRows();

@@ -91,6 +91,22 @@ public final class IndexMaintenance implements AutoCloseable {
         });
     }
 
+    /**
+     * Where staged builds and compaction rewrites run: in a low-priority child process
+     * ({@link LowPriorityWorker}, the daemon's default: writers first), or with null in this
+     * process's threads (the library's default). Commits, sidecars and publishes always run here.
+     */
+    public void setWorker(LowPriorityWorker worker) {
+        this.worker = worker;
+    }
+
+    /** The low-priority worker in use, or null (builds run in this process). */
+    public LowPriorityWorker worker() {
+        return worker;
+    }
+
+    private volatile LowPriorityWorker worker;
+
     /** The options in force (a copy). */
     public MaintenanceOptions options() {
         return options.copy();
@@ -196,6 +212,10 @@ public final class IndexMaintenance implements AutoCloseable {
                     LOG.info("graph {}: {} build of {} on {} at version {} queued ({} rows in {} fragments)", m.graphId(), t.mode(),
                             t.spec().name(), table, t.buildVersion(), t.rows(), t.fragments().size());
                     fs.add(pool.submit(() -> {
+                        LowPriorityWorker w = worker;
+                        if (w != null) {
+                            return w.build(graph, t, options, tracker, models, modelKey(graph, table, t.spec()));
+                        }
                         try (Dataset ds = LanceAccess.open(allocator, graph, TableKey.parse(table), t.buildVersion())) {
                             return IndexBuilder.build(ds, t, options, tracker, models, modelKey(graph, table, t.spec()));
                         }
@@ -401,7 +421,7 @@ public final class IndexMaintenance implements AutoCloseable {
                 continue;
             }
             try {
-                out.add(Compactor.compactTable(graph, leases, m.graphId(), e.getKey(), e.getValue(), options, allocator, pool, building));
+                out.add(Compactor.compactTable(graph, leases, m.graphId(), e.getKey(), e.getValue(), options, allocator, pool, building, worker));
             } finally {
                 lock.unlock();
             }
@@ -540,6 +560,7 @@ public final class IndexMaintenance implements AutoCloseable {
             if (catalog == null) {
                 return new CatalogResult("UNCHANGED", m.version(), "catalog of " + table + " already as requested (manifest v" + m.version() + ")", null);
             }
+            lease.ensureTokensAbove(CommitWindow.recordedTokens(m, List.of(table))); // after a ZooKeeper data loss
             long token = lease.fencingToken(table);
             lease.checkValid();
             Manifest pub = graph.manifests().publish(OperationIds.next(), Manifest.KIND_CATALOG,
@@ -556,6 +577,10 @@ public final class IndexMaintenance implements AutoCloseable {
 
     @Override
     public void close() {
+        LowPriorityWorker w = worker;
+        if (w != null) {
+            w.destroyLive();
+        }
         pool.shutdownNow();
         try {
             pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);

@@ -1,7 +1,7 @@
 package reconciler.indexer;
 
 /** Mutable progress of one build; {@link #snapshot()} is thread-safe. */
-final class ProgressTracker {
+class ProgressTracker {
     private final String graphId;
     private final String table;
     private final String index;

@@ -137,6 +137,7 @@ final class TableCommit {
             if (why != null) {
                 return skipped(op, pin, why);
             }
+            lease.ensureTokensAbove(CommitWindow.recordedTokens(m, List.of(tableKey))); // after a ZooKeeper data loss
             long token = lease.fencingToken(tableKey);
             lease.checkValid();
             Sidecar sidecar = new Sidecar(Sidecar.FORMAT_VERSION, op, writerKind, graphId, Graph.MAIN_BRANCH, m.version(),

@@ -38,6 +38,16 @@ final class FenceCounter {
      */
     long bump(String fencePath, String lockNode, String graphId, String table, String branch)
             throws LeaseException, InterruptedException {
+        return bump(fencePath, lockNode, graphId, table, branch, 0);
+    }
+
+    /**
+     * Like {@link #bump(String, String, String, String, String)}, never issuing a token at or below
+     * {@code floor}: the token is {@code max(counter, floor) + 1} (a counter behind what a manifest
+     * records, after ZooKeeper lost data, jumps past it).
+     */
+    long bump(String fencePath, String lockNode, String graphId, String table, String branch, long floor)
+            throws LeaseException, InterruptedException {
         String what = "table '" + table + "' of graph '" + graphId + "' branch '" + branch + "'";
         for (int attempt = 0; attempt < MAX_FENCE_ATTEMPTS; attempt++) {
             Stat stat = new Stat();
@@ -61,7 +71,7 @@ final class FenceCounter {
             } catch (Exception e) {
                 throw new LeaseException("cannot read fence " + fencePath + " for " + what + ": " + e, e);
             }
-            long next = parse(data, fencePath) + 1;
+            long next = Math.max(parse(data, fencePath), floor) + 1;
             try {
                 client.transaction().forOperations(
                         client.transactionOp().check().forPath(lockNode),
@@ -90,7 +100,7 @@ final class FenceCounter {
     }
 
     /** Index of the operation that failed in a multi, or -1 if unknown. */
-    private static int failedOp(KeeperException e) {
+    static int failedOp(KeeperException e) {
         List<OpResult> results = e.getResults();
         if (results == null) {
             return -1;

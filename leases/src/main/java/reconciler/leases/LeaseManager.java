@@ -1,28 +1,15 @@
 package reconciler.leases;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.recipes.locks.InterProcessMutex;
 import org.apache.curator.framework.state.ConnectionState;
-import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
-import org.apache.zookeeper.OpResult;
-import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * Cross-process leases over ZooKeeper, in one {@link ZkSession} (one ZooKeeper session), which
  * this manager either owns (the connect-string constructors) or is given.
  *
- * <p>A lease is an {@link InterProcessMutex} per (graph, table, branch) plus a fencing token
+ * <p>A lease is a Curator {@code InterProcessMutex} per (graph, table, branch) plus a fencing token
  * taken from a per-lease counter znode ({@link FenceCounter}); paths are {@link LeasePaths}'
  * ({@code .../leases/<table>@<branch>/lock} and {@code .../fence}).
  *
@@ -212,56 +199,43 @@ public final class LeaseManager implements AutoCloseable {
         sets.add(set); // from now on it sees connection-state events
         boolean ok = false;
         try {
-            for (String table : sorted) {
-                String base = leaseBasePath(graphId, table, branch);
-                LocalLivenessLock local = liveness == null ? null : liveness.hold();
-                OwnMutex mutex = new OwnMutex(client, base + "/lock",
-                        liveness == null ? null : liveness.nodeData(session.sessionId(), local));
-                String lockNode;
-                LeaseSet.Held h;
-                try {
-                    long remaining = Math.max(0, deadline - System.nanoTime());
-                    boolean got;
-                    try {
-                        got = mutex.acquire(remaining, TimeUnit.NANOSECONDS);
-                    } catch (InterruptedException e) {
-                        throw e;
-                    } catch (Exception e) {
-                        throw new LeaseException("error acquiring lease on table '" + table + "' of graph '" + graphId
-                                + "' branch '" + branch + "' at " + connectString + ": " + e, e);
-                    }
-                    if (!got) {
-                        notifyObserver(false, graphId, sorted.size(), System.nanoTime() - started);
-                        int taken = set.heldCount();
-                        throw new LeaseTimeoutException("timed out after " + timeout + " acquiring lease on table '"
-                                + table + "' of graph '" + graphId + "' branch '" + branch + "' (held by another session)"
-                                + (taken > 0 ? "; releasing the " + taken + " lease(s) already taken" : ""), table);
-                    }
-                    lockNode = mutex.ownLockNode(base + "/lock", table);
-                    h = new LeaseSet.Held(table, mutex, lockNode, Thread.currentThread(), local);
-                    set.add(h);
-                } catch (Exception | Error e) {
-                    if (local != null) {
-                        local.close();
-                    }
-                    throw e;
-                }
-                long token = bumpFence(base + "/fence", lockNode, graphId, table, branch);
-                set.setToken(h, token);
-                LOG.debug("acquired lease {} of graph '{}' branch '{}' token {} (lock node {})", table, graphId,
-                        branch, token, lockNode);
+            HolderLiveness l = liveness;
+            if (!batching || !BatchAcquire.acquire(client, session, l, set, sorted)) {
+                new SerialAcquire(client, session, l, fences).acquire(set, sorted, deadline, timeout);
             }
             finishAcquire(set);
             set.acquisitionDone();
             ok = true;
             notifyObserver(true, graphId, sorted.size(), System.nanoTime() - started);
             return set;
+        } catch (LeaseTimeoutException e) {
+            notifyObserver(false, graphId, sorted.size(), System.nanoTime() - started);
+            throw e;
         } finally {
             if (!ok) {
                 set.acquisitionDone();
                 set.close();
             }
         }
+    }
+
+    /**
+     * Chooses how {@link #acquire} takes several leases. {@code true} (the default): first all
+     * tables in three ZooKeeper round trips when no other session holds or waits on any of them
+     * ({@link BatchAcquire}), else one table at a time; {@code false}: always one table at a time
+     * (a Curator mutex, then a fencing token, per table: about five round trips per table). Both
+     * issue the same tokens under the same rules; the switch exists for benchmarks and tests.
+     *
+     * @param batching whether uncontended acquisitions take every table at once
+     */
+    public void setBatching(boolean batching) {
+        this.batching = batching;
+    }
+
+    private volatile boolean batching = true;
+
+    boolean batching() {
+        return batching;
     }
 
     /**
@@ -389,6 +363,12 @@ public final class LeaseManager implements AutoCloseable {
     long bumpFence(String fencePath, String lockNode, String graphId, String table, String branch)
             throws LeaseException, InterruptedException {
         return fences.bump(fencePath, lockNode, graphId, table, branch);
+    }
+
+    /** Issues the next fencing token above {@code floor}; see {@link FenceCounter#bump(String, String, String, String, String, long)}. */
+    long bumpFence(String fencePath, String lockNode, String graphId, String table, String branch, long floor)
+            throws LeaseException, InterruptedException {
+        return fences.bump(fencePath, lockNode, graphId, table, branch, floor);
     }
 
     /** End of acquire: the set must not have seen SUSPENDED/LOST, or must re-verify now. */

@@ -36,7 +36,7 @@ public final class LeaseSet implements AutoCloseable {
     /** One held mutex. */
     static final class Held {
         final String tableKey;
-        final InterProcessMutex mutex;
+        final InterProcessMutex mutex; // null: taken by BatchAcquire (release = delete the node)
         final String lockNode;
         final Thread owner;
         final LocalLivenessLock local; // null: none
@@ -190,12 +190,61 @@ public final class LeaseSet implements AutoCloseable {
                     + "already be gone", graphId, branch, tableKeys(), stateSeen());
         }
         try {
-            for (int i = toRelease.size() - 1; i >= 0; i--) {
-                release(toRelease.get(i), wasLost);
+            if (toRelease.size() > 1 && manager.batching() && !wasLost && manager.isConnected() && client.getState() == CuratorFrameworkState.STARTED) {
+                releaseAll(toRelease);
+            } else {
+                for (int i = toRelease.size() - 1; i >= 0; i--) {
+                    release(toRelease.get(i), wasLost);
+                }
             }
         } finally {
             manager.unregister(this);
         }
+    }
+
+    /** Connected: every lock node in one {@code multi} (one at a time if that fails), then the local locks. */
+    private void releaseAll(List<Held> toRelease) {
+        List<String> nodes = new ArrayList<>();
+        for (int i = toRelease.size() - 1; i >= 0; i--) {
+            nodes.add(toRelease.get(i).lockNode);
+        }
+        try {
+            if (BatchAcquire.deleteAll(client, nodes)) {
+                LOG.debug("released leases {} of graph '{}' branch '{}' (tokens {})", tableKeys(), graphId, branch, fencingTokens());
+            }
+        } finally {
+            for (int i = toRelease.size() - 1; i >= 0; i--) {
+                if (toRelease.get(i).local != null) {
+                    toRelease.get(i).local.close(); // after the nodes, as in release()
+                }
+            }
+        }
+    }
+
+    /**
+     * Makes every token of this set greater than {@code recorded} (what the manifest records per
+     * table): a table whose token is at or below it gets a fresh token, {@code max(counter,
+     * recorded) + 1}, issued like any other (one transaction checking our lock node). Needed only
+     * when ZooKeeper lost its data or was restored from an older snapshot, so that the fence
+     * counters restarted below tokens already published (docs/leases.md, "Tokens across a
+     * ZooKeeper data loss"); otherwise a comparison per table and no round trip.
+     *
+     * @param recorded table key → the highest token the manifest records for it; tables this set
+     *                 does not hold are ignored
+     * @return the tables whose token was raised
+     * @throws LeaseLostException if the set is no longer valid or a lock node is gone
+     * @throws LeaseException on a ZooKeeper error
+     */
+    public List<String> ensureTokensAbove(java.util.Map<String, Long> recorded) throws LeaseException, InterruptedException {
+        return TokenFloor.raise(this, manager, recorded);
+    }
+
+    synchronized List<Held> heldSnapshot() {
+        return new ArrayList<>(held);
+    }
+
+    synchronized long token(Held h) {
+        return h.token;
     }
 
     private void release(Held h, boolean wasLost) {
@@ -234,7 +283,7 @@ public final class LeaseSet implements AutoCloseable {
             return;
         }
         try {
-            if (Thread.currentThread() == h.owner && h.mutex.isOwnedByCurrentThread()) {
+            if (h.mutex != null && Thread.currentThread() == h.owner && h.mutex.isOwnedByCurrentThread()) {
                 h.mutex.release();
             } else {
                 // InterProcessMutex.release() is bound to the acquiring thread; delete our node directly.

@@ -40,6 +40,12 @@ public final class Config {
     public final boolean events;
     /** Whether the daemon converges declared index coverage by itself after converged passes (docs/indexes.md). */
     public final boolean indexes;
+    /**
+     * Writers first (docs/indexes.md): {@code low} (default) runs staged index builds and
+     * compaction rewrites in a child process under {@code nice -n 19} and {@code ionice -c 3};
+     * {@code normal} runs them on the daemon's threads. Commits and publishes always run in the daemon.
+     */
+    public final String indexerPriority;
     /** How long a recovery waits for a sidecar's leases before reporting it busy. */
     public final Duration leaseWait;
     /** Settings for {@code s3://bucket/prefix} graph roots (global). */
@@ -73,6 +79,7 @@ public final class Config {
         this.pollInterval = b.pollInterval;
         this.events = b.events;
         this.indexes = b.indexes;
+        this.indexerPriority = b.indexerPriority;
         this.leaseWait = b.leaseWait;
         this.s3 = new S3(b.s3);
         Map<String, S3> per = new HashMap<>();
@@ -107,6 +114,7 @@ public final class Config {
         this.pollInterval = base.pollInterval;
         this.events = base.events;
         this.indexes = base.indexes;
+        this.indexerPriority = base.indexerPriority;
         this.leaseWait = base.leaseWait;
         this.s3 = base.s3;
         this.s3PerGraph = base.s3PerGraph;

@@ -33,6 +33,8 @@ public final class ConfigBuilder {
     public boolean events = true;
     /** Background index convergence. */
     public boolean indexes = true;
+    /** Where index builds and compaction rewrites run: {@code low} (a child process under nice 19 / ionice idle) or {@code normal}. */
+    public String indexerPriority = "low";
     /** How long a polled recovery waits for busy leases. */
     @JsonDeserialize(using = Config.DurationDeserializer.class)
     public Duration leaseWait = Duration.ofSeconds(30);

@@ -118,6 +118,9 @@ final class ConfigLoader {
         if (c.leaseWait.isNegative()) {
             throw keyError(file, keyLines, "leaseWait", "must not be negative");
         }
+        if (!"low".equals(c.indexerPriority) && !"normal".equals(c.indexerPriority)) {
+            throw keyError(file, keyLines, "indexerPriority", "must be low or normal, got '" + c.indexerPriority + "'");
+        }
         if (c.zookeeper == null) {
             c.zookeeper = new ConfigBuilder.ZooKeeper();
         }

@@ -9,6 +9,7 @@ import reconciler.indexer.CompactionReport;
 import reconciler.indexer.ConvergeReport;
 import reconciler.indexer.GraphCoverage;
 import reconciler.indexer.IndexMaintenance;
+import reconciler.indexer.LowPriorityWorker;
 import reconciler.indexer.MaintenanceOptions;
 import reconciler.indexer.TableCoverage;
 import reconciler.manifest.Manifest;
@@ -23,19 +24,42 @@ import reconciler.manifest.Manifest;
 public final class IndexerProvider implements MaintenanceProvider {
 
     private static volatile IndexMaintenance shared;
+    private static volatile boolean lowPriority = true;
 
-    /** The process's index maintenance (created on first use). */
+    /**
+     * The process's index maintenance (created on first use). Writers first by default: its staged
+     * builds and compaction rewrites run in a child process under {@code nice -n 19} and
+     * {@code ionice -c 3} ({@link LowPriorityWorker}); see {@link #configure}.
+     */
     public static IndexMaintenance maintenance() {
         IndexMaintenance m = shared;
         if (m == null) {
             synchronized (IndexerProvider.class) {
                 if (shared == null) {
-                    shared = new IndexMaintenance(MaintenanceOptions.defaults());
+                    IndexMaintenance im = new IndexMaintenance(MaintenanceOptions.defaults());
+                    im.setWorker(lowPriority ? LowPriorityWorker.forThisJvm(19, true) : null);
+                    shared = im;
                 }
                 m = shared;
             }
         }
         return m;
+    }
+
+    /**
+     * Applies the config key {@code indexerPriority}: {@code true} ({@code low}, the default) runs
+     * index builds and compaction rewrites in a low-priority child process; {@code false}
+     * ({@code normal}) runs them on this process's threads. Takes effect for builds started
+     * afterwards.
+     */
+    public static void configure(boolean low) {
+        synchronized (IndexerProvider.class) {
+            lowPriority = low;
+            IndexMaintenance m = shared;
+            if (m != null && (m.worker() != null) != low) {
+                m.setWorker(low ? LowPriorityWorker.forThisJvm(19, true) : null);
+            }
+        }
     }
 
     @Override
