@@ -52,9 +52,11 @@ public record GraphStatus(String root, String graphId, long manifestVersion, Lis
      * @param decision FINISH, ABORT, ROLL_FORWARD, ROLL_BACK or DEFER
      * @param reason why
      * @param deferred whether a deferral was already audited
+     * @param branch the graph branch the sidecar belongs to ({@code main}, a listed branch, or a deleted one: decision
+     *     {@code DISCARD_ORPHAN})
      */
     public record SidecarStatus(String operationId, String writerKind, String writer, String createdAt, List<String> tables,
-                                String decision, String reason, boolean deferred) {
+                                String decision, String reason, boolean deferred, String branch) {
     }
 
     /**
@@ -82,23 +84,50 @@ public record GraphStatus(String root, String graphId, long manifestVersion, Lis
                 corrupt.add(new CorruptSidecar(c.key(), c.reason()));
                 continue;
             }
-            Sidecar s = ((SidecarEntry.Valid) entry).sidecar();
-            String decision;
-            String reason;
-            try {
-                Classifier.Decision d = Classifier.classify(s, graph.manifests().findOperation(s.operationId(), s.baseManifestVersion()),
-                        Recoverer.observe(graph, s, m));
-                decision = d.action().name();
-                reason = d.reason();
-            } catch (RuntimeException ex) {
-                decision = "UNKNOWN";
-                reason = "cannot classify: " + ex.getMessage();
+            pending.add(pending(graph, m, ((SidecarEntry.Valid) entry).sidecar()));
+        }
+        for (String name : m.branches().keySet()) {
+            Graph view = graph.onBranch(name);
+            Manifest bm = view.manifests().require();
+            for (SidecarEntry entry : view.sidecars().list(bm)) {
+                if (entry instanceof SidecarEntry.Valid v) {
+                    converged = false;
+                    pending.add(pending(view, bm, v.sidecar()));
+                }
             }
-            boolean deferred = graph.store().read(AuditRecord.key(s.operationId(), AuditRecord.DEFERRED)).isPresent();
-            pending.add(new SidecarStatus(s.operationId(), s.writerKind(), s.writer().host() + ":" + s.writer().pid(),
-                    s.createdAt().toString(), s.tableKeys(), decision, reason, deferred));
+        }
+        for (Sidecar s : graph.sidecars().orphans(m)) {
+            converged = false;
+            pending.add(new SidecarStatus(s.operationId(), s.writerKind(), s.writer().host() + ":" + s.writer().pid(), s.createdAt().toString(),
+                    s.tableKeys(), "DISCARD_ORPHAN", "branch " + s.branch() + " was deleted", false, s.branch()));
         }
         return new GraphStatus(graph.store().root(), m.graphId(), m.version(), tables, pending, corrupt, converged, null);
+    }
+
+    /** The dry-run decision on one sidecar of {@code view}'s branch. */
+    private static SidecarStatus pending(Graph view, Manifest m, Sidecar s) throws IOException {
+        String decision;
+        String reason;
+        try {
+            Classifier.Decision d;
+            if (reconciler.graph.CommitWindow.FORK_KIND.equals(s.writerKind()) && view.branchRecord() != null) {
+                TableKey key = TableKey.parse(s.tables().get(0).tableKey());
+                java.util.Optional<Long> head = view.main().tables().lanceBranches(key).contains(view.lanceBranch())
+                        ? java.util.Optional.of(view.tables().headVersion(key)) : java.util.Optional.empty();
+                d = BranchClassifier.classifyFork(s, view.manifests().findOperation(s.operationId(), s.baseManifestVersion()),
+                        m.pin(key.toString()), view.lanceBranch(), head);
+            } else {
+                d = Classifier.classify(s, view.manifests().findOperation(s.operationId(), s.baseManifestVersion()), Recoverer.observe(view, s, m));
+            }
+            decision = d.action().name();
+            reason = d.reason();
+        } catch (RuntimeException ex) {
+            decision = "UNKNOWN";
+            reason = "cannot classify: " + ex.getMessage();
+        }
+        boolean deferred = view.store().read(AuditRecord.key(s.operationId(), AuditRecord.DEFERRED)).isPresent();
+        return new SidecarStatus(s.operationId(), s.writerKind(), s.writer().host() + ":" + s.writer().pid(),
+                s.createdAt().toString(), s.tableKeys(), decision, reason, deferred, s.branch());
     }
 
 }
