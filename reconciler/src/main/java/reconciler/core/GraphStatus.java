@@ -28,6 +28,20 @@ import reconciler.graph.Graph;
 public record GraphStatus(String root, String graphId, long manifestVersion, List<TableStatus> tables,
                           List<SidecarStatus> sidecars, List<CorruptSidecar> corruptSidecars, boolean converged, String owner) {
 
+    /**
+     * This status with the sidecars a roll-forward-only pass left ({@code operationIds}) marked: their reason starts
+     * with {@link Recoverer#LEFT_FOR_FULL}, which {@code status} and the maintenance state report.
+     */
+    public GraphStatus withLeftForFullPass(java.util.Set<String> operationIds) {
+        if (operationIds.isEmpty()) {
+            return this;
+        }
+        List<SidecarStatus> marked = sidecars.stream().map(p -> !operationIds.contains(p.operationId()) || p.reason().startsWith(Recoverer.LEFT_FOR_FULL)
+                ? p : new SidecarStatus(p.operationId(), p.writerKind(), p.writer(), p.createdAt(), p.tables(), p.decision(),
+                Recoverer.LEFT_FOR_FULL + p.reason(), p.deferred(), p.branch())).toList();
+        return new GraphStatus(root, graphId, manifestVersion, tables, marked, corruptSidecars, converged, owner);
+    }
+
     /** This status with the owning daemon filled in. */
     public GraphStatus withOwner(String owner) {
         return new GraphStatus(root, graphId, manifestVersion, tables, sidecars, corruptSidecars, converged, owner);

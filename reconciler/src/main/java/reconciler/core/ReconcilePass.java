@@ -74,7 +74,9 @@ public final class ReconcilePass {
         for (reconciler.sidecar.Sidecar s : graph.sidecars().orphans(graph.manifests().require())) {
             log(graph, s, branches.discardOrphan(graph, s, w), results);
         }
-        GraphStatus status = GraphStatus.of(graph);
+        GraphStatus status = GraphStatus.of(graph).withLeftForFullPass(results.stream()
+                .filter(r -> r.message() != null && r.message().startsWith(Recoverer.LEFT_FOR_FULL)).map(Recoverer.Result::operationId)
+                .collect(java.util.stream.Collectors.toSet()));
         boolean repaired = false;
         java.util.Set<String> covered = new java.util.HashSet<>();
         status.sidecars().stream().filter(p -> Graph.MAIN_BRANCH.equals(p.branch())).forEach(p -> covered.addAll(p.tables()));
@@ -90,7 +92,9 @@ public final class ReconcilePass {
                 repaired |= r.status() == Recoverer.Status.RESOLVED;
             }
         }
-        return new Report(results, repaired ? GraphStatus.of(graph) : status);
+        return new Report(results, repaired ? GraphStatus.of(graph).withLeftForFullPass(status.sidecars().stream()
+                .filter(p -> p.reason().startsWith(Recoverer.LEFT_FOR_FULL)).map(GraphStatus.SidecarStatus::operationId)
+                .collect(java.util.stream.Collectors.toSet())) : status);
     }
 
     private void recoverBranch(Graph view, Manifest m, java.time.Duration wait, boolean rollForwardOnly, List<Recoverer.Result> results,

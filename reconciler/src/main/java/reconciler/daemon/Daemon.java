@@ -103,7 +103,8 @@ public final class Daemon implements AutoCloseable {
             graphs.open(root, config);
         }
         this.memberId = hostName() + ":" + ProcessHandle.current().pid() + ":" + id.substring(0, 8);
-        this.runner = new PassRunner(pass, coordination.leases(), metrics, this::passRecorded, this::onEvent, () -> config().indexes);
+        this.runner = new PassRunner(pass, coordination.leases(), metrics, this::passRecorded, this::onEvent, () -> config().indexes,
+                root -> config().rollForwardOnly(root));
         this.ownership = new Ownership(coordination.leases(), memberId, graphs);
         this.scheduler = new PassScheduler(id, graphs, ownership, runner, metrics, config.pollInterval);
         metrics.gauge("reconciler.storage.requests", () -> reconciler.storage.StorageStats::total);

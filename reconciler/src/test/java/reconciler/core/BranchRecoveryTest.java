@@ -228,6 +228,7 @@ class BranchRecoveryTest {
         assertTrue(g.graph().sidecars().read(back).isPresent(), "left on disk");
         assertEquals(List.of(), audits(back), "nothing audited: nothing was decided");
         assertFalse(r.converged());
+        assertTrue(r.status().sidecars().get(0).reason().startsWith(Recoverer.LEFT_FOR_FULL), "status reports what the mode left");
 
         pass(Failpoints.none()).run(g.graph(), null, false);
         assertEquals(List.of(back + ".rolled_back.json"), audits(back), "a full pass rolls it back");
