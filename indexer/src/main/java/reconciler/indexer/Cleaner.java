@@ -64,6 +64,7 @@ final class Cleaner {
         List<Manifest> retained = retained(graph, opts);
         Manifest latest = retained.get(0);
         List<CleanupReport.TableCleanup> tables = new ArrayList<>();
+        List<Manifest> branchManifests = branchManifests(graph, latest);
         for (String table : latest.tables().keySet()) {
             TreeSet<Long> pins = new TreeSet<>();
             for (Manifest m : retained) {
@@ -71,9 +72,28 @@ final class Cleaner {
                     pins.add(m.pin(table).version());
                 }
             }
+            for (Manifest b : branchManifests) { // a branch reads an unforked table on main's Lance branch at its pin
+                if (b.tables().containsKey(table) && b.pin(table).lanceBranch() == null) {
+                    pins.add(b.pin(table).version());
+                }
+            }
             tables.add(cleanTable(graph, leases, latest.graphId(), table, pins, opts, allocator));
         }
         return new CleanupReport(latest.graphId(), latest.version(), retained.stream().map(Manifest::version).sorted().toList(), tables);
+    }
+
+    /**
+     * The manifests of every listed branch whose pins on main's Lance branch cleanup must keep: each branch's
+     * first version (its fork point) and latest (docs/protocol.md "Branches").
+     */
+    static List<Manifest> branchManifests(Graph graph, Manifest main) throws IOException {
+        List<Manifest> out = new ArrayList<>();
+        for (String name : main.branches().keySet()) {
+            Graph view = graph.onBranch(name);
+            view.manifests().read(1).ifPresent(out::add);
+            out.add(view.manifests().require());
+        }
+        return out;
     }
 
     private static CleanupReport.TableCleanup cleanTable(Graph graph, LeaseManager leases, String graphId, String table, TreeSet<Long> pins,
@@ -95,6 +115,11 @@ final class Cleaner {
             int created = 0;
             int deleted = 0;
             try (Dataset ds = LanceAccess.open(allocator, graph, TableKey.parse(table), null)) {
+                for (org.lance.Branch b : ds.branches().list()) {
+                    if (b.getParentBranch().isEmpty() && b.getParentVersion() <= latestPin) {
+                        pins.add(b.getParentVersion()); // a Lance branch (a graph branch's fork) was made from this version of main
+                    }
+                }
                 TreeSet<Long> tagged = new TreeSet<>();
                 for (Tag t : ds.tags().list()) {
                     if (!t.getName().startsWith(IndexMaintenance.PIN_TAG_PREFIX)) {
