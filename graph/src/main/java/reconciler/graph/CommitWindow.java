@@ -222,7 +222,7 @@ public final class CommitWindow {
             try {
                 failpoints.hit("fork-after-sidecar", operationId);
                 lease.checkValid();
-                graph.main().tables().createLanceBranch(TableKey.parse(table), pin.lanceBranch(), pin.version(), lance);
+                graph.main().tables().branches().create(TableKey.parse(table), pin.lanceBranch(), pin.version(), lance);
                 failpoints.hit("fork-after-branch", operationId);
                 lease.checkValid();
                 TablePin forked = pin.onLanceBranch(lance);

@@ -87,8 +87,8 @@ public final class GraphBranches {
         BranchRecord record = new BranchRecord(id, source.branch(), at.version(), Instant.now());
         SortedMap<String, TablePin> pins = new TreeMap<>();
         at.tables().forEach((t, p) -> pins.put(t, new TablePin(p.version(), 0, p.columns(), p.indexes(), p.lanceBranch())));
-        new reconciler.manifest.ManifestStore(graph.store(), record.manifestDir()).initBranch(main.graphId(), name, id, pins);
-        graph.manifests().publishBranches(id, Manifest.KIND_BRANCH_CREATE, (latest, branches, deleted) -> {
+        reconciler.manifest.BranchManifests.initBranch(new reconciler.manifest.ManifestStore(graph.store(), record.manifestDir()), main.graphId(), name, id, pins);
+        reconciler.manifest.BranchManifests.publishBranches(graph.manifests(), id, Manifest.KIND_BRANCH_CREATE, (latest, branches, deleted) -> {
             if (branches.containsKey(name)) {
                 throw ManifestConflictException.branch(latest.graphId(), name, latest.version(), "exists already");
             }
@@ -150,7 +150,7 @@ public final class GraphBranches {
             }
             lease.checkValid();
             BranchRecord rec = view.branchRecord();
-            published = graph.manifests().publishBranches(OperationIds.next(), Manifest.KIND_BRANCH_DELETE, (latest, branches, deleted) -> {
+            published = reconciler.manifest.BranchManifests.publishBranches(graph.manifests(), OperationIds.next(), Manifest.KIND_BRANCH_DELETE, (latest, branches, deleted) -> {
                 if (!rec.equals(branches.get(name))) {
                     throw ManifestConflictException.branch(latest.graphId(), name, latest.version(), "changed meanwhile");
                 }
@@ -183,9 +183,9 @@ public final class GraphBranches {
         BranchRecord live = main.branches().get(name);
         boolean any = false;
         TableKey key = TableKey.parse(table);
-        for (String lance : graph.main().tables().lanceBranches(key)) {
+        for (String lance : graph.main().tables().branches().list(key)) {
             if (lance.startsWith(name + ".") && (live == null || !lance.equals(live.lanceBranch(name)))) {
-                any |= graph.main().tables().deleteLanceBranch(key, lance);
+                any |= graph.main().tables().branches().delete(key, lance);
             }
         }
         return any;

@@ -90,7 +90,7 @@ class GraphBranchesTest {
         assertEquals(Manifest.KIND_BRANCH_CREATE, main.kind());
         assertEquals("main", dev.parent());
         assertEquals(2, dev.parentVersion());
-        assertEquals(List.of(), g.graph().tables().lanceBranches(TableKey.parse("node:Person")), "nothing is forked at create");
+        assertEquals(List.of(), g.graph().tables().branches().list(TableKey.parse("node:Person")), "nothing is forked at create");
 
         try (GraphTransaction tx = g.begin("test", "dev")) {
             tx.append("node:Person", people(10, 2, "dev"));
@@ -107,8 +107,8 @@ class GraphBranchesTest {
         Manifest b = view.manifests().require();
         assertEquals(dev.lanceBranch("dev"), b.pin("node:Person").lanceBranch(), "the written table is pinned on the branch's fork");
         assertNull(b.pin("edge:Knows").lanceBranch(), "an untouched table stays at the fork point");
-        assertEquals(List.of(dev.lanceBranch("dev")), g.graph().tables().lanceBranches(TableKey.parse("node:Person")));
-        assertEquals(List.of(), g.graph().tables().lanceBranches(TableKey.parse("edge:Knows")), "an untouched table costs nothing");
+        assertEquals(List.of(dev.lanceBranch("dev")), g.graph().tables().branches().list(TableKey.parse("node:Person")));
+        assertEquals(List.of(), g.graph().tables().branches().list(TableKey.parse("edge:Knows")), "an untouched table costs nothing");
         assertEquals(List.of(Manifest.KIND_BRANCH_CREATE, Manifest.KIND_FORK, Manifest.KIND_WRITE),
                 List.of(view.manifests().read(1).orElseThrow().kind(), view.manifests().read(2).orElseThrow().kind(), b.kind()));
         assertEquals(5, count("dev", "node:Person"));
@@ -193,7 +193,7 @@ class GraphBranchesTest {
         Manifest main = g.graph().manifests().require();
         assertFalse(main.branches().containsKey("dev"));
         assertTrue(main.deletedBranches().contains("dev"));
-        assertEquals(List.of(), g.graph().tables().lanceBranches(TableKey.parse("node:Person")), fork + " reclaimed");
+        assertEquals(List.of(), g.graph().tables().branches().list(TableKey.parse("node:Person")), fork + " reclaimed");
         assertEquals(1, g.graph().sidecars().orphans(main).size(), "the crashed writer's sidecar is now an orphan");
         assertThrows(RecoveryRequiredException.class, () -> g.branches().create("dev", "main", null),
                 "the name is not reused while an orphan of it is pending");

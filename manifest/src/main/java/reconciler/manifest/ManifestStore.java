@@ -279,56 +279,6 @@ public final class ManifestStore {
     }
 
     /**
-     * Writes version 1 of a branch's sequence (this store must be the branch's): the pins of the fork
-     * point, kind {@link Manifest#KIND_BRANCH_CREATE}. Create-only; an existing version 1 with the same
-     * branch name is returned as is (a retried create).
-     *
-     * @throws IllegalStateException if version 1 exists for another branch
-     * @throws IOException on a storage error
-     */
-    public Manifest initBranch(String graphId, String branch, String operationId, SortedMap<String, TablePin> pins) throws IOException {
-        Manifest m = new Manifest(3, graphId, 1, 0, operationId, Manifest.KIND_BRANCH_CREATE, java.time.Instant.now(), pins, branch, null, null);
-        if (!store.createIfAbsent(keyOf(1), Json.MAPPER.writeValueAsBytes(m))) {
-            Manifest there = read(1).orElseThrow();
-            if (!branch.equals(there.branch())) {
-                throw new IllegalStateException(keyOf(1) + " of " + store.root() + " belongs to branch " + there.branch());
-            }
-            return there;
-        }
-        lastKnown.accumulateAndGet(1, Math::max);
-        return m;
-    }
-
-    /**
-     * Publishes a version of main whose branch list is {@code change} applied to the latest one (no pin
-     * moves). Compare-and-swap with rebase: {@code change} is re-applied to the newest list on a lost race.
-     *
-     * @param change returns the new list and deleted-name set, or throws {@link ManifestConflictException} to refuse
-     * @throws ManifestConflictException as {@code change} decides
-     * @throws IOException on a storage error
-     */
-    public Manifest publishBranches(String operationId, String kind, BranchChange change) throws IOException, ManifestConflictException {
-        while (true) {
-            Manifest cur = require();
-            java.util.SortedMap<String, BranchRecord> branches = new java.util.TreeMap<>(cur.branches());
-            java.util.SortedSet<String> deleted = new java.util.TreeSet<>(cur.deletedBranches());
-            change.apply(cur, branches, deleted);
-            Manifest next = Manifest.nextBranches(cur, operationId, kind, branches, deleted);
-            if (createNext(next)) {
-                return next;
-            }
-        }
-    }
-
-    /** A change of the main manifest's branch list ({@link #publishBranches}); mutates the two collections. */
-    @FunctionalInterface
-    public interface BranchChange {
-        /** @throws ManifestConflictException to refuse the change against {@code latest} */
-        void apply(Manifest latest, java.util.SortedMap<String, BranchRecord> branches, java.util.SortedSet<String> deleted)
-                throws ManifestConflictException;
-    }
-
-    /**
      * Publishes whole pins (a fork moves a pin onto a Lance branch, a merge takes the source's pins):
      * compare-and-swap on each named table's current pin (version and Lance branch), fencing-checked with
      * {@code tokens}; every other pin is kept.
@@ -365,8 +315,18 @@ public final class ManifestStore {
         }
     }
 
+    /** The storage this sequence lives in. */
+    GraphStore store() {
+        return store;
+    }
+
+    /** Records that version {@code v} exists (the start of the next tail listing). */
+    void seen(long v) {
+        lastKnown.accumulateAndGet(v, Math::max);
+    }
+
     /** The compare-and-swap: creates version N+1 only if absent, then moves the advisory hint. @return whether it won */
-    private boolean createNext(Manifest next) throws IOException {
+    boolean createNext(Manifest next) throws IOException {
         if (!store.createIfAbsent(keyOf(next.version()), Json.MAPPER.writeValueAsBytes(next))) {
             return false;
         }

@@ -114,7 +114,7 @@ class ManifestFormatTest {
         assertEquals(3, Manifest.formatFor(Manifest.KIND_WRITE, Map.of("node:A", new TablePin(1, 0, PLAIN).onLanceBranch("dev.X"))),
                 "a pin on a Lance branch");
         assertEquals(3, Manifest.formatFor(Manifest.KIND_FORK, plain), "a kind format 2 lacks");
-        Manifest listed = manifests.publishBranches("op-b", Manifest.KIND_BRANCH_CREATE, (latest, branches, deleted) ->
+        Manifest listed = BranchManifests.publishBranches(manifests, "op-b", Manifest.KIND_BRANCH_CREATE, (latest, branches, deleted) ->
                 branches.put("dev", new BranchRecord("01M8Z0000000000000000BRCH1", "main", 1, java.time.Instant.now())));
         assertEquals(3, listed.formatVersion());
         Manifest after = manifests.publish("op-w", Manifest.KIND_WRITE, List.of(new PinUpdate("node:A", 1, 1, 0)));
@@ -128,8 +128,8 @@ class ManifestFormatTest {
         manifests.init("g1", plain);
         BranchRecord rec = new BranchRecord("01M8Z0000000000000000BRCH1", "main", 1, java.time.Instant.now());
         ManifestStore branch = new ManifestStore(store, rec.manifestDir());
-        Manifest b1 = branch.initBranch("g1", "dev", "op-b", plain);
-        assertEquals(b1, branch.initBranch("g1", "dev", "op-b", plain), "a retried create returns the existing version 1");
+        Manifest b1 = BranchManifests.initBranch(branch, "g1", "dev", "op-b", plain);
+        assertEquals(b1, BranchManifests.initBranch(branch, "g1", "dev", "op-b", plain), "a retried create returns the existing version 1");
         Manifest b2 = branch.publish("op-w", Manifest.KIND_WRITE, List.of(new PinUpdate("node:A", 1, 2, 5)));
         assertEquals(2, b2.version());
         assertEquals("dev", b2.branchName());

@@ -118,7 +118,7 @@ public final class BranchRecovery {
             String table = s.tables().get(0).tableKey();
             TableKey key = TableKey.parse(table);
             String own = view.lanceBranch();
-            Optional<Long> forkHead = view.main().tables().lanceBranches(key).contains(own)
+            Optional<Long> forkHead = view.main().tables().branches().list(key).contains(own)
                     ? Optional.of(view.tables().headVersion(key)) : Optional.empty();
             Classifier.Decision d = BranchClassifier.classifyFork(s, view.manifests().findOperation(op, s.baseManifestVersion()),
                     m.pin(table), own, forkHead);
@@ -133,7 +133,7 @@ public final class BranchRecovery {
                         return new Recoverer.Result(op, Recoverer.Status.DEFERRED, d.action(), Recoverer.LEFT_FOR_FULL + d.reason());
                     }
                     lease.checkValid();
-                    view.main().tables().deleteLanceBranch(key, own);
+                    view.main().tables().branches().delete(key, own);
                     TablePin pin = m.pin(table);
                     long token = lease.fencingToken(table);
                     lease.checkValid();

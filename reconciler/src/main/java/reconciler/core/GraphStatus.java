@@ -126,7 +126,7 @@ public record GraphStatus(String root, String graphId, long manifestVersion, Lis
             Classifier.Decision d;
             if (reconciler.graph.CommitWindow.FORK_KIND.equals(s.writerKind()) && view.branchRecord() != null) {
                 TableKey key = TableKey.parse(s.tables().get(0).tableKey());
-                java.util.Optional<Long> head = view.main().tables().lanceBranches(key).contains(view.lanceBranch())
+                java.util.Optional<Long> head = view.main().tables().branches().list(key).contains(view.lanceBranch())
                         ? java.util.Optional.of(view.tables().headVersion(key)) : java.util.Optional.empty();
                 d = BranchClassifier.classifyFork(s, view.manifests().findOperation(s.operationId(), s.baseManifestVersion()),
                         m.pin(key.toString()), view.lanceBranch(), head);

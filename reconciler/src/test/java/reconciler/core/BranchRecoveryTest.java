@@ -170,11 +170,11 @@ class BranchRecoveryTest {
         if (point.equals("fork-after-publish")) {
             assertEquals(List.of(op + ".finished.json"), audits(op), "a published fork is finished");
             assertEquals(rec.lanceBranch("dev"), b.pin("edge:Data").lanceBranch());
-            assertEquals(List.of(rec.lanceBranch("dev")), g.graph().tables().lanceBranches(data));
+            assertEquals(List.of(rec.lanceBranch("dev")), g.graph().tables().branches().list(data));
         } else {
             assertEquals(List.of(op + ".rolled_back.json"), audits(op));
             assertEquals(null, b.pin("edge:Data").lanceBranch(), "the pin stays at the fork point");
-            assertEquals(List.of(), g.graph().tables().lanceBranches(data), "the unpublished fork is reclaimed");
+            assertEquals(List.of(), g.graph().tables().branches().list(data), "the unpublished fork is reclaimed");
         }
         try (GraphTransaction tx = g.begin("test", "dev")) { // the table forks again and writes
             tx.append("edge:Data", data(200, 1));
@@ -209,7 +209,7 @@ class BranchRecoveryTest {
         assertEquals(List.of(op + ".orphaned_branch_discarded.json"), audits(op), "exactly one audit record");
         String log = java.nio.file.Files.readString(auditLog);
         assertEquals(1, log.lines().filter(l -> l.contains(op) && l.contains("orphaned_branch_discarded")).count(), log);
-        assertEquals(List.of(), g.graph().tables().lanceBranches(TableKey.parse("node:Side")).stream()
+        assertEquals(List.of(), g.graph().tables().branches().list(TableKey.parse("node:Side")).stream()
                 .filter(n -> n.startsWith("dev.")).toList(), "the deleted branch's forks are reclaimed");
         assertEquals(4, count("other", "edge:Data"));
         assertEquals(4, count("main", "edge:Data"));

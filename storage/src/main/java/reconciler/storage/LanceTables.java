@@ -73,68 +73,9 @@ public final class LanceTables implements AutoCloseable {
         return new LanceTables(new LanceBranchStore(store, lanceBranchOf), allocator, false);
     }
 
-    /**
-     * Creates Lance branch {@code name} of {@code table}'s dataset at {@code version} of Lance branch
-     * {@code from} (null: Lance's main branch). Creates only a ref and the branch's first manifest: no data
-     * is copied (lance-java-notes.md). Idempotent: an existing branch of that name at that version with no
-     * version after it is accepted.
-     *
-     * @throws IllegalStateException if a branch of that name exists and has moved past {@code version}
-     * @throws java.io.UncheckedIOException wrapping a {@link StorageException} naming the table on a Lance error
-     */
-    public void createLanceBranch(TableKey table, String from, long version, String name) {
-        if (lanceBranches(table).contains(name)) {
-            long head = new LanceTables(new LanceBranchStore(store, t -> name), allocator, false).headVersion(table);
-            if (head != version) {
-                throw new IllegalStateException("Lance branch " + name + " of " + table + " exists at version " + head + ", not " + version);
-            }
-            return;
-        }
-        String source = LanceBranchStore.uri(store, table, from);
-        ReadOptions ro = new ReadOptions.Builder().setStorageOptions(store.storageOptions()).setVersion(version).build();
-        StorageStats.count("lance.open");
-        org.lance.Ref ref = from == null ? org.lance.Ref.ofMain(version) : org.lance.Ref.ofBranch(from, version);
-        try (Dataset ds = Dataset.open(allocator, source, ro);
-             Dataset created = store.storageOptions().isEmpty() ? ds.createBranch(name, ref)
-                     : ds.createBranch(name, ref, store.storageOptions())) {
-            if (created.version() != version) {
-                throw new IllegalStateException("Lance branch " + name + " of " + table + " was created at " + created.version());
-            }
-        } catch (IllegalStateException e) {
-            throw e;
-        } catch (Exception e) { // Lance also throws java.io.IOException undeclared, through JNI
-            throw failure("create Lance branch " + name + " of", table, e);
-        }
-    }
-
-    /** The Lance branches of {@code table}'s dataset, by name (a listing of its refs). @throws RuntimeException from Lance */
-    public java.util.List<String> lanceBranches(TableKey table) {
-        StorageStats.count("lance.open");
-        try (Dataset ds = Dataset.open(allocator, LanceBranchStore.uri(store, table, null),
-                new ReadOptions.Builder().setStorageOptions(store.storageOptions()).build())) {
-            return ds.branches().list().stream().map(org.lance.Branch::getName).sorted().toList();
-        }
-    }
-
-    /**
-     * Deletes Lance branch {@code name} of {@code table}'s dataset (its ref and {@code tree/<name>/}).
-     * Idempotent: a branch the dataset's branch list does not name is already gone.
-     *
-     * @return whether it existed
-     * @throws java.io.UncheckedIOException wrapping a {@link StorageException} naming the table on a Lance error
-     */
-    public boolean deleteLanceBranch(TableKey table, String name) {
-        if (!lanceBranches(table).contains(name)) {
-            return false;
-        }
-        StorageStats.count("lance.open");
-        try (Dataset ds = Dataset.open(allocator, LanceBranchStore.uri(store, table, null),
-                new ReadOptions.Builder().setStorageOptions(store.storageOptions()).build())) {
-            ds.branches().delete(name);
-            return true;
-        } catch (Exception e) { // Lance also throws java.io.IOException undeclared, through JNI
-            throw failure("delete Lance branch " + name + " of", table, e);
-        }
+    /** The Lance branches of this graph's table datasets: create, list, delete ({@link LanceBranches}). */
+    public LanceBranches branches() {
+        return new LanceBranches(store, allocator, this);
     }
 
     /** Staging of appends, deletes, upserts and overwrites from Arrow data ({@link LanceWrites}). */

@@ -38,9 +38,9 @@ class LanceBranchesTest {
 
     @Test
     void aForkIsWrittenAloneAndReclaimedIdempotently() {
-        tables.createLanceBranch(PKG, null, 2, "dev.X");
-        tables.createLanceBranch(PKG, null, 2, "dev.X"); // a retried fork is accepted
-        assertEquals(List.of("dev.X"), tables.lanceBranches(PKG));
+        tables.branches().create(PKG, null, 2, "dev.X");
+        tables.branches().create(PKG, null, 2, "dev.X"); // a retried fork is accepted
+        assertEquals(List.of("dev.X"), tables.branches().list(PKG));
         LanceTables dev = tables.onLanceBranches(t -> "dev.X");
         assertEquals(2, dev.headVersion(PKG), "a fork starts at the version it was made from");
         long landed = dev.commitAppend(PKG, dev.stageAppend(PKG, COLS, List.of(Map.of("name", "b"))), 2, Map.of("k", "v"));
@@ -49,15 +49,15 @@ class LanceBranchesTest {
         assertEquals(2, tables.headVersion(PKG), "main's dataset does not move");
         assertEquals(1, tables.countRows(PKG, 2));
         assertEquals("v", dev.commitInfo(PKG, 3).orElseThrow().properties().get("k"));
-        assertThrows(IllegalStateException.class, () -> tables.createLanceBranch(PKG, null, 2, "dev.X"),
+        assertThrows(IllegalStateException.class, () -> tables.branches().create(PKG, null, 2, "dev.X"),
                 "a fork that moved is not taken for a fresh one");
 
-        tables.createLanceBranch(PKG, "dev.X", 3, "sub.Y");
+        tables.branches().create(PKG, "dev.X", 3, "sub.Y");
         assertEquals(2, tables.onLanceBranches(t -> "sub.Y").countRows(PKG, 3), "a fork of a fork sees its parent's rows");
 
-        assertTrue(tables.deleteLanceBranch(PKG, "sub.Y"));
-        assertFalse(tables.deleteLanceBranch(PKG, "sub.Y"), "deleting twice is a no-op");
-        assertEquals(List.of("dev.X"), tables.lanceBranches(PKG));
+        assertTrue(tables.branches().delete(PKG, "sub.Y"));
+        assertFalse(tables.branches().delete(PKG, "sub.Y"), "deleting twice is a no-op");
+        assertEquals(List.of("dev.X"), tables.branches().list(PKG));
         dev.close();
         assertEquals(1, tables.countRows(PKG, 2), "closing a view releases nothing of its parent");
     }
