@@ -96,6 +96,46 @@ final class Cleaner {
         return out;
     }
 
+    private static final java.util.regex.Pattern ULID = java.util.regex.Pattern.compile("[0-9A-HJKMNP-TV-Z]{26}");
+
+    /**
+     * Deletes the Lance branches of {@code ds} that are forks of a graph branch incarnation main's list does not
+     * hold ({@code <name>.<ULID>}, docs/protocol.md "Branches"): what a branch delete interrupted after its publish
+     * left behind. Other Lance branches are never touched. Children before parents.
+     *
+     * @return how many were deleted
+     */
+    static int reclaimUnlistedForks(Dataset ds, Manifest main) {
+        java.util.Map<String, String> parents = new java.util.HashMap<>();
+        java.util.Set<String> stale = new java.util.HashSet<>();
+        for (org.lance.Branch b : ds.branches().list()) {
+            String n = b.getName();
+            parents.put(n, b.getParentBranch().orElse(null));
+            int dot = n.lastIndexOf('.');
+            if (dot > 0 && ULID.matcher(n.substring(dot + 1)).matches()) {
+                reconciler.manifest.BranchRecord live = main.branches().get(n.substring(0, dot));
+                if (live == null || !live.id().equals(n.substring(dot + 1))) {
+                    stale.add(n);
+                }
+            }
+        }
+        int deleted = 0;
+        boolean progress = true;
+        while (!stale.isEmpty() && progress) {
+            progress = false;
+            for (String n : List.copyOf(stale)) {
+                if (parents.entrySet().stream().noneMatch(e -> n.equals(e.getValue()) && parents.containsKey(e.getKey()))) {
+                    ds.branches().delete(n);
+                    parents.remove(n);
+                    stale.remove(n);
+                    deleted++;
+                    progress = true;
+                }
+            }
+        }
+        return deleted;
+    }
+
     private static CleanupReport.TableCleanup cleanTable(Graph graph, LeaseManager leases, String graphId, String table, TreeSet<Long> pins,
                                                          MaintenanceOptions opts, BufferAllocator allocator) throws IOException, InterruptedException {
         List<Long> protectedVersions = List.copyOf(pins);
@@ -115,6 +155,7 @@ final class Cleaner {
             int created = 0;
             int deleted = 0;
             try (Dataset ds = LanceAccess.open(allocator, graph, TableKey.parse(table), null)) {
+                int reclaimed = reclaimUnlistedForks(ds, m);
                 for (org.lance.Branch b : ds.branches().list()) {
                     if (b.getParentBranch().isEmpty() && b.getParentVersion() <= latestPin) {
                         pins.add(b.getParentVersion()); // a Lance branch (a graph branch's fork) was made from this version of main
@@ -149,7 +190,7 @@ final class Cleaner {
                         .withErrorIfTaggedOldVersions(false)
                         .withDeleteUnverified(opts.deleteUnverified())
                         .build());
-                String msg = "kept versions " + pins + " (and everything after " + latestPin + "); removed " + st.getOldVersions()
+                String msg = (reclaimed == 0 ? "" : "reclaimed " + reclaimed + " fork(s) of deleted branches; ") + "kept versions " + pins + " (and everything after " + latestPin + "); removed " + st.getOldVersions()
                         + " old version(s), " + st.getBytesRemoved() + " bytes (" + st.getDataFilesRemoved() + " data, "
                         + st.getIndexFilesRemoved() + " index, " + st.getDeletionFilesRemoved() + " deletion, "
                         + st.getTransactionFilesRemoved() + " transaction files)"

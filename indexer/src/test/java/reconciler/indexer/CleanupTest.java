@@ -66,6 +66,27 @@ class CleanupTest extends FixtureTest {
             assertEquals(110, d.count(Fixture.PKG, null), "the fork still reads the data it shares with main");
         }
         assertEquals(500, g.tables().countRows(TableKey.parse(Fixture.PKG), g.manifests().require().pin(Fixture.PKG).version()));
+
+        // a delete interrupted after its publish (main no longer lists dev) left dev's fork: cleanup reclaims it, and only it
+        String devFork = branches.list().get("dev").lanceBranch("dev");
+        reconciler.manifest.BranchManifests.publishBranches(g.manifests(), "01M8Z0000000000000000DEL01",
+                Manifest.KIND_BRANCH_DELETE, (latest, listed, deleted) -> {
+                    listed.remove("dev");
+                    deleted.add("dev");
+                });
+        branches.create("kept", "main", null);
+        fx.write(g.onBranch("kept"), 5);
+        String keptFork = branches.list().get("kept").lanceBranch("kept");
+        assertEquals(List.of(devFork, keptFork), g.tables().branches().list(TableKey.parse(Fixture.PKG)).stream().sorted().toList());
+        try (IndexMaintenance im = new IndexMaintenance(opts(1))) {
+            CleanupReport.TableCleanup pkg = im.cleanup(g, fx.leases).tables().stream().filter(t -> t.table().equals(Fixture.PKG))
+                    .findFirst().orElseThrow();
+            assertTrue(pkg.message().startsWith("reclaimed 1 fork(s) of deleted branches"), pkg.message());
+        }
+        assertEquals(List.of(keptFork), g.tables().branches().list(TableKey.parse(Fixture.PKG)), "a listed branch's fork is kept");
+        try (reconciler.graph.GraphSnapshot k = g.onBranch("kept").snapshot()) {
+            assertEquals(505, k.count(Fixture.PKG, null));
+        }
     }
 
     @Test
