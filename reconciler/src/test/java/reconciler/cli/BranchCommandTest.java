@@ -116,6 +116,9 @@ class BranchCommandTest {
         } catch (Failpoints.Crash expected) {
             // a crashed writer's sidecar on branch old
         }
+        Run listed = run("sidecars", g);
+        assertEquals(1, listed.code(), "a branch's pending sidecar is pending for the graph");
+        assertTrue(listed.out().contains(", branch old): would ROLL_FORWARD"), listed.out());
         Run pending = run("graph", "branch", "delete", g, "old");
         assertEquals(3, pending.code());
         assertTrue(pending.out().contains("pending sidecars") && pending.out().contains("heal them first"), pending.out());
