@@ -92,6 +92,26 @@ public final class ReconcilePass {
                 repaired |= r.status() == Recoverer.Status.RESOLVED;
             }
         }
+        for (GraphStatus.BranchStatus b : status.branches()) {
+            java.util.Set<String> coveredOnBranch = new java.util.HashSet<>();
+            status.sidecars().stream().filter(p -> b.branch().equals(p.branch())).forEach(p -> coveredOnBranch.addAll(p.tables()));
+            for (GraphStatus.TableStatus t : b.tables()) {
+                if (t.drift() > 0 && !coveredOnBranch.contains(t.table()) && status.corruptSidecars().isEmpty()) {
+                    Graph view;
+                    try {
+                        view = graph.onBranch(b.branch());
+                    } catch (reconciler.graph.BranchNotFoundException gone) {
+                        continue;
+                    }
+                    Recoverer.Result r = recoverer.repairDrift(view, status.graphId(), t.table(), wait == null ? recoverer.leaseWait() : wait);
+                    LOG.atInfo().addKeyValue("graph", status.graphId()).addKeyValue("operationId", r.operationId())
+                            .addKeyValue("table", t.table()).addKeyValue("outcome", r.status().name())
+                            .log("graph root {} branch {} drift on {}: {} {}", graph.store().root(), b.branch(), t.table(), r.status(), r.message());
+                    results.add(r);
+                    repaired |= r.status() == Recoverer.Status.RESOLVED;
+                }
+            }
+        }
         return new Report(results, repaired ? GraphStatus.of(graph).withLeftForFullPass(status.sidecars().stream()
                 .filter(p -> p.reason().startsWith(Recoverer.LEFT_FOR_FULL)).map(GraphStatus.SidecarStatus::operationId)
                 .collect(java.util.stream.Collectors.toSet())) : status);

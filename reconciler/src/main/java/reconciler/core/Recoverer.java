@@ -268,12 +268,13 @@ public final class Recoverer {
      * the pinned content and publishes it ({@code kind: repair}), audited as
      * {@link AuditRecord#REVERTED_FENCED}. Drift of any other origin is left alone.
      *
+     * @param graph the main graph or a branch view ({@link Graph#onBranch}): the table's lease, manifest and Lance branch are that branch's
      * @param wait how long to wait for the table's lease
      * @return the result; {@link Status#DEFERRED} when the drift is not provably fenced off
      */
     public Result repairDrift(Graph graph, String graphId, String tableKey, Duration wait) throws InterruptedException {
         String repairId = reconciler.writer.GraphWriter.newOperationId();
-        try (LeaseSet lease = leases.acquire(graphId, Graph.MAIN_BRANCH, List.of(tableKey), wait)) {
+        try (LeaseSet lease = leases.acquire(graphId, graph.branch(), List.of(tableKey), wait)) {
             Manifest m = graph.manifests().require();
             TableKey key = TableKey.parse(tableKey);
             TablePin pin = m.pin(tableKey);

@@ -218,6 +218,33 @@ class BranchRecoveryTest {
     }
 
     @Test
+    void uncoveredDriftOnABranchsForkIsReportedAndRevertedWhenFencedOffOnThatBranchOnly() throws Exception {
+        try (GraphTransaction tx = g.begin("test", "dev")) {
+            tx.append("edge:Data", data(10, 1));
+            tx.commit();
+        }
+        Graph dev = g.graph().onBranch("dev");
+        TableKey key = TableKey.parse("edge:Data");
+        long pin = dev.manifests().require().pin("edge:Data").version();
+        long mainPin = g.graph().manifests().require().pin("edge:Data").version();
+        // a zombie's late commit on the fork: a writer token below the one the branch's manifest records
+        dev.tables().commitAppend(key, dev.tables().stageAppend(key, List.of(new reconciler.storage.ColumnSpec("id", "int64 not null"),
+                new reconciler.storage.ColumnSpec("val", "utf8")), List.of(Map.of("id", 99L, "val", "zombie"))), pin,
+                reconciler.storage.CommitProperties.of("01M8Z0000000000000000ZOMB1", 0, reconciler.storage.CommitProperties.ROLE_WRITER));
+        GraphStatus before = GraphStatus.of(g.graph());
+        assertFalse(before.converged(), "drift on a branch's fork is reported");
+        assertEquals(1, before.branches().get(0).tables().get(0).drift());
+        assertEquals(List.of(), before.tables().stream().filter(t -> t.drift() != 0).toList(), "main has none");
+
+        ReconcilePass.Report r = pass(Failpoints.none()).run(g.graph(), null);
+        assertTrue(r.converged(), r.results().toString());
+        assertEquals(List.of(Recoverer.Status.RESOLVED), r.results().stream().map(Recoverer.Result::status).toList());
+        assertEquals(Manifest.KIND_REPAIR, dev.manifests().require().kind(), "repaired on the branch's own sequence");
+        assertEquals(mainPin, g.graph().manifests().require().pin("edge:Data").version(), "main untouched");
+        assertEquals(4, count("dev", "edge:Data"));
+    }
+
+    @Test
     void rollForwardOnlyRollsForwardAndLeavesWhatWouldBeRolledBackForAFullPass() throws Exception {
         String back = crash("main", "after-commit:1");
         ReconcilePass.Report r = pass(Failpoints.none()).run(g.graph(), null, true);
