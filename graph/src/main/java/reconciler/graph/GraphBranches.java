@@ -62,7 +62,7 @@ public final class GraphBranches {
      * @param from {@code main} or a listed branch
      * @param atVersion a manifest version of {@code from}, or null for its latest
      * @return the new branch's record
-     * @throws IllegalArgumentException for a bad name, an unknown {@code from} or version
+     * @throws IllegalArgumentException for a bad name, an unknown {@code from} or version, or a version whose pins cleanup removed
      * @throws ManifestConflictException if the branch exists
      * @throws RecoveryRequiredException if sidecars of an earlier branch of that name are still pending
      * @throws IOException on a storage error
@@ -83,6 +83,17 @@ public final class GraphBranches {
         Graph source = graph.onBranch(from == null ? Manifest.MAIN_BRANCH : from);
         Manifest at = atVersion == null ? source.manifests().require() : source.manifests().read(atVersion).orElseThrow(() ->
                 new IllegalArgumentException("branch " + source.branch() + " of graph " + main.graphId() + " has no manifest version " + atVersion));
+        if (atVersion != null) { // an older version's pins may have been removed by cleanup: a branch must be readable
+            reconciler.storage.LanceTables pinned = graph.tablesAt(at);
+            for (java.util.Map.Entry<String, TablePin> e : at.tables().entrySet()) {
+                try (org.lance.Dataset ds = pinned.openAt(TableKey.parse(e.getKey()), e.getValue().version())) {
+                    ds.version();
+                } catch (RuntimeException gone) {
+                    throw new IllegalArgumentException("version " + atVersion + " of branch " + source.branch() + " pins " + e.getKey()
+                            + " v" + e.getValue().version() + ", which cannot be opened (removed by cleanup?): " + gone.getMessage());
+                }
+            }
+        }
         String id = OperationIds.next();
         BranchRecord record = new BranchRecord(id, source.branch(), at.version(), Instant.now());
         SortedMap<String, TablePin> pins = new TreeMap<>();

@@ -61,6 +61,9 @@ class CleanupTest extends FixtureTest {
             assertTrue(pkg.versionsRemoved() > 0, "main's unpinned versions are removed: " + pkg.message());
             assertTrue(pkg.protectedVersions().contains(forkPoint), pkg.message());
         }
+        IllegalArgumentException cleaned = assertThrows(IllegalArgumentException.class, () -> branches.create("late", "main", 1L));
+        assertTrue(cleaned.getMessage().contains("removed by cleanup"), "a branch is never created on pins cleanup removed: "
+                + cleaned.getMessage());
         try (reconciler.graph.GraphSnapshot reader = g.onBranch("reader").snapshot(); reconciler.graph.GraphSnapshot d = dev.snapshot()) {
             assertEquals(100, reader.count(Fixture.PKG, null), "the unforked branch still reads main at its fork point");
             assertEquals(110, d.count(Fixture.PKG, null), "the fork still reads the data it shares with main");
