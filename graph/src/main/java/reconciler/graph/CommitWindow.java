@@ -94,13 +94,18 @@ public final class CommitWindow {
         if (byTable.isEmpty()) {
             throw new IllegalArgumentException("operation " + operationId + " touches no table");
         }
-        try (LeaseSet lease = leases.acquire(graphId, Graph.MAIN_BRANCH, byTable.keySet(), leaseTimeout)) {
+        try (LeaseSet lease = leases.acquire(graphId, graph.branch(), byTable.keySet(), leaseTimeout)) {
+            checkBranchListed();
             Manifest m = graph.manifests().require();
             checkSidecars(m, byTable.keySet());
             lease.ensureTokensAbove(recordedTokens(m, byTable.keySet())); // after a ZooKeeper data loss (docs/leases.md)
             List<Sidecar.SidecarTable> sidecarTables = new ArrayList<>();
             for (TableWrite w : byTable.values()) {
                 TablePin pin = m.pin(w.tableKey());
+                if (!java.util.Objects.equals(pin.lanceBranch(), graph.lanceBranch())) {
+                    throw new IllegalStateException("table " + w.tableKey() + " is not forked onto branch " + graph.branch()
+                            + " (stage the write through GraphTransaction, which forks it first)");
+                }
                 if (w.write().boundToReadVersion() && pin.version() != w.stagedAt()) {
                     throw new ManifestConflictException(m.graphId(), w.tableKey(), w.stagedAt(), pin.version(), m.version());
                 }
@@ -114,7 +119,7 @@ public final class CommitWindow {
             }
             lease.checkValid();
             failpoints.hit("before-sidecar", operationId); // after the last lease check: a stall here outlives the lease
-            Sidecar sidecar = new Sidecar(Sidecar.FORMAT_VERSION, operationId, writerKind, m.graphId(), Graph.MAIN_BRANCH,
+            Sidecar sidecar = new Sidecar(Sidecar.FORMAT_VERSION, operationId, writerKind, m.graphId(), graph.branch(),
                     m.version(), identity(), Instant.now(), sidecarTables);
             graph.sidecars().write(sidecar);
             GraphEvents.signalChange(leases.session(), m.graphId());
@@ -168,6 +173,75 @@ public final class CommitWindow {
         failpoints.hit("after-sidecar-delete", operationId);
         return new Committed(operationId, published.version(), versions);
     }
+
+    /**
+     * Under the leases: the branch is still listed by main (a writer never writes a sidecar for a deleted
+     * branch; branch delete takes the same leases).
+     *
+     * @throws BranchNotFoundException if main no longer lists it
+     */
+    void checkBranchListed() throws IOException {
+        if (graph.branchRecord() == null) {
+            return;
+        }
+        Manifest main = graph.main().manifests().require();
+        if (!graph.branchRecord().equals(main.branches().get(graph.branch()))) {
+            throw new BranchNotFoundException(main.graphId(), graph.branch(), main.branches().keySet());
+        }
+    }
+
+    /**
+     * The first-touch fork of {@code table} onto this branch's Lance branch, as its own small operation
+     * (writer kind {@value #FORK_KIND}): under the table's lease on the branch, a sidecar, then the Lance
+     * branch created at the pinned version of the pin's location, then a publish moving the pin onto it
+     * (kind {@code fork}, same version), then the sidecar delete. A crash in between leaves the sidecar: the
+     * reconciler rolls it back (deletes the fork, which pins nothing yet) or finishes it (docs/protocol.md
+     * "Branches"). Failpoints: {@code fork-after-sidecar}, {@code fork-after-branch}, {@code fork-after-publish}.
+     *
+     * @return the table's pin after the fork (unchanged if another writer forked it first)
+     * @throws RecoveryRequiredException if a sidecar covers the table, or the fork failed after its sidecar
+     */
+    public TablePin fork(String graphId, String table) throws RecoveryRequiredException, LeaseException, IOException, InterruptedException {
+        String lance = graph.lanceBranch();
+        if (lance == null) {
+            throw new IllegalStateException("main's tables are never forked");
+        }
+        String operationId = OperationIds.next();
+        try (LeaseSet lease = leases.acquire(graphId, graph.branch(), java.util.Set.of(table), leaseTimeout)) {
+            checkBranchListed();
+            Manifest m = graph.manifests().require();
+            TablePin pin = m.pin(table);
+            if (lance.equals(pin.lanceBranch())) {
+                return pin;
+            }
+            checkSidecars(m, java.util.Set.of(table));
+            long token = lease.fencingToken(table);
+            lease.checkValid();
+            Sidecar sidecar = new Sidecar(Sidecar.FORMAT_VERSION, operationId, FORK_KIND, m.graphId(), graph.branch(), m.version(),
+                    identity(), Instant.now(), List.of(new Sidecar.SidecarTable(table, pin.version(), token)));
+            graph.sidecars().write(sidecar);
+            GraphEvents.signalChange(leases.session(), m.graphId());
+            try {
+                failpoints.hit("fork-after-sidecar", operationId);
+                lease.checkValid();
+                graph.main().tables().branches().create(TableKey.parse(table), pin.lanceBranch(), pin.version(), lance);
+                failpoints.hit("fork-after-branch", operationId);
+                lease.checkValid();
+                TablePin forked = pin.onLanceBranch(lance);
+                Manifest pub = graph.manifests().publishPins(operationId, Manifest.KIND_FORK, java.util.Map.of(table, pin),
+                        java.util.Map.of(table, forked), java.util.Map.of(table, token));
+                failpoints.hit("fork-after-publish", operationId);
+                graph.sidecars().delete(operationId);
+                return pub.pin(table);
+            } catch (Exception e) {
+                throw new RecoveryRequiredException(operationId, "fork of " + table + " onto branch " + graph.branch() + " failed after its"
+                        + " sidecar was written (" + e.getMessage() + "); the reconciler will reclaim it", e);
+            }
+        }
+    }
+
+    /** The writer kind of a first-touch fork's sidecar. */
+    public static final String FORK_KIND = "branch-fork";
 
     private void checkSidecars(Manifest m, java.util.Set<String> tables) throws IOException, RecoveryRequiredException {
         for (SidecarEntry e : graph.sidecars().list(m)) {

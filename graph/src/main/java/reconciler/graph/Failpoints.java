@@ -88,7 +88,9 @@ public final class Failpoints {
     /** @throws IllegalArgumentException unless {@code p} names a failpoint */
     public static void validate(String p) {
         if (p.equals("before-sidecar") || p.equals("after-sidecar") || p.equals("after-publish") || p.equals("after-sidecar-delete") || p.equals("before-publish")
-                || p.equals("recovery-after-restore") || p.equals("recovery-after-publish") || p.equals("recovery-after-audit")) {
+                || p.equals("recovery-after-restore") || p.equals("recovery-after-publish") || p.equals("recovery-after-audit")
+                || p.equals("fork-after-sidecar") || p.equals("fork-after-branch") || p.equals("fork-after-publish")
+                || p.equals("orphan-after-reclaim") || p.equals("orphan-after-audit")) {
             return;
         }
         if (p.startsWith("after-commit:") || p.startsWith("before-commit:")) {
@@ -102,7 +104,8 @@ public final class Failpoints {
         }
         throw new IllegalArgumentException("unknown failpoint '" + p
                 + "' (expected before-sidecar, after-sidecar, before-commit:K, after-commit:K with K >= 1, before-publish, after-publish, after-sidecar-delete, "
-                + "recovery-after-restore, recovery-after-publish, recovery-after-audit)");
+                + "recovery-after-restore, recovery-after-publish, recovery-after-audit, fork-after-sidecar, fork-after-branch, fork-after-publish, "
+                + "orphan-after-reclaim, orphan-after-audit)");
     }
 
     /** Called when an operation (a write, or one sidecar's recovery) starts, on the thread that carries it out. */

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import reconciler.manifest.BranchRecord;
 import reconciler.manifest.IndexSpec;
 import reconciler.manifest.Manifest;
 import reconciler.manifest.ManifestStore;
@@ -25,19 +26,86 @@ public final class Graph implements AutoCloseable {
 
     /** Durable audit records directory. */
     public static final String AUDIT_DIR = "_audit";
-    /** The only table branch in protocol v1. */
+    /** The main branch. */
     public static final String MAIN_BRANCH = reconciler.manifest.Manifest.MAIN_BRANCH;
 
     private final GraphStore store;
     private final ManifestStore manifests;
     private final SidecarStore sidecars;
     private final LanceTables tables;
+    private final Graph main;
+    private final String branch;
+    private final BranchRecord record;
 
+    /** Opens the graph root behind {@code store} on its main branch. */
     public Graph(GraphStore store) {
         this.store = store;
         this.manifests = new ManifestStore(store);
         this.sidecars = new SidecarStore(store);
         this.tables = new LanceTables(store);
+        this.main = this;
+        this.branch = MAIN_BRANCH;
+        this.record = null;
+    }
+
+    private Graph(Graph main, String branch, BranchRecord record) {
+        this.store = main.store;
+        this.manifests = new ManifestStore(main.store, record.manifestDir());
+        this.sidecars = main.sidecars;
+        String lance = record.lanceBranch(branch);
+        this.tables = main.tables.onLanceBranches(t -> lance);
+        this.main = main;
+        this.branch = branch;
+        this.record = record;
+    }
+
+    /**
+     * This graph on branch {@code name} (docs/protocol.md "Branches"): its own manifest sequence, the same
+     * sidecars directory, and tables resolved to the branch's Lance branch of each dataset (where its writes
+     * land once a table is forked). {@code main} gives the main graph. Closing a branch view closes nothing.
+     *
+     * @throws BranchNotFoundException if main's latest manifest does not list the branch (the list is the authority)
+     * @throws IOException if main's manifest cannot be read
+     */
+    public Graph onBranch(String name) throws IOException {
+        if (name == null || MAIN_BRANCH.equals(name)) {
+            return main;
+        }
+        Manifest m = main.manifests.require();
+        BranchRecord r = m.branches().get(name);
+        if (r == null) {
+            throw new BranchNotFoundException(m.graphId(), name, m.branches().keySet());
+        }
+        return new Graph(main, name, r);
+    }
+
+    /** This view's branch ({@value #MAIN_BRANCH} for the main graph). */
+    public String branch() {
+        return branch;
+    }
+
+    /** The branch's record in main's list, or null for main. */
+    public BranchRecord branchRecord() {
+        return record;
+    }
+
+    /** The Lance branch this view's writes land on (its own fork of each table), or null for main. */
+    public String lanceBranch() {
+        return record == null ? null : record.lanceBranch(branch);
+    }
+
+    /** The main graph this view belongs to (itself for main). */
+    public Graph main() {
+        return main;
+    }
+
+    /** Tables resolved to the Lance branches a manifest's pins name (reading at those pins). */
+    public LanceTables tablesAt(Manifest m) {
+        boolean anyBranch = m.tables().values().stream().anyMatch(p -> p.lanceBranch() != null);
+        return anyBranch ? main.tables.onLanceBranches(t -> {
+            TablePin p = m.tables().get(t.toString());
+            return p == null ? null : p.lanceBranch();
+        }) : main.tables;
     }
 
     /** Opens a local directory graph root. */
@@ -104,6 +172,9 @@ public final class Graph implements AutoCloseable {
 
     @Override
     public void close() {
+        if (main != this) {
+            return;
+        }
         tables.close();
         store.close();
     }

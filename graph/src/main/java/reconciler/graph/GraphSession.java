@@ -231,9 +231,38 @@ public final class GraphSession implements AutoCloseable {
         return new GraphTransaction(graph, leases, writerKind, options.leaseTimeout(), options.failpoints());
     }
 
+    /**
+     * Begins a transaction on branch {@code branch} ({@code main} or one main's manifest lists), against the
+     * branch's latest manifest. The first write to a table on a branch forks the table onto the branch's Lance
+     * branch (its own small operation, {@link CommitWindow#fork}); untouched tables are read at the fork point.
+     *
+     * @throws BranchNotFoundException if main does not list the branch
+     * @throws IOException if a manifest cannot be read
+     */
+    public GraphTransaction begin(String writerKind, String branch) throws IOException {
+        return new GraphTransaction(graph.onBranch(branch), leases, writerKind, options.leaseTimeout(), options.failpoints());
+    }
+
+    /** Create, list, delete and merge branches of this graph. */
+    public GraphBranches branches() {
+        return new GraphBranches(graph, leases, options.leaseTimeout(), options.failpoints());
+    }
+
     /** A snapshot at the latest manifest version. @throws IOException if it cannot be read */
     public GraphSnapshot snapshot() throws IOException {
         return graph.snapshot();
+    }
+
+    /**
+     * A snapshot of branch {@code branch} at its latest manifest version, or at {@code version} of its sequence.
+     *
+     * @param version a version of the branch's own sequence, or null for its latest
+     * @throws BranchNotFoundException if main does not list the branch
+     * @throws IOException if it cannot be read
+     */
+    public GraphSnapshot snapshot(String branch, Long version) throws IOException {
+        Graph view = graph.onBranch(branch);
+        return version == null ? view.snapshot() : view.snapshot(version);
     }
 
     /**

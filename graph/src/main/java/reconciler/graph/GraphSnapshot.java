@@ -161,7 +161,7 @@ public final class GraphSnapshot implements AutoCloseable {
 
     private synchronized Dataset dataset(String table) {
         long pin = manifest.pin(table).version();
-        return open.computeIfAbsent(table, t -> graph.tables().openAt(TableKey.parse(t), pin));
+        return open.computeIfAbsent(table, t -> graph.tablesAt(manifest).openAt(TableKey.parse(t), pin));
     }
 
     @Override

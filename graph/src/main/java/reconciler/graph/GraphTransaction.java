@@ -144,7 +144,21 @@ public final class GraphTransaction implements AutoCloseable {
             throw new IllegalArgumentException("table " + table + " already has a " + writes.get(table).write().kind()
                     + " in transaction " + operationId + ": one write per table per transaction (an upsert deletes and inserts in one)");
         }
-        return base.pin(table);
+        TablePin pin = base.pin(table);
+        if (graph.lanceBranch() != null && !graph.lanceBranch().equals(pin.lanceBranch())) {
+            try {
+                return window.fork(base.graphId(), table); // first touch on a branch: fork the table, then stage on the fork
+            } catch (RecoveryRequiredException | reconciler.leases.LeaseException e) {
+                throw new java.io.UncheckedIOException(new IOException("first-touch fork of " + table + " onto branch " + graph.branch()
+                        + " refused: " + e.getMessage(), e));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.UncheckedIOException(new java.io.InterruptedIOException("interrupted while forking " + table));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return pin;
     }
 
     private void add(String table, StagedWrite w, TablePin pin) {

@@ -64,6 +64,7 @@ final class Cleaner {
         List<Manifest> retained = retained(graph, opts);
         Manifest latest = retained.get(0);
         List<CleanupReport.TableCleanup> tables = new ArrayList<>();
+        List<Manifest> branchManifests = branchManifests(graph, latest);
         for (String table : latest.tables().keySet()) {
             TreeSet<Long> pins = new TreeSet<>();
             for (Manifest m : retained) {
@@ -71,9 +72,68 @@ final class Cleaner {
                     pins.add(m.pin(table).version());
                 }
             }
+            for (Manifest b : branchManifests) { // a branch reads an unforked table on main's Lance branch at its pin
+                if (b.tables().containsKey(table) && b.pin(table).lanceBranch() == null) {
+                    pins.add(b.pin(table).version());
+                }
+            }
             tables.add(cleanTable(graph, leases, latest.graphId(), table, pins, opts, allocator));
         }
         return new CleanupReport(latest.graphId(), latest.version(), retained.stream().map(Manifest::version).sorted().toList(), tables);
+    }
+
+    /**
+     * The manifests of every listed branch whose pins on main's Lance branch cleanup must keep: each branch's
+     * first version (its fork point) and latest (docs/protocol.md "Branches").
+     */
+    static List<Manifest> branchManifests(Graph graph, Manifest main) throws IOException {
+        List<Manifest> out = new ArrayList<>();
+        for (String name : main.branches().keySet()) {
+            Graph view = graph.onBranch(name);
+            view.manifests().read(1).ifPresent(out::add);
+            out.add(view.manifests().require());
+        }
+        return out;
+    }
+
+    private static final java.util.regex.Pattern ULID = java.util.regex.Pattern.compile("[0-9A-HJKMNP-TV-Z]{26}");
+
+    /**
+     * Deletes the Lance branches of {@code ds} that are forks of a graph branch incarnation main's list does not
+     * hold ({@code <name>.<ULID>}, docs/protocol.md "Branches"): what a branch delete interrupted after its publish
+     * left behind. Other Lance branches are never touched. Children before parents.
+     *
+     * @return how many were deleted
+     */
+    static int reclaimUnlistedForks(Dataset ds, Manifest main) {
+        java.util.Map<String, String> parents = new java.util.HashMap<>();
+        java.util.Set<String> stale = new java.util.HashSet<>();
+        for (org.lance.Branch b : ds.branches().list()) {
+            String n = b.getName();
+            parents.put(n, b.getParentBranch().orElse(null));
+            int dot = n.lastIndexOf('.');
+            if (dot > 0 && ULID.matcher(n.substring(dot + 1)).matches()) {
+                reconciler.manifest.BranchRecord live = main.branches().get(n.substring(0, dot));
+                if (live == null || !live.id().equals(n.substring(dot + 1))) {
+                    stale.add(n);
+                }
+            }
+        }
+        int deleted = 0;
+        boolean progress = true;
+        while (!stale.isEmpty() && progress) {
+            progress = false;
+            for (String n : List.copyOf(stale)) {
+                if (parents.entrySet().stream().noneMatch(e -> n.equals(e.getValue()) && parents.containsKey(e.getKey()))) {
+                    ds.branches().delete(n);
+                    parents.remove(n);
+                    stale.remove(n);
+                    deleted++;
+                    progress = true;
+                }
+            }
+        }
+        return deleted;
     }
 
     private static CleanupReport.TableCleanup cleanTable(Graph graph, LeaseManager leases, String graphId, String table, TreeSet<Long> pins,
@@ -95,6 +155,12 @@ final class Cleaner {
             int created = 0;
             int deleted = 0;
             try (Dataset ds = LanceAccess.open(allocator, graph, TableKey.parse(table), null)) {
+                int reclaimed = reclaimUnlistedForks(ds, m);
+                for (org.lance.Branch b : ds.branches().list()) {
+                    if (b.getParentBranch().isEmpty() && b.getParentVersion() <= latestPin) {
+                        pins.add(b.getParentVersion()); // a Lance branch (a graph branch's fork) was made from this version of main
+                    }
+                }
                 TreeSet<Long> tagged = new TreeSet<>();
                 for (Tag t : ds.tags().list()) {
                     if (!t.getName().startsWith(IndexMaintenance.PIN_TAG_PREFIX)) {
@@ -124,7 +190,7 @@ final class Cleaner {
                         .withErrorIfTaggedOldVersions(false)
                         .withDeleteUnverified(opts.deleteUnverified())
                         .build());
-                String msg = "kept versions " + pins + " (and everything after " + latestPin + "); removed " + st.getOldVersions()
+                String msg = (reclaimed == 0 ? "" : "reclaimed " + reclaimed + " fork(s) of deleted branches; ") + "kept versions " + pins + " (and everything after " + latestPin + "); removed " + st.getOldVersions()
                         + " old version(s), " + st.getBytesRemoved() + " bytes (" + st.getDataFilesRemoved() + " data, "
                         + st.getIndexFilesRemoved() + " index, " + st.getDeletionFilesRemoved() + " deletion, "
                         + st.getTransactionFilesRemoved() + " transaction files)"

@@ -40,6 +40,59 @@ class CleanupTest extends FixtureTest {
     }
 
     @Test
+    void cleanupKeepsWhatBranchesReadAtTheirForkPoints() throws Exception {
+        Graph g = fx.graph(dir.resolve("branches"));
+        fx.write(g, 100);
+        reconciler.graph.GraphBranches branches = new reconciler.graph.GraphBranches(g, fx.leases, Duration.ofSeconds(30),
+                reconciler.graph.Failpoints.none());
+        branches.create("reader", "main", null); // reads node:Package on main's Lance branch at the fork point, never forks
+        branches.create("dev", "main", null);
+        Graph dev = g.onBranch("dev");
+        fx.write(dev, 10); // forks node:Package onto dev's Lance branch at the fork point
+        for (int i = 0; i < 4; i++) {
+            fx.write(g, 100);
+        }
+        long forkPoint = g.onBranch("reader").manifests().require().pin(Fixture.PKG).version();
+        assertTrue(forkPoint < g.manifests().require().pin(Fixture.PKG).version());
+        try (IndexMaintenance im = new IndexMaintenance(opts(1))) {
+            CleanupReport r = im.cleanup(g, fx.leases);
+            CleanupReport.TableCleanup pkg = r.tables().stream().filter(t -> t.table().equals(Fixture.PKG)).findFirst().orElseThrow();
+            assertEquals("CLEANED", pkg.status(), pkg.message());
+            assertTrue(pkg.versionsRemoved() > 0, "main's unpinned versions are removed: " + pkg.message());
+            assertTrue(pkg.protectedVersions().contains(forkPoint), pkg.message());
+        }
+        IllegalArgumentException cleaned = assertThrows(IllegalArgumentException.class, () -> branches.create("late", "main", 1L));
+        assertTrue(cleaned.getMessage().contains("removed by cleanup"), "a branch is never created on pins cleanup removed: "
+                + cleaned.getMessage());
+        try (reconciler.graph.GraphSnapshot reader = g.onBranch("reader").snapshot(); reconciler.graph.GraphSnapshot d = dev.snapshot()) {
+            assertEquals(100, reader.count(Fixture.PKG, null), "the unforked branch still reads main at its fork point");
+            assertEquals(110, d.count(Fixture.PKG, null), "the fork still reads the data it shares with main");
+        }
+        assertEquals(500, g.tables().countRows(TableKey.parse(Fixture.PKG), g.manifests().require().pin(Fixture.PKG).version()));
+
+        // a delete interrupted after its publish (main no longer lists dev) left dev's fork: cleanup reclaims it, and only it
+        String devFork = branches.list().get("dev").lanceBranch("dev");
+        reconciler.manifest.BranchManifests.publishBranches(g.manifests(), "01M8Z0000000000000000DEL01",
+                Manifest.KIND_BRANCH_DELETE, (latest, listed, deleted) -> {
+                    listed.remove("dev");
+                    deleted.add("dev");
+                });
+        branches.create("kept", "main", null);
+        fx.write(g.onBranch("kept"), 5);
+        String keptFork = branches.list().get("kept").lanceBranch("kept");
+        assertEquals(List.of(devFork, keptFork), g.tables().branches().list(TableKey.parse(Fixture.PKG)).stream().sorted().toList());
+        try (IndexMaintenance im = new IndexMaintenance(opts(1))) {
+            CleanupReport.TableCleanup pkg = im.cleanup(g, fx.leases).tables().stream().filter(t -> t.table().equals(Fixture.PKG))
+                    .findFirst().orElseThrow();
+            assertTrue(pkg.message().startsWith("reclaimed 1 fork(s) of deleted branches"), pkg.message());
+        }
+        assertEquals(List.of(keptFork), g.tables().branches().list(TableKey.parse(Fixture.PKG)), "a listed branch's fork is kept");
+        try (reconciler.graph.GraphSnapshot k = g.onBranch("kept").snapshot()) {
+            assertEquals(505, k.count(Fixture.PKG, null));
+        }
+    }
+
+    @Test
     void cleanupNeverRemovesARetainedPin() throws Exception {
         Graph g = fx.graph(dir.resolve("cleanup"));
         try (IndexMaintenance im = new IndexMaintenance(opts(4))) {

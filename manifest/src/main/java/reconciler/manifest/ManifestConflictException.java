@@ -36,6 +36,12 @@ public class ManifestConflictException extends Exception {
                 + " in manifest v" + manifestVersion, tableKey, 0);
     }
 
+    /** A branch-list change refused: branch {@code name} {@code what} (e.g. "exists already") in main's manifest. */
+    public static ManifestConflictException branch(String graphId, String name, long manifestVersion, String what) {
+        return new ManifestConflictException("manifest conflict in graph " + graphId + ": branch " + name + " " + what
+                + " in manifest v" + manifestVersion, null, 0);
+    }
+
     public String tableKey() { return tableKey; }
     public long expectedVersion() { return expectedVersion; }
     public long foundVersion() { return foundVersion; }

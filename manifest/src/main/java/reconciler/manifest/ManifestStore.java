@@ -27,18 +27,39 @@ public final class ManifestStore {
 
     /** Directory of manifest versions. */
     public static final String DIR = "_manifest";
-    private static final String HINT = DIR + "/latest-hint";
 
     private final GraphStore store;
+    private final String dir;
+    private final String hint;
     private final AtomicLong lastKnown = new AtomicLong(0);
 
+    /** The main manifest sequence of the graph root behind {@code store}. */
     public ManifestStore(GraphStore store) {
-        this.store = store;
+        this(store, DIR);
     }
 
-    /** The storage key of manifest version {@code version}. */
+    /**
+     * The manifest sequence stored under {@code dir}: {@link #DIR} for main, a branch's
+     * {@link BranchRecord#manifestDir()} for a branch (docs/protocol.md "Branches"); same rules.
+     */
+    public ManifestStore(GraphStore store, String dir) {
+        this.store = store;
+        this.dir = dir;
+        this.hint = dir + "/latest-hint";
+    }
+
+    /** The storage key of main manifest version {@code version}. */
     public static String key(long version) {
-        return String.format("%s/%020d.json", DIR, version);
+        return key(DIR, version);
+    }
+
+    private static String key(String dir, long version) {
+        return String.format("%s/%020d.json", dir, version);
+    }
+
+    /** The storage key of version {@code version} of this sequence. */
+    public String keyOf(long version) {
+        return key(dir, version);
     }
 
     /**
@@ -49,7 +70,7 @@ public final class ManifestStore {
      * @throws IOException on a storage error
      */
     public Optional<Manifest> read(long version) throws IOException {
-        Optional<byte[]> bytes = store.read(key(version));
+        Optional<byte[]> bytes = store.read(keyOf(version));
         if (bytes.isEmpty()) {
             return Optional.empty();
         }
@@ -57,14 +78,14 @@ public final class ManifestStore {
         try {
             m = Json.MAPPER.readValue(bytes.get(), Manifest.class);
         } catch (IOException e) {
-            throw new ManifestCorruptException("manifest " + key(version) + " in " + store.root() + " is unreadable: " + e.getMessage(), e);
+            throw new ManifestCorruptException("manifest " + keyOf(version) + " in " + store.root() + " is unreadable: " + e.getMessage(), e);
         }
         if (m.formatVersion() < 1 || m.formatVersion() > Manifest.FORMAT_VERSION) {
-            throw new ManifestCorruptException("manifest " + key(version) + " has unsupported formatVersion " + m.formatVersion()
+            throw new ManifestCorruptException("manifest " + keyOf(version) + " has unsupported formatVersion " + m.formatVersion()
                     + " (this reconciler understands 1 to " + Manifest.FORMAT_VERSION + ")", null);
         }
         if (m.version() != version) {
-            throw new ManifestCorruptException("manifest " + key(version) + " claims version " + m.version(), null);
+            throw new ManifestCorruptException("manifest " + keyOf(version) + " claims version " + m.version(), null);
         }
         return Optional.of(m);
     }
@@ -92,13 +113,13 @@ public final class ManifestStore {
                 }
                 checkDense(start, from.subList(1, from.size()));
                 long top = from.get(from.size() - 1);
-                Manifest m = read(top).orElseThrow(() -> new ManifestCorruptException("manifest " + key(top) + " of graph root "
+                Manifest m = read(top).orElseThrow(() -> new ManifestCorruptException("manifest " + keyOf(top) + " of graph root "
                         + store.root() + " was listed but is gone (manifest versions are never deleted)", null));
                 lastKnown.accumulateAndGet(top, Math::max);
                 return Optional.of(m);
             }
             if (seen > 0) {
-                throw new ManifestCorruptException("manifest " + key(seen) + " of graph root " + store.root()
+                throw new ManifestCorruptException("manifest " + keyOf(seen) + " of graph root " + store.root()
                         + " was seen but is gone (manifest versions are never deleted)", null);
             }
             // a hint past the end: fall through to a full listing
@@ -112,7 +133,7 @@ public final class ManifestStore {
         }
         checkDense(1, all.subList(1, all.size()));
         long top = all.get(all.size() - 1);
-        Manifest m = read(top).orElseThrow(() -> new ManifestCorruptException("manifest " + key(top) + " of graph root "
+        Manifest m = read(top).orElseThrow(() -> new ManifestCorruptException("manifest " + keyOf(top) + " of graph root "
                 + store.root() + " was listed but is gone", null));
         lastKnown.accumulateAndGet(top, Math::max);
         return Optional.of(m);
@@ -121,7 +142,7 @@ public final class ManifestStore {
     /** Numbers of the manifest version objects listed after version {@code after}, ascending. */
     private List<Long> versionsAfter(long after) throws IOException {
         List<Long> out = new ArrayList<>();
-        for (String name : after > 0 ? store.listAfter(DIR, key(after).substring(DIR.length() + 1)) : store.list(DIR)) {
+        for (String name : after > 0 ? store.listAfter(dir, keyOf(after).substring(dir.length() + 1)) : store.list(dir)) {
             if (name.length() == 25 && name.endsWith(".json")) {
                 try {
                     out.add(Long.parseLong(name.substring(0, 20)));
@@ -151,12 +172,12 @@ public final class ManifestStore {
      * @throws IOException on a storage error
      */
     public Manifest require() throws IOException {
-        return latest().orElseThrow(() -> new NotAGraphRootException("no manifest under " + store.root() + "/" + DIR
+        return latest().orElseThrow(() -> new NotAGraphRootException("no manifest under " + store.root() + "/" + dir
                 + ": not a graph root (run 'reconciler graph init')"));
     }
 
     private long readHint() throws IOException {
-        Optional<byte[]> h = store.read(HINT);
+        Optional<byte[]> h = store.read(hint);
         if (h.isEmpty()) {
             return 0;
         }
@@ -176,7 +197,7 @@ public final class ManifestStore {
     public Manifest init(String graphId, SortedMap<String, TablePin> tables) throws IOException {
         Manifest m = new Manifest(Manifest.formatFor(Manifest.KIND_INIT, tables), graphId, 1, 0, "init", Manifest.KIND_INIT,
                 java.time.Instant.now(), tables);
-        if (!store.createIfAbsent(key(1), Json.MAPPER.writeValueAsBytes(m))) {
+        if (!store.createIfAbsent(keyOf(1), Json.MAPPER.writeValueAsBytes(m))) {
             throw new IllegalStateException("graph root " + store.root() + " already has a manifest");
         }
         lastKnown.accumulateAndGet(1, Math::max);
@@ -257,14 +278,61 @@ public final class ManifestStore {
         }
     }
 
+    /**
+     * Publishes whole pins (a fork moves a pin onto a Lance branch, a merge takes the source's pins):
+     * compare-and-swap on each named table's current pin (version and Lance branch), fencing-checked with
+     * {@code tokens}; every other pin is kept.
+     *
+     * @param expected the pins the publisher read, by table
+     * @param next the pins to publish (their fencing tokens are raised to {@code tokens})
+     * @throws FencedOffException if a token is below a table's recorded one
+     * @throws ManifestConflictException if a table's pin is not the expected one
+     * @throws IOException on a storage error
+     */
+    public Manifest publishPins(String operationId, String kind, Map<String, TablePin> expected, Map<String, TablePin> next,
+                                Map<String, Long> tokens) throws IOException, ManifestConflictException, FencedOffException {
+        while (true) {
+            Manifest cur = require();
+            Map<String, TablePin> moved = new HashMap<>();
+            for (Map.Entry<String, TablePin> e : next.entrySet()) {
+                TablePin pin = cur.pin(e.getKey());
+                TablePin exp = expected.get(e.getKey());
+                long token = tokens.getOrDefault(e.getKey(), 0L);
+                if (token < pin.fencingToken()) {
+                    throw new FencedOffException(cur.graphId(), e.getKey(), token, pin.fencingToken());
+                }
+                if (exp == null || pin.version() != exp.version() || !java.util.Objects.equals(pin.lanceBranch(), exp.lanceBranch())) {
+                    throw new ManifestConflictException(cur.graphId(), e.getKey(), exp == null ? -1 : exp.version(), pin.version(), cur.version());
+                }
+                TablePin n = e.getValue();
+                moved.put(e.getKey(), new TablePin(n.version(), Math.max(token, Math.max(pin.fencingToken(), n.fencingToken())),
+                        n.columns(), n.indexes(), n.lanceBranch()));
+            }
+            Manifest m = Manifest.next(cur, operationId, kind, moved);
+            if (createNext(m)) {
+                return m;
+            }
+        }
+    }
+
+    /** The storage this sequence lives in. */
+    GraphStore store() {
+        return store;
+    }
+
+    /** Records that version {@code v} exists (the start of the next tail listing). */
+    void seen(long v) {
+        lastKnown.accumulateAndGet(v, Math::max);
+    }
+
     /** The compare-and-swap: creates version N+1 only if absent, then moves the advisory hint. @return whether it won */
-    private boolean createNext(Manifest next) throws IOException {
-        if (!store.createIfAbsent(key(next.version()), Json.MAPPER.writeValueAsBytes(next))) {
+    boolean createNext(Manifest next) throws IOException {
+        if (!store.createIfAbsent(keyOf(next.version()), Json.MAPPER.writeValueAsBytes(next))) {
             return false;
         }
         lastKnown.accumulateAndGet(next.version(), Math::max);
         try {
-            store.replace(HINT, Long.toString(next.version()).getBytes(StandardCharsets.US_ASCII));
+            store.replace(hint, Long.toString(next.version()).getBytes(StandardCharsets.US_ASCII));
         } catch (IOException e) {
             // advisory only
         }

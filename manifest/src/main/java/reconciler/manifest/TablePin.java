@@ -17,10 +17,16 @@ import reconciler.storage.ColumnSpec;
  * @param columns the table's declared schema
  * @param indexes the table's declared indexes (the catalog, docs/indexes.md); omitted from JSON when
  *     empty, so manifests of graphs without a catalog are unchanged
+ * @param lanceBranch the Lance branch of the table's dataset the pinned version lives on, or null for
+ *     Lance's main branch (omitted from JSON; format 3, docs/protocol.md "Branches"): a graph branch's
+ *     manifest pins a table on the branch's own Lance branch once the table was forked (first touch),
+ *     and at the fork point (the parent's location) before that
  */
 public record TablePin(long version, long fencingToken, List<ColumnSpec> columns,
-                       @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_EMPTY) List<IndexSpec> indexes) {
+                       @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_EMPTY) List<IndexSpec> indexes,
+                       @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_EMPTY) String lanceBranch) {
     public TablePin {
+        lanceBranch = lanceBranch == null || lanceBranch.isEmpty() ? null : lanceBranch;
         columns = List.copyOf(columns);
         indexes = indexes == null ? List.of() : List.copyOf(indexes);
         if (version < 1) {
@@ -44,14 +50,24 @@ public record TablePin(long version, long fencingToken, List<ColumnSpec> columns
         this(version, fencingToken, columns, List.of());
     }
 
-    /** This pin moved to {@code newVersion}, published with {@code token}; the catalog is kept. */
+    /** A pin on Lance's main branch. */
+    public TablePin(long version, long fencingToken, List<ColumnSpec> columns, List<IndexSpec> indexes) {
+        this(version, fencingToken, columns, indexes, null);
+    }
+
+    /** This pin moved to {@code newVersion}, published with {@code token}; the catalog and Lance branch are kept. */
     public TablePin moved(long newVersion, long token) {
-        return new TablePin(newVersion, Math.max(token, fencingToken), columns, indexes);
+        return new TablePin(newVersion, Math.max(token, fencingToken), columns, indexes, lanceBranch);
     }
 
     /** This pin with its declared indexes replaced. */
     public TablePin withIndexes(List<IndexSpec> newIndexes) {
-        return new TablePin(version, fencingToken, columns, newIndexes);
+        return new TablePin(version, fencingToken, columns, newIndexes, lanceBranch);
+    }
+
+    /** This pin on another Lance branch (null: Lance's main branch), at the same version. */
+    public TablePin onLanceBranch(String branch) {
+        return new TablePin(version, fencingToken, columns, indexes, branch);
     }
 
     /** The declared index of that name, or null. */

@@ -89,6 +89,60 @@ class ManifestFormatTest {
     }
 
     @Test
+    void formatThreeBranchListAndBranchSequenceAreRead() throws Exception {
+        Manifest main = readFixture("format3-branch-list.json", 21);
+        assertEquals(3, main.formatVersion());
+        assertEquals(Manifest.KIND_BRANCH_CREATE, main.kind());
+        assertEquals(Manifest.MAIN_BRANCH, main.branchName());
+        assertEquals("main", main.branches().get("dev").parent());
+        assertEquals(20, main.branches().get("dev").parentVersion());
+        assertEquals(java.util.Set.of("old"), main.deletedBranches());
+        assertEquals(null, main.pin("node:Package").lanceBranch());
+
+        Manifest fork = readFixture("format3-branch-fork.json", 2);
+        assertEquals("dev", fork.branchName());
+        assertEquals("dev.01M8Z0000000000000000BRCH1", fork.pin("node:Package").lanceBranch());
+        assertEquals(Manifest.KIND_FORK, fork.kind());
+    }
+
+    @Test
+    void formatThreeIsWrittenOnlyWhenBranchesAreUsed() throws Exception {
+        SortedMap<String, TablePin> plain = new TreeMap<>(Map.of("node:A", new TablePin(1, 0, PLAIN)));
+        manifests.init("g1", plain);
+        String v1 = new String(store.read(ManifestStore.key(1)).orElseThrow(), UTF_8);
+        assertTrue(!v1.contains("lanceBranch") && !v1.contains("branches") && !v1.contains("\"branch\""), v1);
+        assertEquals(3, Manifest.formatFor(Manifest.KIND_WRITE, Map.of("node:A", new TablePin(1, 0, PLAIN).onLanceBranch("dev.X"))),
+                "a pin on a Lance branch");
+        assertEquals(3, Manifest.formatFor(Manifest.KIND_FORK, plain), "a kind format 2 lacks");
+        Manifest listed = BranchManifests.publishBranches(manifests, "op-b", Manifest.KIND_BRANCH_CREATE, (latest, branches, deleted) ->
+                branches.put("dev", new BranchRecord("01M8Z0000000000000000BRCH1", "main", 1, java.time.Instant.now())));
+        assertEquals(3, listed.formatVersion());
+        Manifest after = manifests.publish("op-w", Manifest.KIND_WRITE, List.of(new PinUpdate("node:A", 1, 1, 0)));
+        assertEquals(3, after.formatVersion(), "a graph with a branch list keeps writing format 3");
+        assertEquals(java.util.Set.of("dev"), after.branches().keySet(), "the list is carried by every later version");
+    }
+
+    @Test
+    void aBranchSequenceIsIndependentOfMainsAndInvisibleToIt() throws Exception {
+        SortedMap<String, TablePin> plain = new TreeMap<>(Map.of("node:A", new TablePin(1, 0, PLAIN)));
+        manifests.init("g1", plain);
+        BranchRecord rec = new BranchRecord("01M8Z0000000000000000BRCH1", "main", 1, java.time.Instant.now());
+        ManifestStore branch = new ManifestStore(store, rec.manifestDir());
+        Manifest b1 = BranchManifests.initBranch(branch, "g1", "dev", "op-b", plain);
+        assertEquals(b1, BranchManifests.initBranch(branch, "g1", "dev", "op-b", plain), "a retried create returns the existing version 1");
+        Manifest b2 = branch.publish("op-w", Manifest.KIND_WRITE, List.of(new PinUpdate("node:A", 1, 2, 5)));
+        assertEquals(2, b2.version());
+        assertEquals("dev", b2.branchName());
+        assertEquals(rec.manifestDir() + "/00000000000000000002.json", branch.keyOf(2));
+        Manifest main = new ManifestStore(store).require();
+        assertEquals(1, main.version(), "main's sequence does not see the branch's versions");
+        assertEquals(1, main.pin("node:A").version());
+        assertEquals("dev." + rec.id(), rec.lanceBranch("dev"));
+        assertThrows(IllegalArgumentException.class, () -> BranchRecord.checkName("main"));
+        assertThrows(IllegalArgumentException.class, () -> BranchRecord.checkName("a/b"));
+    }
+
+    @Test
     void theLowestFormatThatExpressesTheContentIsWritten() throws Exception {
         SortedMap<String, TablePin> plain = new TreeMap<>(Map.of("node:A", new TablePin(1, 0, PLAIN)));
         Manifest init = manifests.init("g1", plain);
@@ -112,11 +166,11 @@ class ManifestFormatTest {
     @Test
     void aNewerFormatIsRefusedNamingTheKeyAndBothVersions() throws Exception {
         String three = new String(getClass().getResourceAsStream("/manifest-formats/format2-catalog.json").readAllBytes(), UTF_8)
-                .replace("\"formatVersion\" : 2", "\"formatVersion\" : 3");
+                .replace("\"formatVersion\" : 2", "\"formatVersion\" : 4");
         assertTrue(store.createIfAbsent(ManifestStore.key(19), three.getBytes(UTF_8)));
         ManifestCorruptException e = assertThrows(ManifestCorruptException.class, () -> manifests.read(19));
-        assertTrue(e.getMessage().contains(ManifestStore.key(19)) && e.getMessage().contains("formatVersion 3")
-                && e.getMessage().contains("1 to 2"), e.getMessage());
+        assertTrue(e.getMessage().contains(ManifestStore.key(19)) && e.getMessage().contains("formatVersion 4")
+                && e.getMessage().contains("1 to 3"), e.getMessage());
     }
 
     @Test

@@ -375,11 +375,11 @@ class ManifestStoreTest {
     void manifestOfAnUnknownFormatVersionIsCorrupt() throws Exception {
         manifests.init("g1", pins());
         String v1 = new String(store.read(ManifestStore.key(1)).orElseThrow(), US_ASCII);
-        String v2 = v1.replace("\"formatVersion\" : 1", "\"formatVersion\" : 3").replace("\"version\" : 1", "\"version\" : 2");
+        String v2 = v1.replace("\"formatVersion\" : 1", "\"formatVersion\" : 4").replace("\"version\" : 1", "\"version\" : 2");
         assertFalse(v1.equals(v2));
         assertTrue(store.createIfAbsent(ManifestStore.key(2), v2.getBytes(US_ASCII)));
         ManifestCorruptException e = assertThrows(ManifestCorruptException.class, () -> fresh().read(2));
-        assertTrue(e.getMessage().contains(ManifestStore.key(2)) && e.getMessage().contains("formatVersion 3"), e.getMessage());
+        assertTrue(e.getMessage().contains(ManifestStore.key(2)) && e.getMessage().contains("formatVersion 4"), e.getMessage());
     }
 
     @Test

@@ -165,6 +165,10 @@ final class DemoCommand implements Callable<Integer> {
             heading("6. mutations through the graph library: a section removal halted after its first of 3 commits, a priority"
                     + " raise halted after its commit");
             ok &= mutations(graph, daemon, root, cfgFile);
+
+            heading("7. branches: a branch written by a writer halted after its commit, healed on the branch, merged into main;"
+                    + " a branch deleted with a crashed writer's sidecar pending, which the reconciler discards exactly once");
+            ok &= BranchDemo.run(graph, daemon, daemon.coordination().leases(), root, cfgFile, this::child);
             List<Long> idle = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 long s = System.nanoTime();

@@ -30,6 +30,7 @@ import reconciler.graph.RecoveryRequiredException;
         subcommands = {GraphCommand.Init.class, GraphCommand.ImportDebian.class, GraphCommand.Count.class, GraphReadCommands.Tables.class,
                 GraphReadCommands.Scan.class, MutateDebianCommand.class,
                 IndexCommand.class,
+                BranchCommand.class,
                 CompactCommand.class,
                 CleanupCommand.class})
 final class GraphCommand implements Callable<Integer> {

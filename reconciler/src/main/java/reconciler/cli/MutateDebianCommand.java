@@ -44,13 +44,23 @@ final class MutateDebianCommand implements Callable<Integer> {
     @Mixin
     GraphTarget.LeaseTimeout leaseTimeout;
 
+    @Option(names = "--branch", paramLabel = "BRANCH", defaultValue = "main",
+            description = "the graph branch to write (default ${DEFAULT-VALUE}); the first write to a table on a branch forks it")
+    String branch;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         Failpoints failpoints = Failpoints.fromEnvironment();
-        try (Graph g = graph.open(); Coordination c = graph.coordination()) {
+        try (Graph main = graph.open(); Coordination c = graph.coordination()) {
+            Graph g;
+            try {
+                g = main.onBranch(branch);
+            } catch (IllegalArgumentException e) {
+                throw Usage.error(spec, e.getMessage());
+            }
             try (GraphTransaction tx = new GraphTransaction(g, c.leases(), "mutate", leaseTimeout.orElse(java.time.Duration.ofSeconds(60)), failpoints);
                  GraphSnapshot base = g.snapshot(tx.baseVersion())) {
                 Map<String, Integer> rows;

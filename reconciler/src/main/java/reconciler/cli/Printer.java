@@ -33,7 +33,8 @@ final class Printer {
             out.println("  no pending sidecars");
         }
         for (GraphStatus.SidecarStatus p : s.sidecars()) {
-            out.printf("  sidecar %s (%s, %s, tables %s): would %s%s: %s%n", p.operationId(), p.writerKind(), p.writer(), p.tables(),
+            out.printf("  sidecar %s (%s, %s, tables %s%s): would %s%s: %s%n", p.operationId(), p.writerKind(), p.writer(), p.tables(),
+                    reconciler.graph.Graph.MAIN_BRANCH.equals(p.branch()) ? "" : ", branch " + p.branch(),
                     p.decision(), p.deferred() ? " [deferred]" : "", p.reason());
         }
         for (GraphStatus.CorruptSidecar c : s.corruptSidecars()) {

@@ -14,7 +14,7 @@ import java.util.List;
  * @param graphRoot the graph root as configured
  * @param operationId the sidecar's operation
  * @param outcome {@code finished}, {@code aborted}, {@code rolled_forward}, {@code rolled_back}, {@code deferred},
- *     or {@code reverted_fenced_commits} (then operationId is the repair's own id)
+ *     {@code reverted_fenced_commits} (then operationId is the repair's own id), or {@code orphaned_branch_discarded}
  * @param writerKind the sidecar's writer kind
  * @param writerHost the sidecar's writer host
  * @param writerPid the sidecar's writer pid
@@ -37,6 +37,8 @@ public record AuditRecord(int formatVersion, String graphId, String graphRoot, S
     public static final String DEFERRED = "deferred";
     /** Drift no sidecar covered, made only of fenced-off commits, was restored away. */
     public static final String REVERTED_FENCED = "reverted_fenced_commits";
+    /** A sidecar of a deleted branch was discarded (its effects went with the branch's Lance branches); manifestVersion 0. */
+    public static final String ORPHANED_BRANCH_DISCARDED = "orphaned_branch_discarded";
 
     public AuditRecord {
         tables = List.copyOf(tables);

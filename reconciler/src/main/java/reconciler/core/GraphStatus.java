@@ -22,15 +22,40 @@ import reconciler.graph.Graph;
  * @param tables per table: pin, HEAD, fencing token
  * @param sidecars pending sidecars with their dry-run decision
  * @param corruptSidecars refused sidecar files (kept on disk)
- * @param converged no sidecar pending and pin == HEAD for every table
+ * @param converged no sidecar pending (on any branch) and pin == HEAD for every table (and every forked table of a branch)
  * @param owner the daemon that owns the graph (member id), or null if unknown or unowned
+ * @param branches per listed branch: its manifest version and its forked tables' pin vs HEAD on the branch's
+ *     Lance branch (tables not forked are read at the parent's pins and have no drift of their own)
  */
 public record GraphStatus(String root, String graphId, long manifestVersion, List<TableStatus> tables,
-                          List<SidecarStatus> sidecars, List<CorruptSidecar> corruptSidecars, boolean converged, String owner) {
+                          List<SidecarStatus> sidecars, List<CorruptSidecar> corruptSidecars, boolean converged, String owner,
+                          List<BranchStatus> branches) {
+
+    /**
+     * @param branch the branch name
+     * @param manifestVersion the latest version of its sequence
+     * @param tables its forked tables: pin, HEAD on its Lance branch, fencing token, drift
+     */
+    public record BranchStatus(String branch, long manifestVersion, List<TableStatus> tables) {
+    }
+
+    /**
+     * This status with the sidecars a roll-forward-only pass left ({@code operationIds}) marked: their reason starts
+     * with {@link Recoverer#LEFT_FOR_FULL}, which {@code status} and the maintenance state report.
+     */
+    public GraphStatus withLeftForFullPass(java.util.Set<String> operationIds) {
+        if (operationIds.isEmpty()) {
+            return this;
+        }
+        List<SidecarStatus> marked = sidecars.stream().map(p -> !operationIds.contains(p.operationId()) || p.reason().startsWith(Recoverer.LEFT_FOR_FULL)
+                ? p : new SidecarStatus(p.operationId(), p.writerKind(), p.writer(), p.createdAt(), p.tables(), p.decision(),
+                Recoverer.LEFT_FOR_FULL + p.reason(), p.deferred(), p.branch())).toList();
+        return new GraphStatus(root, graphId, manifestVersion, tables, marked, corruptSidecars, converged, owner, branches);
+    }
 
     /** This status with the owning daemon filled in. */
     public GraphStatus withOwner(String owner) {
-        return new GraphStatus(root, graphId, manifestVersion, tables, sidecars, corruptSidecars, converged, owner);
+        return new GraphStatus(root, graphId, manifestVersion, tables, sidecars, corruptSidecars, converged, owner, branches);
     }
 
     /**
@@ -52,9 +77,11 @@ public record GraphStatus(String root, String graphId, long manifestVersion, Lis
      * @param decision FINISH, ABORT, ROLL_FORWARD, ROLL_BACK or DEFER
      * @param reason why
      * @param deferred whether a deferral was already audited
+     * @param branch the graph branch the sidecar belongs to ({@code main}, a listed branch, or a deleted one: decision
+     *     {@code DISCARD_ORPHAN})
      */
     public record SidecarStatus(String operationId, String writerKind, String writer, String createdAt, List<String> tables,
-                                String decision, String reason, boolean deferred) {
+                                String decision, String reason, boolean deferred, String branch) {
     }
 
     /**
@@ -82,23 +109,61 @@ public record GraphStatus(String root, String graphId, long manifestVersion, Lis
                 corrupt.add(new CorruptSidecar(c.key(), c.reason()));
                 continue;
             }
-            Sidecar s = ((SidecarEntry.Valid) entry).sidecar();
-            String decision;
-            String reason;
-            try {
-                Classifier.Decision d = Classifier.classify(s, graph.manifests().findOperation(s.operationId(), s.baseManifestVersion()),
-                        Recoverer.observe(graph, s, m));
-                decision = d.action().name();
-                reason = d.reason();
-            } catch (RuntimeException ex) {
-                decision = "UNKNOWN";
-                reason = "cannot classify: " + ex.getMessage();
-            }
-            boolean deferred = graph.store().read(AuditRecord.key(s.operationId(), AuditRecord.DEFERRED)).isPresent();
-            pending.add(new SidecarStatus(s.operationId(), s.writerKind(), s.writer().host() + ":" + s.writer().pid(),
-                    s.createdAt().toString(), s.tableKeys(), decision, reason, deferred));
+            pending.add(pending(graph, m, ((SidecarEntry.Valid) entry).sidecar()));
         }
-        return new GraphStatus(graph.store().root(), m.graphId(), m.version(), tables, pending, corrupt, converged, null);
+        List<BranchStatus> branchStatus = new ArrayList<>();
+        for (String name : m.branches().keySet()) {
+            Graph view = graph.onBranch(name);
+            Manifest bm = view.manifests().require();
+            List<TableStatus> forked = new ArrayList<>();
+            for (Map.Entry<String, TablePin> e : bm.tables().entrySet()) {
+                if (view.lanceBranch().equals(e.getValue().lanceBranch())) {
+                    long head = view.tables().headVersion(TableKey.parse(e.getKey()));
+                    forked.add(new TableStatus(e.getKey(), e.getValue().version(), head, e.getValue().fencingToken(),
+                            head - e.getValue().version()));
+                    converged &= head == e.getValue().version();
+                }
+            }
+            branchStatus.add(new BranchStatus(name, bm.version(), forked));
+            for (SidecarEntry entry : view.sidecars().list(bm)) {
+                if (entry instanceof SidecarEntry.Valid v) {
+                    converged = false;
+                    pending.add(pending(view, bm, v.sidecar()));
+                }
+            }
+        }
+        for (Sidecar s : graph.sidecars().orphans(m)) {
+            converged = false;
+            pending.add(new SidecarStatus(s.operationId(), s.writerKind(), s.writer().host() + ":" + s.writer().pid(), s.createdAt().toString(),
+                    s.tableKeys(), "DISCARD_ORPHAN", "branch " + s.branch() + " was deleted", false, s.branch()));
+        }
+        return new GraphStatus(graph.store().root(), m.graphId(), m.version(), tables, pending, corrupt, converged, null, branchStatus);
+    }
+
+    /** The dry-run decision on one sidecar of {@code view}'s branch. */
+    private static SidecarStatus pending(Graph view, Manifest m, Sidecar s) throws IOException {
+        String decision;
+        String reason;
+        try {
+            Classifier.Decision d;
+            if (reconciler.graph.CommitWindow.FORK_KIND.equals(s.writerKind()) && view.branchRecord() != null) {
+                TableKey key = TableKey.parse(s.tables().get(0).tableKey());
+                java.util.Optional<Long> head = view.main().tables().branches().list(key).contains(view.lanceBranch())
+                        ? java.util.Optional.of(view.tables().headVersion(key)) : java.util.Optional.empty();
+                d = BranchClassifier.classifyFork(s, view.manifests().findOperation(s.operationId(), s.baseManifestVersion()),
+                        m.pin(key.toString()), view.lanceBranch(), head);
+            } else {
+                d = Classifier.classify(s, view.manifests().findOperation(s.operationId(), s.baseManifestVersion()), Recoverer.observe(view, s, m));
+            }
+            decision = d.action().name();
+            reason = d.reason();
+        } catch (RuntimeException ex) {
+            decision = "UNKNOWN";
+            reason = "cannot classify: " + ex.getMessage();
+        }
+        boolean deferred = view.store().read(AuditRecord.key(s.operationId(), AuditRecord.DEFERRED)).isPresent();
+        return new SidecarStatus(s.operationId(), s.writerKind(), s.writer().host() + ":" + s.writer().pid(),
+                s.createdAt().toString(), s.tableKeys(), decision, reason, deferred, s.branch());
     }
 
 }

@@ -60,6 +60,9 @@ public final class Recoverer {
         this.self = host + ":" + ProcessHandle.current().pid();
     }
 
+    /** The message prefix of a sidecar left by a roll-forward-only pass. */
+    public static final String LEFT_FOR_FULL = "left for a full pass (recoveryMode roll-forward-only): ";
+
     /** How a sidecar's recovery ended in this pass. */
     public enum Status {
         /** The sidecar is gone (healed now, or its writer finished). */
@@ -86,6 +89,11 @@ public final class Recoverer {
         return leaseWait;
     }
 
+    /** Recovery particular to branches (fork and orphaned-branch sidecars), with this recoverer's leases, audit and failpoints. */
+    public BranchRecovery branchRecovery() {
+        return new BranchRecovery(leases, audit, failpoints);
+    }
+
     /** Recovers a sidecar, waiting up to the configured {@code leaseWait} for its leases. */
     public Result recover(Graph graph, Sidecar sidecar) throws InterruptedException {
         return recover(graph, sidecar, leaseWait);
@@ -99,6 +107,16 @@ public final class Recoverer {
      *     event-driven daemon: a lease release is itself an event that triggers the next attempt)
      */
     public Result recover(Graph graph, Sidecar sidecar, Duration wait) throws InterruptedException {
+        return recover(graph, sidecar, wait, false);
+    }
+
+    /**
+     * Like {@link #recover(Graph, Sidecar, Duration)}; {@code graph} may be a branch view ({@link Graph#onBranch}), the
+     * sidecar's branch. With {@code rollForwardOnly} (recoveryMode {@code roll-forward-only}, docs/protocol.md "Recovery
+     * modes") only FINISH and ROLL_FORWARD are carried out: a sidecar classified ABORT or ROLL_BACK is left on disk,
+     * untouched and unaudited, reported as {@link Status#DEFERRED} with its action, for an operator or a full-mode pass.
+     */
+    public Result recover(Graph graph, Sidecar sidecar, Duration wait, boolean rollForwardOnly) throws InterruptedException {
         String op = sidecar.operationId();
         failpoints.operationStarted();
         try (LeaseSet lease = leases.acquire(sidecar.graphId(), sidecar.branch(), sidecar.tableKeys(), wait)) {
@@ -107,6 +125,9 @@ public final class Recoverer {
                 return new Result(op, Status.RESOLVED, null, "sidecar gone once the leases were held: its writer finished");
             }
             Sidecar s = current.get();
+            if (graph.branchRecord() != null && !graph.branchRecord().equals(graph.main().manifests().require().branches().get(graph.branch()))) {
+                return new Result(op, Status.FAILED, null, "branch " + graph.branch() + " was deleted meanwhile: the sidecar is orphaned");
+            }
             Manifest m = graph.manifests().require();
             Optional<String> refused = reconciler.sidecar.SidecarStore.refusal(s, m);
             if (refused.isPresent()) {
@@ -119,6 +140,9 @@ public final class Recoverer {
             }
             Classifier.Decision d = Classifier.classify(s, graph.manifests().findOperation(op, s.baseManifestVersion()), observe(graph, s, m));
             LOG.info("graph {} sidecar {}: {} ({})", m.graphId(), op, d.action(), d.reason());
+            if (rollForwardOnly && (d.action() == Classifier.Action.ABORT || d.action() == Classifier.Action.ROLL_BACK)) {
+                return new Result(op, Status.DEFERRED, d.action(), LEFT_FOR_FULL + d.reason());
+            }
             return switch (d.action()) {
                 case FINISH -> finish(graph, s, d);
                 case ABORT -> abort(graph, s, d, lease);
@@ -244,12 +268,13 @@ public final class Recoverer {
      * the pinned content and publishes it ({@code kind: repair}), audited as
      * {@link AuditRecord#REVERTED_FENCED}. Drift of any other origin is left alone.
      *
+     * @param graph the main graph or a branch view ({@link Graph#onBranch}): the table's lease, manifest and Lance branch are that branch's
      * @param wait how long to wait for the table's lease
      * @return the result; {@link Status#DEFERRED} when the drift is not provably fenced off
      */
     public Result repairDrift(Graph graph, String graphId, String tableKey, Duration wait) throws InterruptedException {
         String repairId = reconciler.writer.GraphWriter.newOperationId();
-        try (LeaseSet lease = leases.acquire(graphId, Graph.MAIN_BRANCH, List.of(tableKey), wait)) {
+        try (LeaseSet lease = leases.acquire(graphId, graph.branch(), List.of(tableKey), wait)) {
             Manifest m = graph.manifests().require();
             TableKey key = TableKey.parse(tableKey);
             TablePin pin = m.pin(tableKey);

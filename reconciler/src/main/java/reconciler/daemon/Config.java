@@ -48,6 +48,23 @@ public final class Config {
     public final String indexerPriority;
     /** How long a recovery waits for a sidecar's leases before reporting it busy. */
     public final Duration leaseWait;
+    /**
+     * Recovery mode of every graph (docs/protocol.md "Recovery modes"): {@value #RECOVERY_FULL}, or
+     * {@value #RECOVERY_ROLL_FORWARD_ONLY} (roll forward and finish; leave roll-back- and abort-eligible sidecars).
+     */
+    public final String recoveryMode;
+    /** Per-root overrides of {@link #recoveryMode}, keyed by the root exactly as listed in {@link #graphs}; unmodifiable. */
+    public final Map<String, String> recoveryModePerGraph;
+
+    /** Recovery mode: every decision is carried out. */
+    public static final String RECOVERY_FULL = "full";
+    /** Recovery mode: only roll forward and finish; abort and roll back are left for an operator or a full-mode pass. */
+    public static final String RECOVERY_ROLL_FORWARD_ONLY = "roll-forward-only";
+
+    /** Whether the graph at {@code root} (as listed in {@link #graphs}) is recovered roll-forward-only. */
+    public boolean rollForwardOnly(String root) {
+        return RECOVERY_ROLL_FORWARD_ONLY.equals(recoveryModePerGraph.getOrDefault(root, recoveryMode));
+    }
     /** Settings for {@code s3://bucket/prefix} graph roots (global). */
     public final S3 s3;
     /** Per-root overrides of {@link #s3}, keyed by the root URI exactly as listed in {@link #graphs}; unmodifiable. */
@@ -81,6 +98,8 @@ public final class Config {
         this.indexes = b.indexes;
         this.indexerPriority = b.indexerPriority;
         this.leaseWait = b.leaseWait;
+        this.recoveryMode = b.recoveryMode;
+        this.recoveryModePerGraph = Map.copyOf(b.recoveryModePerGraph);
         this.s3 = new S3(b.s3);
         Map<String, S3> per = new HashMap<>();
         b.s3PerGraph.forEach((k, v) -> per.put(k, new S3(v)));
@@ -116,6 +135,8 @@ public final class Config {
         this.indexes = base.indexes;
         this.indexerPriority = base.indexerPriority;
         this.leaseWait = base.leaseWait;
+        this.recoveryMode = base.recoveryMode;
+        this.recoveryModePerGraph = base.recoveryModePerGraph;
         this.s3 = base.s3;
         this.s3PerGraph = base.s3PerGraph;
         this.zookeeper = zookeeper;

@@ -35,6 +35,11 @@ public final class ConfigBuilder {
     public boolean indexes = true;
     /** Where index builds and compaction rewrites run: {@code low} (a child process under nice 19 / ionice idle) or {@code normal}. */
     public String indexerPriority = "low";
+    /** Recovery mode of every graph: {@code full} or {@code roll-forward-only}. */
+    public String recoveryMode = Config.RECOVERY_FULL;
+    /** Per-root overrides of {@link #recoveryMode}, keyed by the root as listed in {@code graphs}. */
+    @JsonSetter(nulls = Nulls.AS_EMPTY)
+    public Map<String, String> recoveryModePerGraph = new HashMap<>();
     /** How long a polled recovery waits for busy leases. */
     @JsonDeserialize(using = Config.DurationDeserializer.class)
     public Duration leaseWait = Duration.ofSeconds(30);

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -120,6 +121,20 @@ final class ConfigLoader {
         }
         if (!"low".equals(c.indexerPriority) && !"normal".equals(c.indexerPriority)) {
             throw keyError(file, keyLines, "indexerPriority", "must be low or normal, got '" + c.indexerPriority + "'");
+        }
+        if (!List.of(Config.RECOVERY_FULL, Config.RECOVERY_ROLL_FORWARD_ONLY).contains(c.recoveryMode)) {
+            throw keyError(file, keyLines, "recoveryMode", "must be " + Config.RECOVERY_FULL + " or " + Config.RECOVERY_ROLL_FORWARD_ONLY
+                    + ", not '" + c.recoveryMode + "'");
+        }
+        for (Map.Entry<String, String> e : c.recoveryModePerGraph.entrySet()) {
+            if (!c.graphs.contains(e.getKey())) {
+                throw new Config.ConfigException("config " + file + ", key 'recoveryModePerGraph." + e.getKey()
+                        + "': not one of the roots listed in 'graphs'", null);
+            }
+            if (!List.of(Config.RECOVERY_FULL, Config.RECOVERY_ROLL_FORWARD_ONLY).contains(e.getValue())) {
+                throw new Config.ConfigException("config " + file + ", key 'recoveryModePerGraph." + e.getKey() + "': must be "
+                        + Config.RECOVERY_FULL + " or " + Config.RECOVERY_ROLL_FORWARD_ONLY + ", not '" + e.getValue() + "'", null);
+            }
         }
         if (c.zookeeper == null) {
             c.zookeeper = new ConfigBuilder.ZooKeeper();

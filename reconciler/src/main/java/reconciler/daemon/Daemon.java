@@ -108,7 +108,8 @@ public final class Daemon implements AutoCloseable {
         }
         this.memberId = hostName() + ":" + ProcessHandle.current().pid() + ":" + id.substring(0, 8);
         reconciler.maintenance.IndexerProvider.configure("low".equals(config.indexerPriority)); // writers first (docs/indexes.md)
-        this.runner = new PassRunner(pass, coordination.leases(), metrics, this::passRecorded, this::onEvent, () -> config().indexes);
+        this.runner = new PassRunner(pass, coordination.leases(), metrics, this::passRecorded, this::onEvent, () -> config().indexes,
+                root -> config().rollForwardOnly(root));
         this.ownership = new Ownership(coordination.leases(), memberId, graphs);
         this.scheduler = new PassScheduler(id, graphs, ownership, runner, metrics, config.pollInterval);
         this.host = new DaemonHost(memberId, metrics, coordination, this::config, graphs, runner, ownership, this::reloadGraphs);

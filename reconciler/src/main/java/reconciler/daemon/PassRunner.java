@@ -39,6 +39,7 @@ final class PassRunner implements AutoCloseable {
     private final Consumer<GraphHandle> onRecord;
     private final Consumer<String> onIndexProgress;
     private final BooleanSupplier indexesEnabled;
+    private final java.util.function.Predicate<String> rollForwardOnly;
     private volatile boolean closing;
     private final ExecutorService indexExecutor = Executors.newSingleThreadExecutor(StopWatchdog.daemonThreads("reconciler-index"));
 
@@ -46,9 +47,11 @@ final class PassRunner implements AutoCloseable {
      * @param onRecord called after a graph's {@code lastPass} was set
      * @param onIndexProgress called with the graph id when an index round made progress but did not converge (another pass is due)
      * @param indexesEnabled config key {@code indexes}, read at each converged pass
+     * @param rollForwardOnly config keys {@code recoveryMode}/{@code recoveryModePerGraph} for a configured root, read at each pass
      */
     PassRunner(ReconcilePass pass, LeaseManager leases, MetricRegistry metrics, Consumer<GraphHandle> onRecord,
-            Consumer<String> onIndexProgress, BooleanSupplier indexesEnabled) {
+            Consumer<String> onIndexProgress, BooleanSupplier indexesEnabled, java.util.function.Predicate<String> rollForwardOnly) {
+        this.rollForwardOnly = rollForwardOnly;
         this.pass = pass;
         this.leases = leases;
         this.metrics = metrics;
@@ -68,7 +71,7 @@ final class PassRunner implements AutoCloseable {
         Instant passStart = Instant.now();
         long passNanos = System.nanoTime();
         try (Timer.Context t = BucketTimers.timer(metrics, "reconciler.pass").time()) {
-            ReconcilePass.Report r = pass.run(g.graph, trigger == Trigger.WATCH ? Duration.ZERO : null);
+            ReconcilePass.Report r = pass.run(g.graph, trigger == Trigger.WATCH ? Duration.ZERO : null, rollForwardOnly.test(g.configuredRoot));
             for (Recoverer.Result x : r.results()) {
                 metrics.counter(MetricRegistry.name("reconciler", "sidecars", x.status().name().toLowerCase())).inc();
                 if (x.action() != null) {

@@ -157,6 +157,11 @@ final class StateAssembler implements AutoCloseable {
         if (!status.sidecars().isEmpty()) {
             reasons.add(status.sidecars().size() + " pending sidecar(s)" + (deferred > 0 ? ", " + deferred + " of them deferred" : ""));
         }
+        long left = status.sidecars().stream().filter(p -> p.reason().startsWith(reconciler.core.Recoverer.LEFT_FOR_FULL)).count();
+        if (left > 0) {
+            reasons.add(left + " sidecar(s) left for an operator or a full-mode pass (recoveryMode roll-forward-only: they would be "
+                    + "rolled back or aborted)");
+        }
         if (!status.corruptSidecars().isEmpty()) {
             reasons.add(status.corruptSidecars().size() + " corrupt sidecar file(s) (an operator must inspect them)");
         }

@@ -1,6 +1,7 @@
 package reconciler.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -62,6 +63,24 @@ class ConfigTest {
         assertEquals(2999, c.zookeeper.embeddedPort);
         assertEquals(Duration.ofMinutes(5), c.zookeeper.sessionTimeout);
         assertEquals(Duration.ofMinutes(2), c.zookeeper.connectTimeout);
+    }
+
+    @Test
+    void recoveryModeIsPerGraphWithADefaultAndBadValuesAreRefusedNamingTheKey() throws Exception {
+        Config c = Config.load(write("modes.yaml", """
+                graphs: [/g/a, /g/b]
+                recoveryMode: full
+                recoveryModePerGraph:
+                  /g/b: roll-forward-only
+                """));
+        assertFalse(c.rollForwardOnly("/g/a"));
+        assertTrue(c.rollForwardOnly("/g/b"));
+        assertFalse(new Config().rollForwardOnly("/g/a"), "the default is full");
+        assertMentions(fails(write("bad-mode.yaml", "recoveryMode: forward\n")), "line 1", "recoveryMode", "roll-forward-only");
+        assertMentions(fails(write("bad-root.yaml", "graphs: [/g/a]\nrecoveryModePerGraph: {/g/x: full}\n")),
+                "recoveryModePerGraph./g/x", "not one of the roots");
+        assertMentions(fails(write("bad-value.yaml", "graphs: [/g/a]\nrecoveryModePerGraph: {/g/a: back}\n")),
+                "recoveryModePerGraph./g/a", "'back'");
     }
 
     @Test

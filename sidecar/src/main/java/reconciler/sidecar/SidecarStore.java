@@ -88,33 +88,71 @@ public final class SidecarStore {
      * the listing every reader of pending sidecars uses: a refused sidecar is kept, reported and
      * blocks writes like an undecodable one, and is never recovered against other tables or branches.
      *
-     * @param manifest the graph's latest manifest
+     * <p>Branches (docs/protocol.md "Branches"): the listing is of one branch's sidecars. For main's
+     * manifest, sidecars of a listed branch and orphaned ones ({@link #orphans}) are left out, so they
+     * never block main; for a branch's manifest only that branch's sidecars are listed. Refused
+     * (corrupt) sidecars are in every branch's listing.
+     *
+     * @param manifest the latest manifest of the branch listed (main's, or a branch's own)
      * @throws IOException on a storage error
      */
     public List<SidecarEntry> list(Manifest manifest) throws IOException {
         List<SidecarEntry> out = new ArrayList<>();
         for (SidecarEntry e : list()) {
+            if (e instanceof SidecarEntry.Valid v && !manifest.branchName().equals(v.sidecar().branch())
+                    && (isBranchOf(v.sidecar(), manifest) || manifest.branch() != null)) {
+                continue; // another branch's (or an orphan): not this branch's business
+            }
             Optional<String> why = e instanceof SidecarEntry.Valid v ? refusal(v.sidecar(), manifest) : Optional.empty();
             out.add(why.isPresent() ? new SidecarEntry.Corrupt(e.key(), new CorruptSidecarException(e.key(), why.get(), null).getMessage()) : e);
         }
         return out;
     }
 
+    /** Whether {@code main} lists the sidecar's (non-main) branch or names it deleted. */
+    private static boolean isBranchOf(Sidecar s, Manifest main) {
+        return main.branch() == null && (main.branches().containsKey(s.branch()) || main.deletedBranches().contains(s.branch()));
+    }
+
+    /**
+     * The orphaned-branch sidecars: well-formed sidecars whose branch main's latest manifest no longer lists
+     * but names deleted (the branch list is the authority; a Lance not-found is never taken for a delete).
+     * They are discarded by the reconciler with one {@code orphaned_branch_discarded} audit record.
+     *
+     * @param main main's latest manifest
+     */
+    public List<Sidecar> orphans(Manifest main) throws IOException {
+        return list().stream().filter(e -> e instanceof SidecarEntry.Valid).map(e -> ((SidecarEntry.Valid) e).sidecar())
+                .filter(s -> isOrphan(s, main)).toList();
+    }
+
+    /** Whether a sidecar's branch was deleted: not listed by {@code main}, named in its deleted branches. A pure function. */
+    public static boolean isOrphan(Sidecar s, Manifest main) {
+        return !Manifest.MAIN_BRANCH.equals(s.branch()) && !main.branches().containsKey(s.branch())
+                && main.deletedBranches().contains(s.branch());
+    }
+
     /**
      * Why a well-formed sidecar cannot belong to the graph {@code manifest} describes, or empty if it
      * can (docs/protocol.md, "Sidecar"): every table it names must be pinned by the manifest, and its
-     * branch must exist (protocol v1: only {@value Manifest#MAIN_BRANCH}). A pure function.
+     * branch must be the manifest's ({@value Manifest#MAIN_BRANCH} for main's sequence; on main's a branch
+     * main lists or names deleted is left to that branch's listing). A pure function.
      */
     public static Optional<String> refusal(Sidecar s, Manifest manifest) {
+        if (!manifest.branchName().equals(s.branch()) && isBranchOf(s, manifest)) {
+            return Optional.empty();
+        }
         List<String> unknown = s.tableKeys().stream().filter(t -> !manifest.tables().containsKey(t)).toList();
         if (!unknown.isEmpty()) {
             return Optional.of("it names " + (unknown.size() == 1 ? "table " : "tables ") + String.join(", ", unknown)
-                    + ", which manifest v" + manifest.version() + " of graph " + manifest.graphId() + " does not have (tables: "
+                    + ", which manifest v" + manifest.version() + " of graph " + manifest.graphId()
+                    + (manifest.branch() == null ? "" : " branch " + manifest.branch()) + " does not have (tables: "
                     + String.join(", ", manifest.tables().keySet()) + ")");
         }
-        if (!Manifest.MAIN_BRANCH.equals(s.branch())) {
+        if (!manifest.branchName().equals(s.branch())) {
             return Optional.of("it names branch '" + s.branch() + "', which graph " + manifest.graphId()
-                    + " does not have (protocol v1 graphs have only branch " + Manifest.MAIN_BRANCH + ")");
+                    + " does not have (" + (manifest.branches().isEmpty() ? "it has only branch " + Manifest.MAIN_BRANCH
+                    : "branches: " + Manifest.MAIN_BRANCH + ", " + String.join(", ", manifest.branches().keySet())) + ")");
         }
         return Optional.empty();
     }

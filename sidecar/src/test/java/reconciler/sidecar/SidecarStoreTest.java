@@ -174,6 +174,32 @@ class SidecarStoreTest {
     }
 
     @Test
+    void branchSidecarsAreListedOnlyForTheirBranchAndOrphansOnlyOnceTheBranchIsDeleted() throws Exception {
+        String onMain = UlidCreator.getMonotonicUlid().toString();
+        String onDev = UlidCreator.getMonotonicUlid().toString();
+        String onOld = UlidCreator.getMonotonicUlid().toString();
+        sidecars.write(onBranch(onMain, "main"));
+        sidecars.write(onBranch(onDev, "dev"));
+        sidecars.write(onBranch(onOld, "old"));
+        reconciler.manifest.Manifest plain = manifest("node:Package");
+        java.util.TreeMap<String, reconciler.manifest.BranchRecord> listed = new java.util.TreeMap<>(java.util.Map.of("dev",
+                new reconciler.manifest.BranchRecord("01M8Z0000000000000000BRCH1", "main", 7, Instant.EPOCH)));
+        reconciler.manifest.Manifest main = new reconciler.manifest.Manifest(3, "graph-1", 8, 7, "op", "branch_delete", Instant.EPOCH,
+                plain.tables(), null, listed, new java.util.TreeSet<>(List.of("old")));
+        reconciler.manifest.Manifest dev = new reconciler.manifest.Manifest(3, "graph-1", 2, 1, "op", "write", Instant.EPOCH,
+                plain.tables(), "dev", null, null);
+
+        List<String> mainKeys = sidecars.list(main).stream().map(e -> e instanceof SidecarEntry.Valid ? "valid:" + e.key() : e.key()).toList();
+        assertEquals(List.of("valid:" + SidecarStore.key(onMain)), mainKeys, "main sees only its own: a branch's never blocks main");
+        List<SidecarEntry> devListed = sidecars.list(dev);
+        assertEquals(1, devListed.size());
+        assertEquals(onDev, assertInstanceOf(SidecarEntry.Valid.class, devListed.get(0)).sidecar().operationId());
+        assertEquals(List.of(onOld), sidecars.orphans(main).stream().map(Sidecar::operationId).toList(),
+                "only a branch main names deleted is orphaned");
+        assertEquals(List.of(), sidecars.orphans(plain), "a branch that was never listed is not an orphan (it stays refused)");
+    }
+
+    @Test
     void aSidecarOnABranchOtherThanMainIsRefusedAndKept() throws Exception {
         String op = UlidCreator.getMonotonicUlid().toString();
         sidecars.write(onBranch(op, "dev"));

@@ -45,14 +45,37 @@ public final class LanceTables implements AutoCloseable {
     }
 
     private final GraphStore store;
-    private final BufferAllocator allocator = new RootAllocator();
+    private final BufferAllocator allocator;
+    private final boolean ownsAllocator;
 
     private final LanceWrites writes;
 
     /** @param store the graph root whose tables to access */
     public LanceTables(GraphStore store) {
+        this(store, new RootAllocator(), true);
+    }
+
+    private LanceTables(GraphStore store, BufferAllocator allocator, boolean ownsAllocator) {
         this.store = store;
+        this.allocator = allocator;
+        this.ownsAllocator = ownsAllocator;
         this.writes = new LanceWrites(store, allocator, this::open);
+    }
+
+    /**
+     * The same tables resolved to Lance branches ({@link LanceBranchStore}): every method of the view
+     * reads, stages, commits and restores on the table's Lance branch. Shares this instance's allocator;
+     * closing the view releases nothing.
+     *
+     * @param lanceBranchOf the Lance branch of each table, or null for Lance's main branch
+     */
+    public LanceTables onLanceBranches(java.util.function.Function<TableKey, String> lanceBranchOf) {
+        return new LanceTables(new LanceBranchStore(store, lanceBranchOf), allocator, false);
+    }
+
+    /** The Lance branches of this graph's table datasets: create, list, delete ({@link LanceBranches}). */
+    public LanceBranches branches() {
+        return new LanceBranches(store, allocator, this);
     }
 
     /** Staging of appends, deletes, upserts and overwrites from Arrow data ({@link LanceWrites}). */
@@ -372,6 +395,8 @@ public final class LanceTables implements AutoCloseable {
 
     @Override
     public void close() {
-        allocator.close();
+        if (ownsAllocator) {
+            allocator.close();
+        }
     }
 }
