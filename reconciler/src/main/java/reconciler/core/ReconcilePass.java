@@ -18,9 +18,12 @@ public final class ReconcilePass {
     private static final Logger LOG = LoggerFactory.getLogger(ReconcilePass.class);
 
     private final Recoverer recoverer;
+    private final BranchRecovery branches;
 
+    /** A pass that recovers with {@code recoverer}, and branch-particular sidecars with its leases, audit log and failpoints. */
     public ReconcilePass(Recoverer recoverer) {
         this.recoverer = recoverer;
+        this.branches = new BranchRecovery(recoverer.leases(), recoverer.audit(), recoverer.failpoints());
     }
 
     /**
@@ -61,7 +64,6 @@ public final class ReconcilePass {
         List<Recoverer.Result> results = new ArrayList<>();
         Manifest main = graph.manifests().require();
         recoverBranch(graph, main, w, rollForwardOnly, results, true);
-        BranchRecovery branches = recoverer.branchRecovery();
         for (String name : main.branches().keySet()) {
             Graph view;
             try {
@@ -119,7 +121,6 @@ public final class ReconcilePass {
 
     private void recoverBranch(Graph view, Manifest m, java.time.Duration wait, boolean rollForwardOnly, List<Recoverer.Result> results,
                                boolean logCorrupt) throws InterruptedException, IOException {
-        BranchRecovery branches = recoverer.branchRecovery();
         for (SidecarEntry e : view.sidecars().list(m)) {
             if (e instanceof SidecarEntry.Corrupt c) {
                 if (logCorrupt) {

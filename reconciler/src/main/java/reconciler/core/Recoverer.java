@@ -89,9 +89,17 @@ public final class Recoverer {
         return leaseWait;
     }
 
-    /** Recovery particular to branches (fork and orphaned-branch sidecars), with this recoverer's leases, audit and failpoints. */
-    public BranchRecovery branchRecovery() {
-        return new BranchRecovery(leases, audit, failpoints);
+    /** The leases, audit log and failpoints this recoverer acts with (for {@link ReconcilePass}'s branch recovery beside it). */
+    LeaseManager leases() {
+        return leases;
+    }
+
+    AuditLog audit() {
+        return audit;
+    }
+
+    reconciler.graph.Failpoints failpoints() {
+        return failpoints;
     }
 
     /** Recovers a sidecar, waiting up to the configured {@code leaseWait} for its leases. */
