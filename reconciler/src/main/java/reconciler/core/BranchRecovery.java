@@ -115,6 +115,7 @@ public final class BranchRecovery {
             }
             Sidecar s = current.get();
             Manifest m = view.manifests().require();
+            Recoverer.raiseTokenFloor(lease, m, s); // after a ZooKeeper data loss
             String table = s.tables().get(0).tableKey();
             TableKey key = TableKey.parse(table);
             String own = view.lanceBranch();

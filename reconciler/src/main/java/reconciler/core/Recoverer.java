@@ -89,6 +89,20 @@ public final class Recoverer {
         return leaseWait;
     }
 
+    /**
+     * After a ZooKeeper data loss the fence counters restart below the tokens the manifest and the
+     * sidecar record: raise this lease's tokens above both (docs/leases.md, "Tokens across a
+     * ZooKeeper data loss"), so recovery's publish is not fenced off and the crashed writer's token
+     * stays below ours. Costs nothing when the counters are intact.
+     */
+    static void raiseTokenFloor(LeaseSet lease, Manifest m, Sidecar s) throws reconciler.leases.LeaseException, InterruptedException {
+        java.util.Map<String, Long> floor = new java.util.HashMap<>(reconciler.graph.CommitWindow.recordedTokens(m, s.tableKeys()));
+        for (Sidecar.SidecarTable t : s.tables()) {
+            floor.merge(t.tableKey(), t.fencingToken(), Math::max);
+        }
+        lease.ensureTokensAbove(floor);
+    }
+
     /** The leases, audit log and failpoints this recoverer acts with (for {@link ReconcilePass}'s branch recovery beside it). */
     LeaseManager leases() {
         return leases;
@@ -142,6 +156,7 @@ public final class Recoverer {
                 LOG.error("graph {} sidecar {}: refused and kept: {}", m.graphId(), op, refused.get());
                 return new Result(op, Status.FAILED, null, "sidecar refused and kept: " + refused.get());
             }
+            raiseTokenFloor(lease, m, s);
             if (!m.graphId().equals(s.graphId())) {
                 return defer(graph, s, new Classifier.Decision(Classifier.Action.DEFER, "sidecar names graph " + s.graphId()
                         + " but the root holds graph " + m.graphId(), List.of(), Optional.empty()));
@@ -284,6 +299,7 @@ public final class Recoverer {
         String repairId = reconciler.writer.GraphWriter.newOperationId();
         try (LeaseSet lease = leases.acquire(graphId, graph.branch(), List.of(tableKey), wait)) {
             Manifest m = graph.manifests().require();
+            lease.ensureTokensAbove(reconciler.graph.CommitWindow.recordedTokens(m, List.of(tableKey))); // after a ZooKeeper data loss
             TableKey key = TableKey.parse(tableKey);
             TablePin pin = m.pin(tableKey);
             long head = graph.tables().headVersion(key);
