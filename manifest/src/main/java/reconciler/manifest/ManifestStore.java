@@ -31,6 +31,8 @@ public final class ManifestStore {
 
     private final GraphStore store;
     private final AtomicLong lastKnown = new AtomicLong(0);
+    /** The newest version this store read (immutable, so {@link #latest} hands it out again while it is the latest). */
+    private final java.util.concurrent.atomic.AtomicReference<Manifest> lastRead = new java.util.concurrent.atomic.AtomicReference<>();
 
     public ManifestStore(GraphStore store) {
         this.store = store;
@@ -66,6 +68,7 @@ public final class ManifestStore {
         if (m.version() != version) {
             throw new ManifestCorruptException("manifest " + key(version) + " claims version " + m.version(), null);
         }
+        lastRead.accumulateAndGet(m, (a, b) -> a == null || b.version() > a.version() ? b : a);
         return Optional.of(m);
     }
 
@@ -92,6 +95,10 @@ public final class ManifestStore {
                 }
                 checkDense(start, from.subList(1, from.size()));
                 long top = from.get(from.size() - 1);
+                Manifest cached = lastRead.get();
+                if (cached != null && cached.version() == top) {
+                    return Optional.of(cached); // versions are immutable: an idle graph costs one listing, no read
+                }
                 Manifest m = read(top).orElseThrow(() -> new ManifestCorruptException("manifest " + key(top) + " of graph root "
                         + store.root() + " was listed but is gone (manifest versions are never deleted)", null));
                 lastKnown.accumulateAndGet(top, Math::max);

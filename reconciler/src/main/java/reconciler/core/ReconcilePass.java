@@ -10,7 +10,9 @@ import reconciler.graph.Graph;
 
 /**
  * One reconcile pass over one graph: every pending sidecar in ULID order is recovered (each with a
- * fresh manifest snapshot, re-read under its leases), then the graph's status is taken.
+ * fresh manifest snapshot, re-read under its leases), then the graph's status is taken. An idle
+ * graph (no sidecar) costs one manifest listing (the cached version is not read again), one
+ * sidecar listing and one HEAD listing per table ({@link GraphStatus#ofIdle}).
  */
 public final class ReconcilePass {
 
@@ -47,7 +49,9 @@ public final class ReconcilePass {
      */
     public Report run(Graph graph, java.time.Duration wait) throws IOException, InterruptedException {
         List<Recoverer.Result> results = new ArrayList<>();
-        for (SidecarEntry e : graph.sidecars().list(graph.manifests().require())) {
+        reconciler.manifest.Manifest manifest = graph.manifests().require();
+        List<SidecarEntry> listed = graph.sidecars().list(manifest);
+        for (SidecarEntry e : listed) {
             if (e instanceof SidecarEntry.Corrupt c) {
                 LOG.error("graph root {}: {}", graph.store().root(), c.reason());
                 continue;
@@ -61,7 +65,8 @@ public final class ReconcilePass {
                     .log("graph root {} sidecar {}: {} {}", graph.store().root(), r.operationId(), r.status(), r.message());
             results.add(r);
         }
-        GraphStatus status = GraphStatus.of(graph);
+        // idle (nothing listed): the manifest and the empty listing are reused, only the HEADs are read
+        GraphStatus status = listed.isEmpty() ? GraphStatus.ofIdle(graph, manifest) : GraphStatus.of(graph);
         boolean repaired = false;
         java.util.Set<String> covered = new java.util.HashSet<>();
         status.sidecars().forEach(p -> covered.addAll(p.tables()));

@@ -137,10 +137,21 @@ public final class LanceTables implements AutoCloseable {
         }
     }
 
-    /** Lance HEAD (latest version) of the table. @throws RuntimeException from Lance */
+    /**
+     * Lance HEAD (latest version) of the table, read from the names under its {@code _versions/}
+     * through the graph's store instead of a dataset open (lance-java has no cheaper latest-version
+     * call: {@code Dataset.open} lists the same directory and also reads the manifest and more;
+     * {@link VersionNames}). One listing request per table, also on S3 ({@code MaxKeys}).
+     *
+     * @throws java.io.UncheckedIOException on a storage error
+     * @throws RuntimeException if the table has no version (it does not exist), like Lance's open
+     */
     public long headVersion(TableKey table) {
-        try (Dataset ds = open(table, null)) {
-            return ds.latestVersion();
+        try {
+            return VersionNames.head(store, table);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the latest version of table " + table + " at "
+                    + store.tableUri(table) + ": " + e.getMessage(), e);
         }
     }
 
