@@ -42,6 +42,11 @@ public final class Config {
     public final boolean indexes;
     /** How long a recovery waits for a sidecar's leases before reporting it busy. */
     public final Duration leaseWait;
+    /**
+     * Passes run at once across graphs (the first pass at start-up, a recovery storm, the safety
+     * poll); passes of one graph never run at once, so its sidecars keep their order.
+     */
+    public final int passThreads;
     /** Settings for {@code s3://bucket/prefix} graph roots (global). */
     public final S3 s3;
     /** Per-root overrides of {@link #s3}, keyed by the root URI exactly as listed in {@link #graphs}; unmodifiable. */
@@ -74,6 +79,7 @@ public final class Config {
         this.events = b.events;
         this.indexes = b.indexes;
         this.leaseWait = b.leaseWait;
+        this.passThreads = b.passThreads;
         this.s3 = new S3(b.s3);
         Map<String, S3> per = new HashMap<>();
         b.s3PerGraph.forEach((k, v) -> per.put(k, new S3(v)));
@@ -99,6 +105,7 @@ public final class Config {
         this.events = base.events;
         this.indexes = base.indexes;
         this.leaseWait = base.leaseWait;
+        this.passThreads = base.passThreads;
         this.s3 = base.s3;
         this.s3PerGraph = base.s3PerGraph;
         this.zookeeper = zookeeper;

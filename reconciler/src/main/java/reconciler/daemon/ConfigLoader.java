@@ -118,6 +118,9 @@ final class ConfigLoader {
         if (c.leaseWait.isNegative()) {
             throw keyError(file, keyLines, "leaseWait", "must not be negative");
         }
+        if (c.passThreads < 1 || c.passThreads > 256) {
+            throw keyError(file, keyLines, "passThreads", "must be 1..256");
+        }
         if (c.zookeeper == null) {
             c.zookeeper = new ConfigBuilder.ZooKeeper();
         }

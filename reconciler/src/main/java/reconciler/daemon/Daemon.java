@@ -105,7 +105,8 @@ public final class Daemon implements AutoCloseable {
         this.memberId = hostName() + ":" + ProcessHandle.current().pid() + ":" + id.substring(0, 8);
         this.runner = new PassRunner(pass, coordination.leases(), metrics, this::passRecorded, this::onEvent, () -> config().indexes);
         this.ownership = new Ownership(coordination.leases(), memberId, graphs);
-        this.scheduler = new PassScheduler(id, graphs, ownership, runner, metrics, config.pollInterval);
+        this.scheduler = new PassScheduler(id, graphs, ownership, runner, metrics, config.pollInterval, config.passThreads);
+        metrics.gauge("reconciler.first_pass.checked", () -> () -> graphs.firstPassProgress()[0]);
         metrics.gauge("reconciler.storage.requests", () -> reconciler.storage.StorageStats::total);
         // 1 while the ZooKeeper session is CONNECTED: alert on 0 (nothing is recovered or maintained then)
         metrics.gauge("reconciler.zookeeper.connected", () -> () -> coordination.leases().isConnected() ? 1 : 0);

@@ -17,7 +17,7 @@ import reconciler.leases.Membership;
  * Which graphs this daemon reconciles when several share them: it joins a {@link Membership}
  * and owns the graphs the rendezvous assignment over the live members gives it (claimed through
  * an ephemeral owner znode). Ownership is re-checked on every membership change (on its own
- * thread) and by the scheduler once per poll interval.
+ * thread) and by the scheduler once per poll interval; at start-up each graph's first pass claims it.
  */
 final class Ownership implements AutoCloseable {
 
@@ -49,7 +49,9 @@ final class Ownership implements AutoCloseable {
         this.takenOver = takenOver;
         membership = new Membership(leases, memberId, this::rebalanceSoon);
         membership.awaitRegistered(registerTimeout);
-        rebalance();
+        // In the background: each graph's first pass claims it itself ({@link #owns}), so start-up does not
+        // wait for one ZooKeeper create per graph (10,000 graphs: seconds) before the first pass.
+        rebalanceSoon();
     }
 
     /** Re-checks ownership on the rebalance thread. */
@@ -77,8 +79,9 @@ final class Ownership implements AutoCloseable {
             try {
                 if (assigned.isPresent() && assigned.get().equals(memberId)) {
                     boolean ownedBefore = m.ownsHere(gid);
-                    if (m.claim(gid) && !ownedBefore && ready.getAsBoolean()) {
-                        takenOver.accept(gid); // a graph taken over from another daemon gets a pass at once
+                    if (m.claim(gid) && !ownedBefore && ready.getAsBoolean() && g.checked.get()) {
+                        // a graph taken over from another daemon gets a pass at once (one not checked yet gets its first pass anyway)
+                        takenOver.accept(gid);
                     }
                 } else {
                     m.release(gid);
