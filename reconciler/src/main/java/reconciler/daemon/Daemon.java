@@ -84,6 +84,8 @@ public final class Daemon implements AutoCloseable {
     private volatile GraphEvents events;
     private volatile LivenessHook liveness;
     private volatile boolean closing;
+    /** Start-up timings for the started line: roots opened, graph ids read (ms). */
+    private final long[] openMillis;
 
     /** @throws Exception if ZooKeeper cannot be reached or started */
     public Daemon(Config config) throws Exception {
@@ -99,9 +101,13 @@ public final class Daemon implements AutoCloseable {
         this.metrics = metrics;
         this.coordination = Coordination.open(config, true);
         ReconcilePass pass = new ReconcilePass(new Recoverer(coordination.leases(), new AuditLog(Path.of(config.auditLog)), config.leaseWait));
+        long t0 = System.nanoTime();
         for (String root : config.graphs) {
             graphs.open(root, config);
         }
+        long t1 = System.nanoTime();
+        graphs.readIds(config.passThreads); // in parallel: ownership, gauges and readiness name graphs by id
+        openMillis = new long[] {(t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000};
         this.memberId = hostName() + ":" + ProcessHandle.current().pid() + ":" + id.substring(0, 8);
         this.runner = new PassRunner(pass, coordination.leases(), metrics, this::passRecorded, this::onEvent, () -> config().indexes);
         this.ownership = new Ownership(coordination.leases(), memberId, graphs);
@@ -166,8 +172,11 @@ public final class Daemon implements AutoCloseable {
     /** Schedules the passes, starts watching and joins the membership; returns at once. @throws SchedulerException */
     public void start() throws SchedulerException, InterruptedException {
         Config c = config();
+        long t0 = System.nanoTime();
         scheduler.prepare();
+        long t1 = System.nanoTime();
         ownership.join(c.zookeeper.connectTimeout, scheduler::started, this::onEvent);
+        long t2 = System.nanoTime();
         if (c.events) {
             events = new GraphEvents(coordination.leases(), e -> onEvent(e.graphId()));
         }
@@ -181,8 +190,9 @@ public final class Daemon implements AutoCloseable {
             }
         });
         scheduler.start();
-        LOG.info("reconciler {} started: {} graph(s), safety poll every {}, events {}", memberId, graphs.size(),
-                c.pollInterval, c.events ? "on" : "off");
+        LOG.info("reconciler {} started: {} graph(s), safety poll every {}, events {} (roots opened in {} ms, ids read in {} ms, "
+                + "passes scheduled in {} ms, graphs claimed in {} ms)", memberId, graphs.size(), c.pollInterval, c.events ? "on" : "off",
+                openMillis[0], openMillis[1], (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000);
         api.start(c, maintenance(), host, metrics);
     }
 

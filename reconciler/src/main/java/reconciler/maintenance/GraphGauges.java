@@ -45,8 +45,10 @@ final class GraphGauges {
     }
 
     /** A metric-name segment: dots and odd characters become underscores. */
+    private static final java.util.regex.Pattern ODD = java.util.regex.Pattern.compile("[^A-Za-z0-9_:-]");
+
     static String seg(String s) {
-        return s == null ? "unknown" : s.replaceAll("[^A-Za-z0-9_:-]", "_");
+        return s == null ? "unknown" : ODD.matcher(s).replaceAll("_");
     }
 
     /** Registers a gauge once (kept if another service registered the name on the same registry). */

@@ -36,13 +36,15 @@ import org.lance.operation.Restore;
  * (under their lease) before committing, and verify the version a commit landed at. Lance
  * conflicts surface as {@link RuntimeException}.
  *
+ * <p>The native library (~175 MB unpacked on every JVM start) is loaded on the first call that needs
+ * Lance ({@link LanceNative#load}, which also unlinks the unpacked copy), not when a graph is opened:
+ * a daemon's idle passes read HEADs from version names and never need it, so 10,000 graphs start
+ * without paying for it.
+ *
  * <p>Not thread-safe for concurrent {@link #close}; other methods may be called from several threads.
  */
 public final class LanceTables implements AutoCloseable {
 
-    static {
-        LanceNative.load(); // and unlink the extracted copy: a killed JVM cannot clean it up
-    }
 
     private final GraphStore store;
     private final BufferAllocator allocator = new RootAllocator();
@@ -92,6 +94,7 @@ public final class LanceTables implements AutoCloseable {
      * @throws RuntimeException from Lance if the table or the version does not exist
      */
     public static Dataset open(GraphStore store, BufferAllocator allocator, TableKey table, Long version) {
+        LanceNative.load();
         StorageStats.count("lance.open");
         ReadOptions.Builder ro = new ReadOptions.Builder().setStorageOptions(store.storageOptions());
         if (version != null) {
@@ -119,6 +122,7 @@ public final class LanceTables implements AutoCloseable {
         if (exists(table)) {
             return headVersion(table);
         }
+        LanceNative.load();
         try (Dataset ds = Dataset.create(allocator, store.tableUri(table), arrowSchema(columns), writeParams())) {
             return ds.version();
         }
@@ -229,6 +233,7 @@ public final class LanceTables implements AutoCloseable {
             }
             root.setRowCount(rows.size());
             try {
+                LanceNative.load();
                 return Fragment.create(store.tableUri(table), allocator, root, writeParams());
             } catch (Exception e) { // Lance also throws java.io.IOException undeclared, through JNI
                 throw failure("stage data files of", table, e);
@@ -328,6 +333,7 @@ public final class LanceTables implements AutoCloseable {
         if (exists(table)) {
             return headVersion(table);
         }
+        LanceNative.load();
         try (Dataset ds = Dataset.create(allocator, store.tableUri(table), schema, writeParams())) {
             return ds.version();
         }
