@@ -36,7 +36,7 @@ import reconciler.graph.Graph;
  * ratio against its baseline or goal measured in the same run.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {Bench.Heal.class, Bench.Idle.class, Bench.Leases.class, RequestsBench.class, Bench.Import.class,
-        ChaosCommand.class, LibraryBench.class, reconciler.bench.scale.StartupBench.class, Bench.Index.class, reconciler.bench.harness.ThreePhaseBench.class},
+        ChaosCommand.class, LibraryBench.class, reconciler.bench.scale.StartupBench.class, reconciler.bench.scale.StormBench.class, reconciler.bench.scale.MemoryBench.class, Bench.Index.class, reconciler.bench.harness.ThreePhaseBench.class},
         description = "reconciler benchmarks: heal, idle, leases, requests, import, chaos, library, index, three-phase, startup, storm, memory")
 public final class Bench implements Callable<Integer> {
 

@@ -38,6 +38,27 @@ public final class ManifestStore {
         this.store = store;
     }
 
+    /** How many recently read versions a store keeps parsed (a recovery reads the few versions since a sidecar's base). */
+    static final int RECENT = 8;
+    private final java.util.LinkedHashMap<Long, Manifest> recent = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<Long, Manifest> eldest) {
+            return size() > RECENT;
+        }
+    };
+
+    private Manifest recent(long version) {
+        synchronized (recent) {
+            return recent.get(version);
+        }
+    }
+
+    private void remember(Manifest m) {
+        synchronized (recent) {
+            recent.put(m.version(), m);
+        }
+    }
+
     /** The storage key of manifest version {@code version}. */
     public static String key(long version) {
         return String.format("%s/%020d.json", DIR, version);
@@ -51,6 +72,10 @@ public final class ManifestStore {
      * @throws IOException on a storage error
      */
     public Optional<Manifest> read(long version) throws IOException {
+        Manifest known = recent(version);
+        if (known != null) {
+            return Optional.of(known); // versions are immutable and never deleted: no request, no parse
+        }
         Optional<byte[]> bytes = store.read(key(version));
         if (bytes.isEmpty()) {
             return Optional.empty();
@@ -69,6 +94,7 @@ public final class ManifestStore {
             throw new ManifestCorruptException("manifest " + key(version) + " claims version " + m.version(), null);
         }
         lastRead.accumulateAndGet(m, (a, b) -> a == null || b.version() > a.version() ? b : a);
+        remember(m);
         return Optional.of(m);
     }
 

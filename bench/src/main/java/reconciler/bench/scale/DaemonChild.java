@@ -45,6 +45,11 @@ public final class DaemonChild implements AutoCloseable {
      * @param extraYaml more top-level keys (e.g. {@code passThreads: 8})
      */
     public static DaemonChild start(Path dir, List<String> roots, Duration poll, String extraYaml) throws IOException {
+        return start(dir, roots, poll, extraYaml, null);
+    }
+
+    /** As {@link #start(Path, List, Duration, String)}, with an external ZooKeeper ({@code zookeeper.connect}) unless null. */
+    public static DaemonChild start(Path dir, List<String> roots, Duration poll, String extraYaml, String zkConnect) throws IOException {
         if (Files.exists(dir)) { // a fresh state (ZooKeeper data, audit log) for every start
             try (java.util.stream.Stream<Path> w = Files.walk(dir)) {
                 for (Path p : w.sorted(java.util.Comparator.reverseOrder()).toList()) {
@@ -64,7 +69,8 @@ public final class DaemonChild implements AutoCloseable {
                 .append("pollInterval: ").append(poll.toMillis()).append("ms\n")
                 .append("leaseWait: 5s\n")
                 .append("http:\n  enabled: true\n  port: 0\n")
-                .append("zookeeper:\n  embeddedPort: ").append(zkPort).append("\n  sessionTimeout: 4s\n")
+                .append("zookeeper:\n  ").append(zkConnect == null ? "embeddedPort: " + zkPort : "connect: " + zkConnect)
+                .append("\n  sessionTimeout: 4s\n")
                 .append(extraYaml);
         Path cfg = dir.resolve("reconciler.yaml");
         Files.writeString(cfg, y.toString());
@@ -161,6 +167,11 @@ public final class DaemonChild implements AutoCloseable {
         String out = new String(p.getInputStream().readAllBytes());
         p.waitFor();
         return out;
+    }
+
+    /** The base URI of its HTTP API ({@link #awaitHttp} first). */
+    public URI base() {
+        return base;
     }
 
     /** The child's process id. */

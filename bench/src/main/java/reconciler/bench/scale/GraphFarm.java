@@ -20,7 +20,7 @@ public final class GraphFarm {
     }
 
     /**
-     * @param tables 4: the Debian schema; 1: one table
+     * @param tables 4: the Debian schema; otherwise that many one-column tables ({@code node:Item}, or {@code node:T0}...)
      * @return the roots, {@code <dir>/graphs/g<i>}
      */
     public static List<String> make(Path dir, int n, int tables) throws IOException {
@@ -37,7 +37,11 @@ public final class GraphFarm {
             if (tables == 4) {
                 g.init("template", DebianImport.schema());
             } else {
-                g.init("template", Map.of("node:Item", List.of(new ColumnSpec("name", "utf8"))));
+                Map<String, List<ColumnSpec>> schema = new java.util.TreeMap<>();
+                for (int t = 0; t < tables; t++) {
+                    schema.put(tables == 1 ? "node:Item" : "node:T" + t, List.of(new ColumnSpec("name", "utf8")));
+                }
+                g.init("template", schema);
             }
         }
         List<Path> files = new ArrayList<>();
