@@ -20,7 +20,9 @@ import java.util.regex.Pattern;
  * A daemon ({@code reconciler run}) in a child JVM with the shipped heap settings ({@code -Xms256m
  * -Xmx2g}, dist/jvm.options) and its own embedded ZooKeeper, as a service runs it: what the
  * start-up and memory benchmarks measure from outside (HTTP {@code /readyz}, {@code /proc} RSS,
- * {@code jcmd} heap after a full GC).
+ * {@code jcmd} heap after a full GC). {@code BENCH_DAEMON_CLASSPATH} runs another build of the daemon
+ * (e.g. the base branch's {@code reconciler.jar}, for a before figure); {@code BENCH_DAEMON_JAVA_OPTS}
+ * adds JVM options (a flight recording).
  */
 public final class DaemonChild implements AutoCloseable {
 
@@ -74,9 +76,13 @@ public final class DaemonChild implements AutoCloseable {
                 .append(extraYaml);
         Path cfg = dir.resolve("reconciler.yaml");
         Files.writeString(cfg, y.toString());
+        Path logback = dir.resolve("logback.xml"); // a file, so another build's classpath (BENCH_DAEMON_CLASSPATH) logs alike
+        try (java.io.InputStream in = DaemonChild.class.getResourceAsStream("/child-logback.xml")) {
+            Files.copy(in, logback);
+        }
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xms256m", "-Xmx2g",
-                "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dlogback.configurationFile=child-logback.xml",
-                "-cp", System.getProperty("java.class.path")));
+                "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dlogback.configurationFile=" + logback,
+                "-cp", System.getenv().getOrDefault("BENCH_DAEMON_CLASSPATH", System.getProperty("java.class.path"))));
         String extra = System.getenv("BENCH_DAEMON_JAVA_OPTS"); // e.g. a flight recording of the daemon
         if (extra != null && !extra.isBlank()) {
             cmd.addAll(1, List.of(extra.trim().split("\\s+")));

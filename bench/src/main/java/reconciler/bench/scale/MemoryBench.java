@@ -104,11 +104,16 @@ public final class MemoryBench implements Callable<Integer> {
 
     /** Passes so far, from the daemon's /metrics (poll and watch). */
     static long passes(DaemonChild daemon) throws Exception {
+        return counter(daemon, "reconciler_passes_total{trigger=\"poll\"}") + counter(daemon, "reconciler_passes_total{trigger=\"watch\"}");
+    }
+
+    /** One series from the daemon's /metrics, named with its labels as printed (0 when absent). */
+    static long counter(DaemonChild daemon, String name) throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(daemon.base() + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString());
         long n = 0;
         for (String l : r.body().split("\n")) {
-            if (l.startsWith("reconciler_passes_poll_total") || l.startsWith("reconciler_passes_watch_total")) {
+            if (l.startsWith(name + " ")) {
                 n += (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1));
             }
         }

@@ -39,7 +39,7 @@ public final class StormBench implements Callable<Integer> {
     @Option(names = "--tables", defaultValue = "10", description = "tables per graph = pending sidecars per graph")
     int tables;
 
-    @Option(names = "--pass-threads", defaultValue = "1,8", split = ",", description = "passThreads values to drain with (same crashed state each)")
+    @Option(names = "--pass-threads", defaultValue = "1,8", split = ",", description = "passThreads values to drain with (same crashed state each; 0: leave the key out, for a build without it)")
     List<Integer> passThreads;
 
     @Option(names = "--dir", description = "working directory (default: a temporary one, deleted after)")
@@ -64,7 +64,7 @@ public final class StormBench implements Callable<Integer> {
                     runRoots.add(run.resolve("g" + i).toString());
                 }
                 try (DaemonChild daemon = DaemonChild.start(d.resolve("daemon-" + threads), runRoots, Duration.ofHours(1),
-                        "passThreads: " + threads + "\nindexes: false\n", zk.connectString())) {
+                        (threads > 0 ? "passThreads: " + threads + "\n" : "") + "indexes: false\n", zk.connectString())) {
                     double up = daemon.awaitHttp(Duration.ofMinutes(5));
                     double done;
                     while (true) {
