@@ -33,7 +33,7 @@ public final class StormBench implements Callable<Integer> {
     /** Goal of issue 16: sidecars recovered per second on a local directory. */
     static final double GOAL = 200;
 
-    @Option(names = "--graphs", defaultValue = "100")
+    @Option(names = "--graphs", defaultValue = "100", description = "graphs with pending sidecars")
     int graphs;
 
     @Option(names = "--tables", defaultValue = "10", description = "tables per graph = pending sidecars per graph")

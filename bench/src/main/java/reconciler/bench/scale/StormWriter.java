@@ -27,6 +27,7 @@ public final class StormWriter {
     private StormWriter() {
     }
 
+    /** Starts the writers and waits for ever (the benchmark SIGKILLs this process). @param args connect string, then roots */
     public static void main(String[] args) throws Exception {
         String connect = args[0];
         Path never = Path.of(System.getProperty("java.io.tmpdir"), "storm-never-" + ProcessHandle.current().pid());
