@@ -33,9 +33,10 @@ import reconciler.graph.Graph;
  * graphs under the event-driven daemon, and lease overhead on writers. Each prints a table and the
  * ratio against its baseline or goal measured in the same run.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {Bench.Heal.class, Bench.Idle.class, LeaseBench.class, Bench.Requests.class, Bench.Import.class,
-        ChaosCommand.class, LibraryBench.class, Bench.Index.class, reconciler.bench.harness.ThreePhaseBench.class, BranchBench.class},
-        description = "reconciler benchmarks: heal, idle, leases, requests, import, chaos, library, index, three-phase, branches")
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {Bench.Heal.class, Bench.Idle.class, LeaseBench.class, RequestsBench.class, Bench.Import.class,
+        ChaosCommand.class, LibraryBench.class, reconciler.bench.scale.StartupBench.class, reconciler.bench.scale.StormBench.class,
+        reconciler.bench.scale.MemoryBench.class, Bench.Index.class, reconciler.bench.harness.ThreePhaseBench.class, BranchBench.class},
+        description = "reconciler benchmarks: heal, idle, leases, requests, import, chaos, library, startup, storm, memory, index, three-phase, branches")
 public final class Bench implements Callable<Integer> {
 
     public static void main(String[] args) {
@@ -282,55 +283,6 @@ public final class Bench implements Callable<Integer> {
                 }
                 deleteRecursively(dir);
             }
-            return 0;
-        }
-    }
-
-    /** Storage requests of one idle reconcile pass over one graph, per backend. */
-    @Command(name = "requests", description = "Storage requests per idle reconcile pass per graph (local vs s3).")
-    static final class Requests implements Callable<Integer> {
-        @Option(names = "--passes", defaultValue = "20")
-        int passes;
-
-        @Override
-        public Integer call() throws Exception {
-            System.out.printf("%-8s %14s %s%n", "backend", "req/pass", "by operation (per pass)");
-            for (String backend : List.of("local", "s3")) {
-                Path dir = tempDir("requests");
-                try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 500);
-                     BenchBackend b = BenchBackend.start(backend, dir);
-                     LeaseManager leases = new LeaseManager(zk.connectString(), Duration.ofSeconds(10), Duration.ofSeconds(10))) {
-                    String root = b.root("idle");
-                    try (Graph g = b.open(root)) {
-                        g.init("idle", DebianImport.schema());
-                        reconciler.core.ReconcilePass pass = new reconciler.core.ReconcilePass(new reconciler.core.Recoverer(leases,
-                                new reconciler.core.AuditLog(null), Duration.ofSeconds(5)));
-                        Graph counted = g.store() instanceof reconciler.storage.CountingGraphStore ? g
-                                : new Graph(new reconciler.storage.CountingGraphStore(g.store()));
-                        pass.run(counted);
-                        Map<String, Long> before = StorageStats.snapshot();
-                        for (int i = 0; i < passes; i++) {
-                            pass.run(counted);
-                        }
-                        Map<String, Long> after = StorageStats.snapshot();
-                        StringBuilder by = new StringBuilder();
-                        long total = 0;
-                        for (String op : after.keySet()) {
-                            long d = after.get(op) - before.getOrDefault(op, 0L);
-                            if (d > 0) {
-                                by.append(op).append('=').append(String.format("%.1f", d / (double) passes)).append(' ');
-                                total += d;
-                            }
-                        }
-                        System.out.printf("%-8s %14.1f %s%n", backend, total / (double) passes, by);
-                    }
-                } finally {
-                    deleteRecursively(dir);
-                }
-            }
-            System.out.println("a pass over a graph with 4 tables: list _recovery/, read the manifest (hint + probe), open each table's Lance HEAD;");
-            System.out.println("lance.open counts dataset opens; on S3 each open is itself a few HTTP requests (list _versions/, read the manifest).");
-            System.out.println("an event-driven daemon runs it only on changes and on the safety poll (default every 5 minutes).");
             return 0;
         }
     }

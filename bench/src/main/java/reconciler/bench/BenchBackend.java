@@ -28,11 +28,37 @@ final class BenchBackend implements AutoCloseable {
     final String name;
     private final Path dir;
     private final S3Proxy proxy;
+    private reconciler.storage.FaultyHttpProxy counter;
 
     private BenchBackend(String name, Path dir, S3Proxy proxy) {
         this.name = name;
         this.dir = dir;
         this.proxy = proxy;
+    }
+
+    /**
+     * Like {@link #start}, and on s3 every client (the AWS SDK of the graph store and Lance's own
+     * object_store) reaches the server through a fault-free {@link reconciler.storage.FaultyHttpProxy}
+     * that records each HTTP request ({@link #httpRequests()}).
+     */
+    static BenchBackend startCounted(String name, Path dir) throws Exception {
+        BenchBackend b = start(name, dir);
+        if (b.proxy != null) {
+            b.counter = new reconciler.storage.FaultyHttpProxy(b.proxy.getPort());
+        }
+        return b;
+    }
+
+    /** HTTP requests seen by the counting proxy since the last {@link #resetHttp()} (empty for local). */
+    java.util.List<reconciler.storage.FaultyHttpProxy.Request> httpRequests() {
+        return counter == null ? java.util.List.of() : counter.requests();
+    }
+
+    /** Forgets the requests recorded so far. */
+    void resetHttp() {
+        if (counter != null) {
+            counter.resetCounters();
+        }
     }
 
     static BenchBackend start(String name, Path dir) throws Exception {
@@ -58,7 +84,7 @@ final class BenchBackend implements AutoCloseable {
     }
 
     String endpoint() {
-        return "http://127.0.0.1:" + proxy.getPort();
+        return "http://127.0.0.1:" + (counter != null ? counter.endpoint().getPort() : proxy.getPort());
     }
 
     /** The root URI of graph {@code name}. */
@@ -88,6 +114,9 @@ final class BenchBackend implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        if (counter != null) {
+            counter.close();
+        }
         if (proxy != null) {
             proxy.stop();
         }

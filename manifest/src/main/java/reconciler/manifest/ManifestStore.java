@@ -32,10 +32,33 @@ public final class ManifestStore {
     private final String dir;
     private final String hint;
     private final AtomicLong lastKnown = new AtomicLong(0);
+    /** The newest version this store read (immutable, so {@link #latest} hands it out again while it is the latest). */
+    private final java.util.concurrent.atomic.AtomicReference<Manifest> lastRead = new java.util.concurrent.atomic.AtomicReference<>();
 
     /** The main manifest sequence of the graph root behind {@code store}. */
     public ManifestStore(GraphStore store) {
         this(store, DIR);
+    }
+
+    /** How many recently read versions a store keeps parsed (a recovery reads the few versions since a sidecar's base). */
+    static final int RECENT = 8;
+    private final java.util.LinkedHashMap<Long, Manifest> recent = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<Long, Manifest> eldest) {
+            return size() > RECENT;
+        }
+    };
+
+    private Manifest recent(long version) {
+        synchronized (recent) {
+            return recent.get(version);
+        }
+    }
+
+    private void remember(Manifest m) {
+        synchronized (recent) {
+            recent.put(m.version(), m);
+        }
     }
 
     /**
@@ -70,6 +93,10 @@ public final class ManifestStore {
      * @throws IOException on a storage error
      */
     public Optional<Manifest> read(long version) throws IOException {
+        Manifest known = recent(version);
+        if (known != null) {
+            return Optional.of(known); // versions are immutable and never deleted: no request, no parse
+        }
         Optional<byte[]> bytes = store.read(keyOf(version));
         if (bytes.isEmpty()) {
             return Optional.empty();
@@ -87,6 +114,8 @@ public final class ManifestStore {
         if (m.version() != version) {
             throw new ManifestCorruptException("manifest " + keyOf(version) + " claims version " + m.version(), null);
         }
+        lastRead.accumulateAndGet(m, (a, b) -> a == null || b.version() > a.version() ? b : a);
+        remember(m);
         return Optional.of(m);
     }
 
@@ -113,6 +142,10 @@ public final class ManifestStore {
                 }
                 checkDense(start, from.subList(1, from.size()));
                 long top = from.get(from.size() - 1);
+                Manifest cached = lastRead.get();
+                if (cached != null && cached.version() == top) {
+                    return Optional.of(cached); // versions are immutable: an idle graph costs one listing, no read
+                }
                 Manifest m = read(top).orElseThrow(() -> new ManifestCorruptException("manifest " + keyOf(top) + " of graph root "
                         + store.root() + " was listed but is gone (manifest versions are never deleted)", null));
                 lastKnown.accumulateAndGet(top, Math::max);

@@ -94,13 +94,8 @@ public record GraphStatus(String root, String graphId, long manifestVersion, Lis
     /** Takes the snapshot. @throws IOException on a storage error or if the root is not a graph */
     public static GraphStatus of(Graph graph) throws IOException {
         Manifest m = graph.manifests().require();
-        List<TableStatus> tables = new ArrayList<>();
-        boolean converged = true;
-        for (Map.Entry<String, TablePin> e : m.tables().entrySet()) {
-            long head = graph.tables().headVersion(TableKey.parse(e.getKey()));
-            tables.add(new TableStatus(e.getKey(), e.getValue().version(), head, e.getValue().fencingToken(), head - e.getValue().version()));
-            converged &= head == e.getValue().version();
-        }
+        List<TableStatus> tables = heads(graph, m);
+        boolean converged = tables.stream().allMatch(t -> t.drift() == 0);
         List<SidecarStatus> pending = new ArrayList<>();
         List<CorruptSidecar> corrupt = new ArrayList<>();
         for (SidecarEntry entry : graph.sidecars().list(m)) {
@@ -164,6 +159,36 @@ public record GraphStatus(String root, String graphId, long manifestVersion, Lis
         boolean deferred = view.store().read(AuditRecord.key(s.operationId(), AuditRecord.DEFERRED)).isPresent();
         return new SidecarStatus(s.operationId(), s.writerKind(), s.writer().host() + ":" + s.writer().pid(),
                 s.createdAt().toString(), s.tableKeys(), decision, reason, deferred, s.branch());
+    }
+
+    /**
+     * The snapshot of a graph found idle: {@code m} is its latest manifest and a sidecar listing taken
+     * after {@code m} was read came back empty. Reads only the tables' HEADs (one listing each); if every
+     * HEAD equals its pin the graph was converged when the listing was taken (HEADs only grow, and a
+     * newer manifest would have moved a pin past a HEAD), and that is the snapshot. If a table drifted,
+     * the full snapshot is taken instead ({@link #of(Graph)}: sidecars listed after the HEADs, so a
+     * writer's sidecar written meanwhile is seen and its commit is not mistaken for uncovered drift).
+     *
+     * @throws IOException on a storage error
+     */
+    public static GraphStatus ofIdle(Graph graph, Manifest m) throws IOException {
+        List<TableStatus> tables = heads(graph, m);
+        if (tables.stream().anyMatch(t -> t.drift() != 0)) {
+            return of(graph);
+        }
+        if (!m.branches().isEmpty()) {
+            return of(graph); // branches have their own sidecars and forks to look at
+        }
+        return new GraphStatus(graph.store().root(), m.graphId(), m.version(), tables, List.of(), List.of(), true, null, List.of());
+    }
+
+    private static List<TableStatus> heads(Graph graph, Manifest m) {
+        List<TableStatus> tables = new ArrayList<>();
+        for (Map.Entry<String, TablePin> e : m.tables().entrySet()) {
+            long head = graph.tables().headVersion(TableKey.parse(e.getKey()));
+            tables.add(new TableStatus(e.getKey(), e.getValue().version(), head, e.getValue().fencingToken(), head - e.getValue().version()));
+        }
+        return tables;
     }
 
 }

@@ -11,7 +11,9 @@ import reconciler.graph.Graph;
 
 /**
  * One reconcile pass over one graph: every pending sidecar in ULID order is recovered (each with a
- * fresh manifest snapshot, re-read under its leases), then the graph's status is taken.
+ * fresh manifest snapshot, re-read under its leases), then the graph's status is taken. An idle
+ * graph (no sidecar) costs one manifest listing (the cached version is not read again), one
+ * sidecar listing and one HEAD listing per table ({@link GraphStatus#ofIdle}).
  */
 public final class ReconcilePass {
 
@@ -63,7 +65,7 @@ public final class ReconcilePass {
         java.time.Duration w = wait == null ? recoverer.leaseWait() : wait;
         List<Recoverer.Result> results = new ArrayList<>();
         Manifest main = graph.manifests().require();
-        recoverBranch(graph, main, w, rollForwardOnly, results, true);
+        int listed = recoverBranch(graph, main, w, rollForwardOnly, results, true);
         for (String name : main.branches().keySet()) {
             Graph view;
             try {
@@ -71,14 +73,19 @@ public final class ReconcilePass {
             } catch (reconciler.graph.BranchNotFoundException gone) {
                 continue; // deleted since: its sidecars are orphans, discarded below or by the next pass
             }
-            recoverBranch(view, view.manifests().require(), w, rollForwardOnly, results, false);
+            listed += recoverBranch(view, view.manifests().require(), w, rollForwardOnly, results, false);
         }
-        for (reconciler.sidecar.Sidecar s : graph.sidecars().orphans(graph.manifests().require())) {
-            log(graph, s, branches.discardOrphan(graph, s, w), results);
+        if (!main.deletedBranches().isEmpty()) { // no deleted branch, no orphan: no listing
+            for (reconciler.sidecar.Sidecar s : graph.sidecars().orphans(graph.manifests().require())) {
+                log(graph, s, branches.discardOrphan(graph, s, w), results);
+                listed++;
+            }
         }
-        GraphStatus status = GraphStatus.of(graph).withLeftForFullPass(results.stream()
-                .filter(r -> r.message() != null && r.message().startsWith(Recoverer.LEFT_FOR_FULL)).map(Recoverer.Result::operationId)
-                .collect(java.util.stream.Collectors.toSet()));
+        // idle (nothing listed, no branches): the manifest and the empty listing are reused, only the HEADs are read
+        GraphStatus status = listed == 0 && main.branches().isEmpty() ? GraphStatus.ofIdle(graph, main)
+                : GraphStatus.of(graph).withLeftForFullPass(results.stream()
+                        .filter(r -> r.message() != null && r.message().startsWith(Recoverer.LEFT_FOR_FULL)).map(Recoverer.Result::operationId)
+                        .collect(java.util.stream.Collectors.toSet()));
         boolean repaired = false;
         java.util.Set<String> covered = new java.util.HashSet<>();
         status.sidecars().stream().filter(p -> Graph.MAIN_BRANCH.equals(p.branch())).forEach(p -> covered.addAll(p.tables()));
@@ -119,9 +126,11 @@ public final class ReconcilePass {
                 .collect(java.util.stream.Collectors.toSet())) : status);
     }
 
-    private void recoverBranch(Graph view, Manifest m, java.time.Duration wait, boolean rollForwardOnly, List<Recoverer.Result> results,
-                               boolean logCorrupt) throws InterruptedException, IOException {
-        for (SidecarEntry e : view.sidecars().list(m)) {
+    /** Recovers one branch's listed sidecars in order. @return how many entries were listed (corrupt ones included) */
+    private int recoverBranch(Graph view, Manifest m, java.time.Duration wait, boolean rollForwardOnly, List<Recoverer.Result> results,
+                              boolean logCorrupt) throws InterruptedException, IOException {
+        List<SidecarEntry> listed = view.sidecars().list(m);
+        for (SidecarEntry e : listed) {
             if (e instanceof SidecarEntry.Corrupt c) {
                 if (logCorrupt) {
                     LOG.error("graph root {}: {}", view.store().root(), c.reason());
@@ -133,6 +142,7 @@ public final class ReconcilePass {
                     ? branches.recoverFork(view, s, wait, rollForwardOnly) : recoverer.recover(view, s, wait, rollForwardOnly);
             log(view, s, r, results);
         }
+        return listed.size();
     }
 
     private static void log(Graph graph, reconciler.sidecar.Sidecar s, Recoverer.Result r, List<Recoverer.Result> results) {

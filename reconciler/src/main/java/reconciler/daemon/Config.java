@@ -65,6 +65,11 @@ public final class Config {
     public boolean rollForwardOnly(String root) {
         return RECOVERY_ROLL_FORWARD_ONLY.equals(recoveryModePerGraph.getOrDefault(root, recoveryMode));
     }
+    /**
+     * Passes run at once across graphs (the first pass at start-up, a recovery storm, the safety
+     * poll); passes of one graph never run at once, so its sidecars keep their order.
+     */
+    public final int passThreads;
     /** Settings for {@code s3://bucket/prefix} graph roots (global). */
     public final S3 s3;
     /** Per-root overrides of {@link #s3}, keyed by the root URI exactly as listed in {@link #graphs}; unmodifiable. */
@@ -100,6 +105,7 @@ public final class Config {
         this.leaseWait = b.leaseWait;
         this.recoveryMode = b.recoveryMode;
         this.recoveryModePerGraph = Map.copyOf(b.recoveryModePerGraph);
+        this.passThreads = b.passThreads;
         this.s3 = new S3(b.s3);
         Map<String, S3> per = new HashMap<>();
         b.s3PerGraph.forEach((k, v) -> per.put(k, new S3(v)));
@@ -137,6 +143,7 @@ public final class Config {
         this.leaseWait = base.leaseWait;
         this.recoveryMode = base.recoveryMode;
         this.recoveryModePerGraph = base.recoveryModePerGraph;
+        this.passThreads = base.passThreads;
         this.s3 = base.s3;
         this.s3PerGraph = base.s3PerGraph;
         this.zookeeper = zookeeper;

@@ -43,6 +43,8 @@ public final class ConfigBuilder {
     /** How long a polled recovery waits for busy leases. */
     @JsonDeserialize(using = Config.DurationDeserializer.class)
     public Duration leaseWait = Duration.ofSeconds(30);
+    /** Passes at once across graphs. */
+    public int passThreads = 8;
     /** The {@code s3:} section. */
     @JsonSetter(nulls = Nulls.SKIP)
     public S3 s3 = new S3();

@@ -136,6 +136,9 @@ final class ConfigLoader {
                         + Config.RECOVERY_FULL + " or " + Config.RECOVERY_ROLL_FORWARD_ONLY + ", not '" + e.getValue() + "'", null);
             }
         }
+        if (c.passThreads < 1 || c.passThreads > 256) {
+            throw keyError(file, keyLines, "passThreads", "must be 1..256");
+        }
         if (c.zookeeper == null) {
             c.zookeeper = new ConfigBuilder.ZooKeeper();
         }

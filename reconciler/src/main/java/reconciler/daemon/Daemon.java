@@ -2,7 +2,6 @@ package reconciler.daemon;
 
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
-import com.codahale.metrics.Timer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -13,7 +12,6 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.state.ConnectionState;
 import org.quartz.SchedulerException;
@@ -27,7 +25,6 @@ import reconciler.maintenance.GraphRef;
 import reconciler.maintenance.MaintenanceService;
 import reconciler.maintenance.PassRecord;
 import reconciler.maintenance.ReloadResult;
-import reconciler.metrics.BucketTimers;
 
 /**
  * The reconciler daemon: wires its rooms together and is the one handle the CLI, tests and
@@ -88,6 +85,8 @@ public final class Daemon implements AutoCloseable {
     private volatile LivenessHook liveness;
     private volatile boolean closing;
     private volatile ReadyNotice notice = new ReadyNotice(ServiceNotifier.none(), graphs, () -> -1);
+    /** Start-up timings for the started line: roots opened, graph ids read (ms). */
+    private final long[] openMillis;
 
     /** @throws Exception if ZooKeeper cannot be reached or started */
     public Daemon(Config config) throws Exception {
@@ -103,31 +102,21 @@ public final class Daemon implements AutoCloseable {
         this.metrics = metrics;
         this.coordination = Coordination.open(config, true);
         ReconcilePass pass = new ReconcilePass(new Recoverer(coordination.leases(), new AuditLog(Path.of(config.auditLog)), config.leaseWait));
+        long t0 = System.nanoTime();
         for (String root : config.graphs) {
             graphs.open(root, config);
         }
+        long t1 = System.nanoTime();
+        graphs.readIds(config.passThreads); // in parallel: ownership, gauges and readiness name graphs by id
+        openMillis = new long[] {(t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000};
         this.memberId = hostName() + ":" + ProcessHandle.current().pid() + ":" + id.substring(0, 8);
         reconciler.maintenance.IndexerProvider.configure("low".equals(config.indexerPriority)); // writers first (docs/indexes.md)
         this.runner = new PassRunner(pass, coordination.leases(), metrics, this::passRecorded, this::onEvent, () -> config().indexes,
                 root -> config().rollForwardOnly(root));
         this.ownership = new Ownership(coordination.leases(), memberId, graphs);
-        this.scheduler = new PassScheduler(id, graphs, ownership, runner, metrics, config.pollInterval);
+        this.scheduler = new PassScheduler(id, graphs, ownership, runner, metrics, config.pollInterval, config.passThreads);
         this.host = new DaemonHost(memberId, metrics, coordination, this::config, graphs, runner, ownership, this::reloadGraphs);
-        metrics.gauge("reconciler.storage.requests", () -> reconciler.storage.StorageStats::total);
-        // 1 while the ZooKeeper session is CONNECTED: alert on 0 (nothing is recovered or maintained then)
-        metrics.gauge("reconciler.zookeeper.connected", () -> () -> coordination.leases().isConnected() ? 1 : 0);
-        Timer leaseWait = BucketTimers.timer(metrics, "reconciler.leases.wait");
-        // acquisitions by result; "busy" (a live holder kept a lease past the wait) is normal while writers write
-        Counter leasesAcquired = metrics.counter("reconciler.leases.acquisitions.acquired");
-        Counter leasesBusy = metrics.counter("reconciler.leases.acquisitions.busy");
-        coordination.leases().setAcquireObserver((acquired, graphId, tables, waitNanos) -> {
-            if (acquired) {
-                leasesAcquired.inc();
-                leaseWait.update(waitNanos, TimeUnit.NANOSECONDS);
-            } else {
-                leasesBusy.inc();
-            }
-        });
+        DaemonMetrics.register(metrics, coordination, graphs);
     }
 
     private static String hostName() {
@@ -197,8 +186,11 @@ public final class Daemon implements AutoCloseable {
         ReadyNotice n = new ReadyNotice(notifier, graphs, this::httpPort);
         notice = n;
         scheduler.onFirstCheck(n::firstCheckProgress);
+        long t0 = System.nanoTime();
         scheduler.prepare();
+        long t1 = System.nanoTime();
         ownership.join(c.zookeeper.connectTimeout, scheduler::started, this::onEvent);
+        long t2 = System.nanoTime();
         if (c.events) {
             events = new GraphEvents(coordination.leases(), e -> onEvent(e.graphId()));
         }
@@ -212,8 +204,9 @@ public final class Daemon implements AutoCloseable {
             }
         });
         scheduler.start();
-        LOG.info("reconciler {} started: {} graph(s), safety poll every {}, events {}", memberId, graphs.size(),
-                c.pollInterval, c.events ? "on" : "off");
+        LOG.info("reconciler {} started: {} graph(s), safety poll every {}, events {} (roots opened in {} ms, ids read in {} ms, "
+                + "passes scheduled in {} ms, graphs claimed in {} ms)", memberId, graphs.size(), c.pollInterval, c.events ? "on" : "off",
+                openMillis[0], openMillis[1], (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000);
         api.start(c, maintenance(), host, metrics);
         if (notifier.watchdogInterval().isPresent()) {
             scheduler.heartbeat(notifier.watchdogInterval().get(), () -> notifier.send("WATCHDOG=1"));

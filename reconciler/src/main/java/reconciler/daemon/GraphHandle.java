@@ -27,20 +27,41 @@ final class GraphHandle {
     volatile PassRecord lastPass;
     /** Background maintenance (index convergence after passes) is paused by a harness; recovery still runs. */
     volatile boolean backgroundPaused;
-    /** This daemon's first scheduled pass job for the graph has run (a pass, or the skip of a graph another daemon owns). */
-    volatile boolean firstCheckDone;
+    /** Checked since start: its first scheduled pass ran (or found the graph owned by another daemon). */
+    final AtomicBoolean checked = new AtomicBoolean();
+    /**
+     * The manifest version at which declared index coverage was last found converged (-1: never).
+     * Coverage at a manifest version never changes (its pins and catalog are fixed and Lance versions
+     * are immutable), so index rounds are skipped while the version stays.
+     */
+    volatile long coverageConvergedAt = -1;
+    private final java.util.function.Consumer<GraphHandle> onIdKnown;
 
     GraphHandle(int index, Graph graph, String configuredRoot) {
+        this(index, graph, configuredRoot, g -> { });
+    }
+
+    /** @param onIdKnown called once when the graph id has been read (the set indexes handles by id) */
+    GraphHandle(int index, Graph graph, String configuredRoot, java.util.function.Consumer<GraphHandle> onIdKnown) {
         this.index = index;
         this.graph = graph;
         this.configuredRoot = configuredRoot;
+        this.onIdKnown = onIdKnown;
     }
 
     /** The graph id from the manifest, read once; null while the root has no manifest or cannot be read. */
     String graphId() {
         if (graphId == null) {
             try {
-                graphId = graph.manifests().latest().map(Manifest::graphId).orElse(null);
+                String id = graph.manifests().latest().map(Manifest::graphId).orElse(null);
+                if (id != null) {
+                    synchronized (this) {
+                        if (graphId == null) {
+                            graphId = id;
+                            onIdKnown.accept(this);
+                        }
+                    }
+                }
             } catch (IOException e) {
                 LOG.warn("graph root {}: cannot read its manifest: {}", graph.store().root(), e.toString());
             }

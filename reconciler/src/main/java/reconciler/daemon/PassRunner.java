@@ -27,7 +27,8 @@ import reconciler.metrics.BucketTimers;
  * ({@code reconciler.passes.<trigger>}, {@code reconciler.pass}, {@code reconciler.sidecars.<status>},
  * {@code reconciler.decisions.<action>}, {@code reconciler.passes.failed}), the log line, the
  * graph's last {@link PassRecord}; and, after a converged event or poll pass, one background
- * round of index convergence (docs/indexes.md) on the daemon's index thread.
+ * round of index convergence (docs/indexes.md) on the daemon's index thread, skipped while the
+ * manifest version at which coverage was last found converged is still the latest.
  */
 final class PassRunner implements AutoCloseable {
 
@@ -84,7 +85,7 @@ final class PassRunner implements AutoCloseable {
                     g.graph.store().root(), trigger.label(), r.status().manifestVersion(), r.results().size(), r.converged());
             record(g, new PassRecord(trigger.label(), passStart, (System.nanoTime() - passNanos) / 1_000_000, r, null));
             if (r.converged() && (trigger == Trigger.WATCH || trigger == Trigger.POLL)) {
-                convergeIndexesInBackground(g);
+                convergeIndexesInBackground(g, r.status().manifestVersion());
             }
             return r;
         } catch (IOException | RuntimeException e) {
@@ -106,15 +107,24 @@ final class PassRunner implements AutoCloseable {
      * thread (staged builds outside the lease; only the commit and publish take it). At most one
      * round per graph at a time; passes and recovery never wait for a build.
      */
-    private void convergeIndexesInBackground(GraphHandle g) {
-        if (!indexesEnabled.getAsBoolean() || closing || g.backgroundPaused || !g.indexing.compareAndSet(false, true)) {
-            return;
+    private void convergeIndexesInBackground(GraphHandle g, long manifestVersion) {
+        if (!indexesEnabled.getAsBoolean() || closing || g.backgroundPaused || g.coverageConvergedAt == manifestVersion
+                || !g.indexing.compareAndSet(false, true)) {
+            return; // coverage found converged at this very manifest version: it cannot have changed
         }
         try {
             indexExecutor.execute(() -> {
                 try {
+                    reconciler.manifest.Manifest m = g.graph.manifests().require();
+                    if (m.tables().values().stream().allMatch(p -> p.indexes().isEmpty())) {
+                        g.coverageConvergedAt = m.version(); // no index declared: nothing to cover, no table opened
+                        return;
+                    }
                     IndexMaintenance im = IndexerProvider.maintenance();
-                    if (!im.coverage(g.graph).converged()) {
+                    reconciler.indexer.GraphCoverage coverage = im.coverage(g.graph);
+                    if (coverage.converged()) {
+                        g.coverageConvergedAt = coverage.manifestVersion();
+                    } else {
                         ConvergeReport rep = im.converge(g.graph, leases);
                         metrics.counter("reconciler.index.converge_rounds").inc();
                         LOG.info("index convergence on {}: {} action(s), converged={}", g.graph.store().root(), rep.actions().size(),

@@ -52,6 +52,7 @@ final class PassScheduler implements AutoCloseable {
     private final WorkQueue<Integer> queue;
     private volatile Runnable onFirstCheck = () -> { };
     private volatile Runnable heartbeat;
+    private final int passThreads;
     private volatile Scheduler scheduler;
     private volatile Thread dispatcher;
 
@@ -60,6 +61,15 @@ final class PassScheduler implements AutoCloseable {
      * @param pollInterval the safety poll and rebalance interval
      */
     PassScheduler(String id, GraphSet graphs, Ownership ownership, PassRunner runner, MetricRegistry metrics, Duration pollInterval) {
+        this(id, graphs, ownership, runner, metrics, pollInterval, 4);
+    }
+
+    /**
+     * @param passThreads passes at once across graphs (config key {@code passThreads}); one graph's passes never overlap
+     */
+    PassScheduler(String id, GraphSet graphs, Ownership ownership, PassRunner runner, MetricRegistry metrics, Duration pollInterval,
+            int passThreads) {
+        this.passThreads = passThreads;
         this.id = id;
         this.graphs = graphs;
         this.ownership = ownership;
@@ -73,7 +83,11 @@ final class PassScheduler implements AutoCloseable {
     void prepare() throws SchedulerException {
         Properties p = new Properties();
         p.setProperty("org.quartz.scheduler.instanceName", "reconciler-" + id);
-        p.setProperty("org.quartz.threadPool.threadCount", Integer.toString(Math.max(2, Math.min(graphs.size() + 1, 4))));
+        // passThreads passes at once, plus one thread so the rebalance job never waits behind passes
+        int threads = Math.max(2, Math.min(graphs.size(), passThreads) + 1);
+        p.setProperty("org.quartz.threadPool.threadCount", Integer.toString(threads));
+        // hand a batch of due triggers (all graphs are due at start-up) to the pool at once instead of one per scheduler loop
+        p.setProperty("org.quartz.scheduler.batchTriggerAcquisitionMaxCount", Integer.toString(threads));
         p.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
         p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
         Scheduler s = new StdSchedulerFactory(p).getScheduler();
@@ -164,11 +178,12 @@ final class PassScheduler implements AutoCloseable {
     void runScheduled(int index, Trigger trigger) throws InterruptedException {
         GraphHandle g = graphs.get(index);
         queue.started(index);
+        boolean first = !g.checked.get();
         try {
             runOwned(g, index, trigger);
         } finally {
-            if (!g.firstCheckDone) {
-                g.firstCheckDone = true;
+            graphs.checked(g);
+            if (first) {
                 onFirstCheck.run();
             }
         }
@@ -177,9 +192,15 @@ final class PassScheduler implements AutoCloseable {
     private void runOwned(GraphHandle g, int index, Trigger trigger) throws InterruptedException {
         if (!ownership.owns(g)) {
             metrics.counter("reconciler.passes.skipped_not_owner").inc();
+            graphs.checked(g); // another daemon's graph: checked as far as this daemon goes
             return;
         }
-        ReconcilePass.Report r = runner.run(g, trigger);
+        ReconcilePass.Report r;
+        try {
+            r = runner.run(g, trigger);
+        } finally {
+            graphs.checked(g);
+        }
         if (needsRetry(r)) {
             Duration delay = queue.addRateLimited(index);
             metrics.counter("reconciler.passes.requeued").inc();

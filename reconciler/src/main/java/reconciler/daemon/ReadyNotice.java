@@ -40,8 +40,9 @@ final class ReadyNotice implements AutoCloseable {
         if (!serving || readySent.get()) {
             return;
         }
-        long total = graphs.all().stream().filter(g -> !g.retired).count();
-        long done = graphs.all().stream().filter(g -> !g.retired && g.firstCheckDone).count();
+        int[] progress = graphs.firstPassProgress();
+        int done = progress[0];
+        int total = progress[1];
         if (done >= total) {
             if (readySent.compareAndSet(false, true)) {
                 int port = httpPort.getAsInt();

@@ -252,7 +252,12 @@ public final class HttpApiServer implements AutoCloseable {
         // GET /readyz
         if (p.equals(List.of("readyz"))) {
             requireMethod(method, "GET");
-            reconciler.maintenance.Readiness.Report r = reconciler.maintenance.Readiness.of(host);
+            reconciler.maintenance.Readiness.Report r;
+            try {
+                r = reconciler.maintenance.Readiness.of(host, q.get("graph"));
+            } catch (java.util.NoSuchElementException e) {
+                throw new ApiException(404, "GraphNotFound", e.getMessage());
+            }
             return Response.json(r.ready() ? 200 : 503, r);
         }
         // GET /metrics

@@ -46,6 +46,8 @@ final class GraphGauges {
     }
 
     /** A metric-name segment: dots and odd characters become underscores. */
+    private static final java.util.regex.Pattern ODD = java.util.regex.Pattern.compile("[^A-Za-z0-9_:-]");
+
     static String seg(String s) {
         return MetricNames.segment(s);
     }

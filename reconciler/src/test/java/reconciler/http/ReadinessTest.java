@@ -69,8 +69,18 @@ class ReadinessTest {
         try (Daemon daemon = new Daemon(Config.load(cfgFile).withHttpToken(TOKEN))) {
             daemon.start();
             URI base = URI.create("http://127.0.0.1:" + daemon.httpPort());
-
+            long firstPass = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             Resp r = send(base, "GET", "/readyz");
+            while (!check(r.body(), "first_pass").path("ok").asBoolean()) { // both roots checked since start
+                assertTrue(System.nanoTime() < firstPass, "first pass not done: " + r.body());
+                Thread.sleep(50); // polling an HTTP endpoint: no event to await
+                r = send(base, "GET", "/readyz");
+            }
+            assertEquals("first pass: 2/2 graphs checked", check(r.body(), "first_pass").path("detail").asText());
+            Resp one = send(base, "GET", "/readyz?graph=debian");
+            assertEquals(200, one.status(), "a checked graph is ready on its own: " + one.body());
+            assertEquals(404, send(base, "GET", "/readyz?graph=nope").status());
+
             assertEquals(503, r.status(), r.body().toString());
             assertEquals("not_ready", r.body().path("status").asText());
             assertTrue(check(r.body(), "zookeeper").path("ok").asBoolean());

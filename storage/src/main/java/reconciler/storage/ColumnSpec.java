@@ -25,12 +25,22 @@ public record ColumnSpec(String name, String type) {
     /** @throws IllegalArgumentException naming the column if the name or the type string is bad */
     public ColumnSpec {
         checkName(name);
-        try {
-            ArrowTypes.field(name, type);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("column '" + name + "': " + e.getMessage(), e);
+        if (type == null || !VALID_TYPES.contains(type)) { // every manifest read parses its columns: each type string once per process
+            try {
+                ArrowTypes.field(name, type);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("column '" + name + "': " + e.getMessage(), e);
+            }
+            if (VALID_TYPES.size() < 10_000) {
+                VALID_TYPES.add(type);
+            }
         }
     }
+
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+
+    /** Type strings already parsed successfully (the grammar does not depend on the column name). */
+    private static final Set<String> VALID_TYPES = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** The column of an Arrow field. @throws IllegalArgumentException for a bad name or an unsupported type */
     public static ColumnSpec of(org.apache.arrow.vector.types.pojo.Field field) {
@@ -44,7 +54,7 @@ public record ColumnSpec(String name, String type) {
 
     /** @throws IllegalArgumentException unless {@code name} is a valid column or struct field name */
     static void checkName(String name) {
-        if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_]{0,127}")) {
+        if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("column name must match [A-Za-z_][A-Za-z0-9_]{0,127}, got '" + name + "'");
         }
     }

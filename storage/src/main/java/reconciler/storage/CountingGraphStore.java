@@ -61,6 +61,12 @@ public final class CountingGraphStore implements GraphStore {
     }
 
     @Override
+    public List<String> listFirst(String prefix, int limit) throws IOException {
+        StorageStats.count("list");
+        return delegate.listFirst(prefix, limit);
+    }
+
+    @Override
     public String tableUri(TableKey table) {
         return delegate.tableUri(table);
     }

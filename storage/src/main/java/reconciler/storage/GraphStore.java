@@ -75,6 +75,21 @@ public interface GraphStore extends AutoCloseable {
         return list(prefix).stream().filter(n -> n.compareTo(startAfter) > 0).toList();
     }
 
+    /**
+     * The first {@code limit} names under {@code prefix} in lexicographic order: what a reader needs
+     * when the newest object sorts first (Lance's V2 version names, {@code u64::MAX - version}).
+     * Backends that can ask the server for it do (S3 {@code MaxKeys}: one request however long the
+     * listing); the default cuts {@link #list}.
+     *
+     * @param limit how many names at most (positive)
+     * @return up to {@code limit} names, sorted lexicographically; empty if the prefix does not exist
+     * @throws IOException on a storage error (never swallowed: a failed listing is not "empty")
+     */
+    default List<String> listFirst(String prefix, int limit) throws IOException {
+        List<String> all = list(prefix);
+        return all.size() <= limit ? all : List.copyOf(all.subList(0, limit));
+    }
+
     /** The Lance dataset URI of a table. */
     String tableUri(TableKey table);
 

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 public final class LanceNative {
 
     private static final Logger LOG = LoggerFactory.getLogger(LanceNative.class);
-    private static boolean done;
+    private static volatile boolean done;
 
     private LanceNative() {
     }
@@ -42,14 +42,21 @@ public final class LanceNative {
      *
      * @return the paths unlinked by this call (empty on later calls, or when nothing was found)
      */
-    public static synchronized List<Path> load() {
+    public static List<Path> load() {
+        if (done) { // the fast path of every Lance call: no lock once loaded
+            return new ArrayList<>();
+        }
+        return loadOnce();
+    }
+
+    private static synchronized List<Path> loadOnce() {
         List<Path> removed = new ArrayList<>();
         if (done) {
             return removed;
         }
-        done = true;
         org.lance.JniLoader.ensureLoaded();
         org.apache.arrow.c.jni.JniLoader.get().ensureLoaded();
+        done = true; // only now may other threads skip the lock
         Path maps = Path.of("/proc/self/maps");
         if (!Files.isReadable(maps)) {
             return removed;

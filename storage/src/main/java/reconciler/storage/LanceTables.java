@@ -36,13 +36,15 @@ import org.lance.operation.Restore;
  * (under their lease) before committing, and verify the version a commit landed at. Lance
  * conflicts surface as {@link RuntimeException}.
  *
+ * <p>The native library (~175 MB unpacked on every JVM start) is loaded on the first call that needs
+ * Lance ({@link LanceNative#load}, which also unlinks the unpacked copy), not when a graph is opened:
+ * a daemon's idle passes read HEADs from version names and never need it, so 10,000 graphs start
+ * without paying for it.
+ *
  * <p>Not thread-safe for concurrent {@link #close}; other methods may be called from several threads.
  */
 public final class LanceTables implements AutoCloseable {
 
-    static {
-        LanceNative.load(); // and unlink the extracted copy: a killed JVM cannot clean it up
-    }
 
     private final GraphStore store;
     private final BufferAllocator allocator;
@@ -115,6 +117,7 @@ public final class LanceTables implements AutoCloseable {
      * @throws RuntimeException from Lance if the table or the version does not exist
      */
     public static Dataset open(GraphStore store, BufferAllocator allocator, TableKey table, Long version) {
+        LanceNative.load();
         StorageStats.count("lance.open");
         ReadOptions.Builder ro = new ReadOptions.Builder().setStorageOptions(store.storageOptions());
         if (version != null) {
@@ -142,6 +145,7 @@ public final class LanceTables implements AutoCloseable {
         if (exists(table)) {
             return headVersion(table);
         }
+        LanceNative.load();
         try (Dataset ds = Dataset.create(allocator, store.tableUri(table), arrowSchema(columns), writeParams())) {
             return ds.version();
         }
@@ -160,10 +164,21 @@ public final class LanceTables implements AutoCloseable {
         }
     }
 
-    /** Lance HEAD (latest version) of the table. @throws RuntimeException from Lance */
+    /**
+     * Lance HEAD (latest version) of the table, read from the names under its {@code _versions/}
+     * through the graph's store instead of a dataset open (lance-java has no cheaper latest-version
+     * call: {@code Dataset.open} lists the same directory and also reads the manifest and more;
+     * {@link VersionNames}). One listing request per table, also on S3 ({@code MaxKeys}).
+     *
+     * @throws java.io.UncheckedIOException on a storage error
+     * @throws RuntimeException if the table has no version (it does not exist), like Lance's open
+     */
     public long headVersion(TableKey table) {
-        try (Dataset ds = open(table, null)) {
-            return ds.latestVersion();
+        try {
+            return VersionNames.head(store, table);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the latest version of table " + table + " at "
+                    + store.tableUri(table) + ": " + e.getMessage(), e);
         }
     }
 
@@ -241,6 +256,7 @@ public final class LanceTables implements AutoCloseable {
             }
             root.setRowCount(rows.size());
             try {
+                LanceNative.load();
                 return Fragment.create(store.tableUri(table), allocator, root, writeParams());
             } catch (Exception e) { // Lance also throws java.io.IOException undeclared, through JNI
                 throw failure("stage data files of", table, e);
@@ -340,6 +356,7 @@ public final class LanceTables implements AutoCloseable {
         if (exists(table)) {
             return headVersion(table);
         }
+        LanceNative.load();
         try (Dataset ds = Dataset.create(allocator, store.tableUri(table), schema, writeParams())) {
             return ds.version();
         }

@@ -138,6 +138,7 @@ public final class LanceWrites {
         IncomingReader source = new IncomingReader(theirs, data, table, keys, keysOut);
         try (ArrowArrayStream stream = ArrowArrayStream.allocateNew(theirs)) {
             Data.exportArrayStream(theirs, source, stream);
+            LanceNative.load();
             out.addAll(Fragment.create(store.tableUri(table), stream, writeParams()));
         } catch (RuntimeException e) {
             // a refusal thrown inside the stream comes back wrapped by the native writer

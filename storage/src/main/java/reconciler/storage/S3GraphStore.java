@@ -453,6 +453,33 @@ public final class S3GraphStore implements GraphStore {
         return listFrom(prefix, startAfter);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One {@code ListObjectsV2} with {@code MaxKeys = limit} (no further pages).
+     */
+    @Override
+    public List<String> listFirst(String prefix, int limit) throws IOException {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be positive, got " + limit);
+        }
+        String p = objectKey(prefix != null && prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix) + "/";
+        List<String> names = new ArrayList<>();
+        try {
+            ListObjectsV2Response page = s3.listObjectsV2(r -> r.bucket(location.bucket()).prefix(p).delimiter("/").maxKeys(limit));
+            for (S3Object o : page.contents()) {
+                String name = o.key().startsWith(p) ? o.key().substring(p.length()) : "";
+                if (!name.isEmpty() && !name.startsWith(".") && name.indexOf('/') < 0) {
+                    names.add(name);
+                }
+            }
+        } catch (SdkException e) {
+            throw translate("list", p, e);
+        }
+        Collections.sort(names);
+        return names;
+    }
+
     private List<String> listFrom(String prefix, String startAfter) throws IOException {
         String p = objectKey(prefix != null && prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix) + "/";
         List<String> names = new ArrayList<>();

@@ -76,4 +76,31 @@ class S3LanceTablesTest {
         assertEquals(List.of("00000000000000000001.json"), store.list("_manifest"));
         assertEquals(List.of(), store.list("tables"), "table datasets are directories, not listed objects");
     }
+
+    /** HEAD from one short listing of V2 version names (MaxKeys) agrees with Lance past the listing's length. */
+    @Test
+    void headFromVersionNamesIsLancesLatestOnS3() throws Exception {
+        TableKey t = TableKey.parse("node:Heads");
+        long v = tables.createIfAbsent(t, COLS);
+        for (int i = 0; i < VersionNames.FIRST + 3; i++) {
+            v = tables.commitAppend(t, tables.stageAppend(t, COLS, List.of(Map.of("name", "r" + i))), v,
+                    CommitProperties.of(OP, 1, CommitProperties.ROLE_WRITER));
+        }
+        assertEquals(VersionNames.FIRST + 4, v);
+        try (org.lance.Dataset ds = tables.openAt(t, 1)) {
+            assertEquals(ds.latestVersion(), tables.headVersion(t));
+        }
+        assertEquals(List.of(VersionNames.FIRST + 4L, VersionNames.FIRST + 3L),
+                store.listFirst(VersionNames.dir(t), 2).stream().map(n -> VersionNames.v2(n).getAsLong()).toList(), "newest first");
+    }
+
+    @Test
+    void versionNamesOfBothSchemes() {
+        assertEquals(1, VersionNames.v2("18446744073709551614.manifest").getAsLong());
+        assertEquals(12, VersionNames.v1("12.manifest").getAsLong());
+        assertTrue(VersionNames.v2("12.manifest").isEmpty());
+        assertTrue(VersionNames.v1("18446744073709551614.manifest").isEmpty());
+        assertTrue(VersionNames.v2("18446744073709551614.manifest.tmp").isEmpty());
+        assertTrue(VersionNames.v1("x.manifest").isEmpty());
+    }
 }
