@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,13 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
 import org.apache.zookeeper.data.Stat;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The batched path of {@link LeaseManager#acquire} ({@link BatchAcquire}): one transaction for all
@@ -35,49 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * anyone else is there; fencing tokens as before (strictly increasing, gap-free, issued only to
  * the holder); and tokens raised above what a manifest records after a ZooKeeper data loss.
  */
-class BatchAcquireTest {
-    private static final Duration SESSION = Duration.ofSeconds(4);
-    private static final Duration CONNECT = Duration.ofSeconds(10);
-    private static final String MAIN = "main";
+class BatchAcquireTest extends LeaseTestBase {
     private static final List<String> FOUR = List.of("edge:DependsOn", "node:Maintainer", "node:Package", "node:Section");
 
-    @TempDir
-    static Path tmp;
-    static EmbeddedZooKeeper zk;
-
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-    private String graph;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        zk = EmbeddedZooKeeper.start(tmp.resolve("zk"), 0, 500);
-    }
-
-    @AfterAll
-    static void stopServer() {
-        if (zk != null) {
-            zk.close();
-        }
-    }
-
-    @BeforeEach
-    void graphPerTest(TestInfo info) {
-        graph = "g-" + info.getTestMethod().orElseThrow().getName();
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        Collections.reverse(toClose);
-        for (AutoCloseable c : toClose) {
-            c.close();
-        }
-    }
-
-    private LeaseManager manager() throws LeaseException {
-        LeaseManager m = new LeaseManager(zk.connectString(), SESSION, CONNECT);
-        toClose.add(m);
-        return m;
-    }
 
     private Stat stat(LeaseManager m, String path) throws Exception {
         return m.client().checkExists().forPath(path);

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -19,56 +18,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.io.TempDir;
 
-class LeaseManagerTest {
-    private static final Duration SESSION = Duration.ofSeconds(4);
-    private static final Duration CONNECT = Duration.ofSeconds(10);
-    private static final String MAIN = "main";
+class LeaseManagerTest extends LeaseTestBase {
 
-    @TempDir
-    static Path tmp;
-    static EmbeddedZooKeeper zk;
-
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-    private String graph;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        zk = EmbeddedZooKeeper.start(tmp.resolve("zk"), 0, 500);
-    }
-
-    @AfterAll
-    static void stopServer() {
-        if (zk != null) {
-            zk.close();
-        }
-    }
-
-    @BeforeEach
-    void graphPerTest(TestInfo info) {
-        graph = "g-" + info.getTestMethod().orElseThrow().getName();
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        Collections.reverse(toClose);
-        for (AutoCloseable c : toClose) {
-            c.close();
-        }
-    }
-
-    private LeaseManager manager() throws LeaseException {
-        LeaseManager m = new LeaseManager(zk.connectString(), SESSION, CONNECT);
-        toClose.add(m);
-        return m;
-    }
 
     @Test
     void unreachableServerFailsWithinConnectTimeout() throws Exception {
