@@ -72,6 +72,11 @@ public final class CountingGraphStore implements GraphStore {
     }
 
     @Override
+    public String tableDir(TableKey table) {
+        return delegate.tableDir(table);
+    }
+
+    @Override
     public Map<String, String> storageOptions() {
         return delegate.storageOptions();
     }

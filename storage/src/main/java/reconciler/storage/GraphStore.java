@@ -93,6 +93,14 @@ public interface GraphStore extends AutoCloseable {
     /** The Lance dataset URI of a table. */
     String tableUri(TableKey table);
 
+    /**
+     * The key prefix of a table's dataset under this root ({@code tables/<segment>}; on a Lance
+     * branch {@code tables/<segment>/tree/<branch>}): where its {@code _versions/} are listed.
+     */
+    default String tableDir(TableKey table) {
+        return "tables/" + table.pathSegment();
+    }
+
     /** Storage options passed to Lance for this root (empty for local directories). */
     Map<String, String> storageOptions();
 

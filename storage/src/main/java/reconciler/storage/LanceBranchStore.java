@@ -67,8 +67,19 @@ public final class LanceBranchStore implements GraphStore {
     }
 
     @Override
+    public List<String> listFirst(String prefix, int limit) throws IOException {
+        return delegate.listFirst(prefix, limit);
+    }
+
+    @Override
     public String tableUri(TableKey table) {
         return uri(delegate, table, lanceBranchOf.apply(table));
+    }
+
+    @Override
+    public String tableDir(TableKey table) {
+        String branch = lanceBranchOf.apply(table);
+        return delegate.tableDir(table) + (branch == null ? "" : "/tree/" + branch);
     }
 
     @Override

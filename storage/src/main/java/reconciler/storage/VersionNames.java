@@ -22,8 +22,8 @@ public final class VersionNames {
     }
 
     /** Where a table's version manifests live, as a store key. */
-    public static String dir(TableKey table) {
-        return "tables/" + table.pathSegment() + "/_versions";
+    public static String dir(GraphStore store, TableKey table) {
+        return store.tableDir(table) + "/_versions";
     }
 
     /**
@@ -33,7 +33,7 @@ public final class VersionNames {
      * @throws IllegalArgumentException if the table has no version manifest ("Dataset ... not found")
      */
     public static long head(GraphStore store, TableKey table) throws IOException {
-        List<String> first = store.listFirst(dir(table), FIRST);
+        List<String> first = store.listFirst(dir(store, table), FIRST);
         for (String n : first) {
             OptionalLong v = v2(n);
             if (v.isPresent()) {
@@ -41,7 +41,7 @@ public final class VersionNames {
             }
         }
         long best = -1;
-        for (String n : first.size() < FIRST ? first : store.list(dir(table))) {
+        for (String n : first.size() < FIRST ? first : store.list(dir(store, table))) {
             OptionalLong v = v1(n);
             if (v.isPresent()) {
                 best = Math.max(best, v.getAsLong());
@@ -49,7 +49,7 @@ public final class VersionNames {
         }
         if (best < 0) {
             throw new IllegalArgumentException("Dataset at path " + store.tableUri(table) + " was not found: no version manifest under "
-                    + dir(table));
+                    + dir(store, table));
         }
         return best;
     }

@@ -91,7 +91,7 @@ class S3LanceTablesTest {
             assertEquals(ds.latestVersion(), tables.headVersion(t));
         }
         assertEquals(List.of(VersionNames.FIRST + 4L, VersionNames.FIRST + 3L),
-                store.listFirst(VersionNames.dir(t), 2).stream().map(n -> VersionNames.v2(n).getAsLong()).toList(), "newest first");
+                store.listFirst(VersionNames.dir(store, t), 2).stream().map(n -> VersionNames.v2(n).getAsLong()).toList(), "newest first");
     }
 
     @Test
