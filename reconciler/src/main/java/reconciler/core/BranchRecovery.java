@@ -1,7 +1,6 @@
 package reconciler.core;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -41,13 +40,8 @@ public final class BranchRecovery {
         this.leases = leases;
         this.audit = audit;
         this.failpoints = failpoints;
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            host = "unknown";
-        }
-        this.self = host + ":" + ProcessHandle.current().pid();
+        Sidecar.WriterIdentity me = reconciler.graph.CommitWindow.identity(); // this process, as sidecars record it
+        this.self = me.host() + ":" + me.pid();
     }
 
     /**

@@ -1,7 +1,6 @@
 package reconciler.core;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -51,13 +50,8 @@ public final class Recoverer {
         this.leases = leases;
         this.audit = audit;
         this.leaseWait = leaseWait;
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            host = "unknown";
-        }
-        this.self = host + ":" + ProcessHandle.current().pid();
+        Sidecar.WriterIdentity me = reconciler.graph.CommitWindow.identity(); // this process, as sidecars record it
+        this.self = me.host() + ":" + me.pid();
     }
 
     /** The message prefix of a sidecar left by a roll-forward-only pass. */

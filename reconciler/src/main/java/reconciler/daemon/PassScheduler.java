@@ -192,15 +192,9 @@ final class PassScheduler implements AutoCloseable {
     private void runOwned(GraphHandle g, int index, Trigger trigger) throws InterruptedException {
         if (!ownership.owns(g)) {
             metrics.counter("reconciler.passes.skipped_not_owner").inc();
-            graphs.checked(g); // another daemon's graph: checked as far as this daemon goes
-            return;
+            return; // another daemon's graph: checked as far as this daemon goes (runScheduled marks it)
         }
-        ReconcilePass.Report r;
-        try {
-            r = runner.run(g, trigger);
-        } finally {
-            graphs.checked(g);
-        }
+        ReconcilePass.Report r = runner.run(g, trigger);
         if (needsRetry(r)) {
             Duration delay = queue.addRateLimited(index);
             metrics.counter("reconciler.passes.requeued").inc();
