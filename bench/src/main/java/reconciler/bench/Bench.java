@@ -403,26 +403,13 @@ public final class Bench implements Callable<Integer> {
             List<String> roots = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 Path root = dir.resolve("graphs").resolve("g" + i);
-                copyTree(template.resolve("tables"), root.resolve("tables"));
+                org.apache.commons.io.FileUtils.copyDirectory(template.resolve("tables").toFile(), root.resolve("tables").toFile());
                 Files.createDirectories(root.resolve("_manifest"));
                 Files.writeString(root.resolve("_manifest/00000000000000000001.json"),
                         manifest.replace("\"graphId\" : \"template\"", "\"graphId\" : \"idle-" + i + "\""));
                 roots.add(root.toString());
             }
             return roots;
-        }
-
-        static void copyTree(Path from, Path to) throws IOException {
-            try (Stream<Path> w = Files.walk(from)) {
-                for (Path p : w.toList()) {
-                    Path t = to.resolve(from.relativize(p).toString());
-                    if (Files.isDirectory(p)) {
-                        Files.createDirectories(t);
-                    } else {
-                        Files.copy(p, t);
-                    }
-                }
-            }
         }
     }
 

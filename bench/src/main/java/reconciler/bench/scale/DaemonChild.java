@@ -52,13 +52,7 @@ public final class DaemonChild implements AutoCloseable {
 
     /** As {@link #start(Path, List, Duration, String)}, with an external ZooKeeper ({@code zookeeper.connect}) unless null. */
     public static DaemonChild start(Path dir, List<String> roots, Duration poll, String extraYaml, String zkConnect) throws IOException {
-        if (Files.exists(dir)) { // a fresh state (ZooKeeper data, audit log) for every start
-            try (java.util.stream.Stream<Path> w = Files.walk(dir)) {
-                for (Path p : w.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
+        org.apache.commons.io.FileUtils.deleteDirectory(dir.toFile()); // a fresh state (ZooKeeper data, audit log) for every start
         Files.createDirectories(dir);
         int zkPort;
         try (ServerSocket s = new ServerSocket(0)) {

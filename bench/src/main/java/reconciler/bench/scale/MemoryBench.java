@@ -97,7 +97,7 @@ public final class MemoryBench implements Callable<Integer> {
             System.out.printf("-Xms256m -Xmx2g (dist/jvm.options); %d cores shared with other work%n", Runtime.getRuntime().availableProcessors());
         } finally {
             if (temp) {
-                StormBench.delete(d);
+                org.apache.commons.io.FileUtils.deleteDirectory(d.toFile());
             }
         }
         return 0;

@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -96,11 +95,7 @@ public final class StartupBench implements Callable<Integer> {
             }
         } finally {
             if (temp) {
-                try (Stream<Path> w = Files.walk(d)) {
-                    for (Path p : w.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                        Files.deleteIfExists(p);
-                    }
-                }
+                org.apache.commons.io.FileUtils.deleteDirectory(d.toFile());
             }
         }
         return 0;

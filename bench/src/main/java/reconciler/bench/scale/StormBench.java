@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -60,7 +59,7 @@ public final class StormBench implements Callable<Integer> {
                 Path run = d.resolve("run-" + threads);
                 List<String> runRoots = new ArrayList<>();
                 for (int i = 0; i < graphs; i++) {
-                    copy(Path.of(roots.get(i)), run.resolve("g" + i));
+                    org.apache.commons.io.FileUtils.copyDirectory(Path.of(roots.get(i)).toFile(), run.resolve("g" + i).toFile());
                     runRoots.add(run.resolve("g" + i).toString());
                 }
                 try (DaemonChild daemon = DaemonChild.start(d.resolve("daemon-" + threads), runRoots, Duration.ofHours(1),
@@ -104,7 +103,7 @@ public final class StormBench implements Callable<Integer> {
                     + " other work (CPU pressure avg60 %s%%)%n", Runtime.getRuntime().availableProcessors(), StartupBench.cpuPressure());
         } finally {
             if (temp) {
-                delete(d);
+                org.apache.commons.io.FileUtils.deleteDirectory(d.toFile());
             }
         }
         return 0;
@@ -175,24 +174,4 @@ public final class StormBench implements Callable<Integer> {
         return n;
     }
 
-    static void copy(Path from, Path to) throws Exception {
-        try (Stream<Path> w = Files.walk(from)) {
-            for (Path p : w.toList()) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(p, t);
-                }
-            }
-        }
-    }
-
-    static void delete(Path d) throws Exception {
-        try (Stream<Path> w = Files.walk(d)) {
-            for (Path p : w.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }
