@@ -305,18 +305,7 @@ public final class LanceTables implements AutoCloseable {
      *     disk) that names the table and its path, on any Lance error (conflict, storage)
      */
     public long commitAppend(TableKey table, List<FragmentMetadata> fragments, long readVersion, Map<String, String> properties) {
-        try (Dataset ds = open(table, readVersion)) {
-            try (Dataset committed = ds.newTransactionBuilder()
-                    .readVersion(readVersion)
-                    .operation(Append.builder().fragments(fragments).build())
-                    .transactionProperties(properties)
-                    .build()
-                    .commit()) {
-                return committed.version();
-            }
-        } catch (Exception e) { // Lance also throws java.io.IOException undeclared, through JNI
-            throw failure("commit to", table, e);
-        }
+        return commitOperation(table, readVersion, Append.builder().fragments(fragments).build(), properties, "commit to");
     }
 
     /**
@@ -330,9 +319,22 @@ public final class LanceTables implements AutoCloseable {
      */
     public long commit(TableKey table, StagedWrite write, long readVersion, Map<String, String> properties) {
         org.lance.operation.Operation op = write.operation();
+        try {
+            return commitOperation(table, readVersion, op, properties, "commit to");
+        } finally {
+            op.release(); // an Overwrite exports its schema through the C data interface
+        }
+    }
+
+    /**
+     * The one commit path: opens the table at {@code readVersion} (HEAD when null), commits {@code op}
+     * read at that version with {@code properties}, and returns the version it landed at.
+     */
+    private long commitOperation(TableKey table, Long readVersion, org.lance.operation.Operation op,
+                                 Map<String, String> properties, String verb) {
         try (Dataset ds = open(table, readVersion)) {
             try (Dataset committed = ds.newTransactionBuilder()
-                    .readVersion(readVersion)
+                    .readVersion(ds.version())
                     .operation(op)
                     .transactionProperties(properties)
                     .build()
@@ -340,9 +342,7 @@ public final class LanceTables implements AutoCloseable {
                 return committed.version();
             }
         } catch (Exception e) { // Lance also throws java.io.IOException undeclared, through JNI
-            throw failure("commit to", table, e);
-        } finally {
-            op.release(); // an Overwrite exports its schema through the C data interface
+            throw failure(verb, table, e);
         }
     }
 
@@ -389,18 +389,7 @@ public final class LanceTables implements AutoCloseable {
      * @throws java.io.UncheckedIOException wrapping a {@link StorageException} naming the table and its path
      */
     public long restore(TableKey table, long targetVersion, Map<String, String> properties) {
-        try (Dataset ds = open(table, null)) {
-            try (Dataset committed = ds.newTransactionBuilder()
-                    .readVersion(ds.version())
-                    .operation(Restore.builder().version(targetVersion).build())
-                    .transactionProperties(properties)
-                    .build()
-                    .commit()) {
-                return committed.version();
-            }
-        } catch (Exception e) { // Lance also throws java.io.IOException undeclared, through JNI
-            throw failure("restore", table, e);
-        }
+        return commitOperation(table, null, Restore.builder().version(targetVersion).build(), properties, "restore");
     }
 
     /** Rows visible at {@code version}. @throws RuntimeException from Lance */
