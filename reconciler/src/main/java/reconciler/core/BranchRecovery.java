@@ -12,8 +12,6 @@ import reconciler.graph.Failpoints;
 import reconciler.graph.Graph;
 import reconciler.graph.GraphBranches;
 import reconciler.leases.LeaseManager;
-import reconciler.leases.LeaseSet;
-import reconciler.leases.LeaseTimeoutException;
 import reconciler.manifest.Manifest;
 import reconciler.manifest.TablePin;
 import reconciler.sidecar.Sidecar;
@@ -53,14 +51,9 @@ public final class BranchRecovery {
      * @param graph the main graph
      */
     public Recoverer.Result discardOrphan(Graph graph, Sidecar sidecar, Duration wait) throws InterruptedException {
-        String op = sidecar.operationId();
         failpoints.operationStarted();
-        try (LeaseSet lease = leases.acquire(sidecar.graphId(), sidecar.branch(), sidecar.tableKeys(), wait)) {
-            Optional<Sidecar> current = graph.sidecars().read(op);
-            if (current.isEmpty()) {
-                return new Recoverer.Result(op, Recoverer.Status.RESOLVED, null, "sidecar gone once the leases were held");
-            }
-            Sidecar s = current.get();
+        return Recoverer.underLeases(leases, graph, sidecar, wait, (lease, s) -> {
+            String op = s.operationId();
             Manifest main = graph.manifests().require();
             if (!SidecarStore.isOrphan(s, main)) {
                 return new Recoverer.Result(op, Recoverer.Status.FAILED, null, "branch " + s.branch() + " is listed again or was never deleted");
@@ -84,14 +77,7 @@ public final class BranchRecovery {
                 LOG.warn("graph {} sidecar {}: discarded: {}", s.graphId(), op, reason);
             }
             return new Recoverer.Result(op, Recoverer.Status.RESOLVED, null, AuditRecord.ORPHANED_BRANCH_DISCARDED + ": " + reason);
-        } catch (LeaseTimeoutException e) {
-            return new Recoverer.Result(op, Recoverer.Status.BUSY, null, "leases held: " + e.getMessage());
-        } catch (InterruptedException e) {
-            throw e;
-        } catch (Exception e) {
-            LOG.warn("graph {} orphaned sidecar {}: discard step failed, will retry: {}", sidecar.graphId(), op, e.toString());
-            return new Recoverer.Result(op, Recoverer.Status.FAILED, null, "step failed, will retry: " + e.getMessage());
-        }
+        });
     }
 
     /**
@@ -100,14 +86,9 @@ public final class BranchRecovery {
      * audit {@code rolled_back}), else defer. In roll-forward-only mode a roll back is left for a full pass.
      */
     public Recoverer.Result recoverFork(Graph view, Sidecar sidecar, Duration wait, boolean rollForwardOnly) throws InterruptedException {
-        String op = sidecar.operationId();
         failpoints.operationStarted();
-        try (LeaseSet lease = leases.acquire(sidecar.graphId(), sidecar.branch(), sidecar.tableKeys(), wait)) {
-            Optional<Sidecar> current = view.sidecars().read(op);
-            if (current.isEmpty()) {
-                return new Recoverer.Result(op, Recoverer.Status.RESOLVED, null, "sidecar gone once the leases were held: its writer finished");
-            }
-            Sidecar s = current.get();
+        return Recoverer.underLeases(leases, view, sidecar, wait, (lease, s) -> {
+            String op = s.operationId();
             Manifest m = view.manifests().require();
             Recoverer.raiseTokenFloor(lease, m, s); // after a ZooKeeper data loss
             String table = s.tables().get(0).tableKey();
@@ -144,14 +125,7 @@ public final class BranchRecovery {
                     return new Recoverer.Result(op, Recoverer.Status.DEFERRED, d.action(), "deferred: " + d.reason());
                 }
             }
-        } catch (LeaseTimeoutException e) {
-            return new Recoverer.Result(op, Recoverer.Status.BUSY, null, "leases held by a live writer: " + e.getMessage());
-        } catch (InterruptedException e) {
-            throw e;
-        } catch (Exception e) {
-            LOG.warn("graph {} fork sidecar {}: recovery step failed, will retry: {}", sidecar.graphId(), op, e.toString());
-            return new Recoverer.Result(op, Recoverer.Status.FAILED, null, "step failed, will retry: " + e.getMessage());
-        }
+        });
     }
 
     private Recoverer.Result done(Graph view, Sidecar s, String outcome, long version, Classifier.Decision d) throws IOException {

@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reconciler.leases.LeaseException;
 import reconciler.leases.LeaseManager;
 import reconciler.leases.LeaseSet;
 import reconciler.leases.LeaseTimeoutException;
@@ -78,6 +77,40 @@ public final class Recoverer {
     public record Result(String operationId, Status status, Classifier.Action action, String message) {
     }
 
+    /** One recovery step, run under the sidecar's leases on the sidecar as re-read under them. */
+    @FunctionalInterface
+    interface SidecarStep {
+        Result run(LeaseSet lease, Sidecar current) throws Exception;
+    }
+
+    /**
+     * The frame every sidecar recovery step shares (docs/protocol.md, "Recovery"): takes the leases the
+     * sidecar's writer held, waiting up to {@code wait}; re-reads the sidecar under them (gone means its
+     * writer, or another recoverer, finished: {@link Status#RESOLVED}); runs {@code body} on the sidecar
+     * as read. {@code graph} is the main graph or a branch view. A lease timeout comes back as
+     * {@link Status#BUSY}, any other failure as {@link Status#FAILED} (the next pass retries).
+     *
+     * @throws InterruptedException if interrupted while waiting for the leases or in the step
+     */
+    static Result underLeases(LeaseManager leases, Graph graph, Sidecar sidecar, Duration wait, SidecarStep body)
+            throws InterruptedException {
+        String op = sidecar.operationId();
+        try (LeaseSet lease = leases.acquire(sidecar.graphId(), sidecar.branch(), sidecar.tableKeys(), wait)) {
+            Optional<Sidecar> current = graph.sidecars().read(op);
+            if (current.isEmpty()) {
+                return new Result(op, Status.RESOLVED, null, "sidecar gone once the leases were held: its writer finished");
+            }
+            return body.run(lease, current.get());
+        } catch (LeaseTimeoutException e) {
+            return new Result(op, Status.BUSY, null, "leases held by a live writer: " + e.getMessage());
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            LOG.warn("graph {} sidecar {}: recovery step failed, will retry: {}", sidecar.graphId(), op, e.toString());
+            return new Result(op, Status.FAILED, null, "step failed, will retry: " + e.getMessage());
+        }
+    }
+
     /** The configured lease wait. */
     public Duration leaseWait() {
         return leaseWait;
@@ -133,14 +166,9 @@ public final class Recoverer {
      * untouched and unaudited, reported as {@link Status#DEFERRED} with its action, for an operator or a full-mode pass.
      */
     public Result recover(Graph graph, Sidecar sidecar, Duration wait, boolean rollForwardOnly) throws InterruptedException {
-        String op = sidecar.operationId();
         failpoints.operationStarted();
-        try (LeaseSet lease = leases.acquire(sidecar.graphId(), sidecar.branch(), sidecar.tableKeys(), wait)) {
-            Optional<Sidecar> current = graph.sidecars().read(op);
-            if (current.isEmpty()) {
-                return new Result(op, Status.RESOLVED, null, "sidecar gone once the leases were held: its writer finished");
-            }
-            Sidecar s = current.get();
+        return underLeases(leases, graph, sidecar, wait, (lease, s) -> {
+            String op = s.operationId();
             if (graph.branchRecord() != null && !graph.branchRecord().equals(graph.main().manifests().require().branches().get(graph.branch()))) {
                 return new Result(op, Status.FAILED, null, "branch " + graph.branch() + " was deleted meanwhile: the sidecar is orphaned");
             }
@@ -162,20 +190,14 @@ public final class Recoverer {
             }
             return switch (d.action()) {
                 case FINISH -> finish(graph, s, d);
-                case ABORT -> abort(graph, s, d, lease);
-                case ROLL_FORWARD -> rollForward(graph, s, d, lease);
+                case ABORT -> publishPins(graph, s, d, lease, Manifest.KIND_ABORT, AuditRecord.ABORTED, Classifier.TablePlan::pin,
+                        v -> "aborted: " + d.reason() + " (fenced in manifest v" + v + ")");
+                case ROLL_FORWARD -> publishPins(graph, s, d, lease, Manifest.KIND_ROLL_FORWARD, AuditRecord.ROLLED_FORWARD,
+                        Classifier.TablePlan::head, v -> "rolled forward as manifest v" + v);
                 case ROLL_BACK -> rollBack(graph, s, d, lease);
                 case DEFER -> defer(graph, s, d);
             };
-        } catch (LeaseTimeoutException e) {
-            return new Result(op, Status.BUSY, null, "leases held by a live writer: " + e.getMessage());
-        } catch (LeaseException | IOException | RuntimeException e) {
-            LOG.warn("graph {} sidecar {}: recovery step failed, will retry: {}", sidecar.graphId(), op, e.toString());
-            return new Result(op, Status.FAILED, null, "step failed, will retry: " + e.getMessage());
-        } catch (Exception e) {
-            LOG.warn("graph {} sidecar {}: recovery step failed, will retry: {}", sidecar.graphId(), op, e.toString());
-            return new Result(op, Status.FAILED, null, "step failed, will retry: " + e.getMessage());
-        }
+        });
     }
 
     /**
@@ -215,29 +237,24 @@ public final class Recoverer {
         return new Result(s.operationId(), Status.RESOLVED, d.action(), outcome + ": " + d.reason());
     }
 
-    /** No table moved: publish the reconciler's fencing tokens (no pin moves) so the stalled writer can never publish. */
-    private Result abort(Graph graph, Sidecar s, Classifier.Decision d, LeaseSet lease) throws Exception {
+    /**
+     * ABORT (no table moved: every pin stays, the reconciler's fencing tokens are published so the stalled
+     * writer can never publish) or ROLL_FORWARD (the writer's commits are published): each table's pin
+     * moves to {@code target} of its plan; {@code message} is given the published manifest version.
+     */
+    private Result publishPins(Graph graph, Sidecar s, Classifier.Decision d, LeaseSet lease, String manifestKind, String outcome,
+                               java.util.function.ToLongFunction<Classifier.TablePlan> target,
+                               java.util.function.LongFunction<String> message) throws Exception {
         List<PinUpdate> updates = new ArrayList<>();
+        List<AuditRecord.TableOutcome> outcomes = new ArrayList<>();
         for (Classifier.TablePlan p : d.tables()) {
-            updates.add(new PinUpdate(p.tableKey(), p.pin(), p.pin(), lease.fencingToken(p.tableKey())));
+            updates.add(new PinUpdate(p.tableKey(), p.pin(), target.applyAsLong(p), lease.fencingToken(p.tableKey())));
+            outcomes.add(new AuditRecord.TableOutcome(p.tableKey(), p.pin(), target.applyAsLong(p), p.state().name()));
         }
         lease.checkValid();
-        Manifest pub = graph.manifests().publish(s.operationId(), Manifest.KIND_ABORT, updates);
-        recordAndDelete(graph, s, AuditRecord.ABORTED, pub.version(), d, d.tables().stream()
-                .map(p -> new AuditRecord.TableOutcome(p.tableKey(), p.pin(), p.pin(), p.state().name())).toList());
-        return new Result(s.operationId(), Status.RESOLVED, d.action(), "aborted: " + d.reason() + " (fenced in manifest v" + pub.version() + ")");
-    }
-
-    private Result rollForward(Graph graph, Sidecar s, Classifier.Decision d, LeaseSet lease) throws Exception {
-        List<PinUpdate> updates = new ArrayList<>();
-        for (Classifier.TablePlan p : d.tables()) {
-            updates.add(new PinUpdate(p.tableKey(), p.pin(), p.head(), lease.fencingToken(p.tableKey())));
-        }
-        lease.checkValid();
-        Manifest pub = graph.manifests().publish(s.operationId(), Manifest.KIND_ROLL_FORWARD, updates);
-        recordAndDelete(graph, s, AuditRecord.ROLLED_FORWARD, pub.version(), d, d.tables().stream()
-                .map(p -> new AuditRecord.TableOutcome(p.tableKey(), p.pin(), p.head(), p.state().name())).toList());
-        return new Result(s.operationId(), Status.RESOLVED, d.action(), "rolled forward as manifest v" + pub.version());
+        Manifest pub = graph.manifests().publish(s.operationId(), manifestKind, updates);
+        recordAndDelete(graph, s, outcome, pub.version(), d, outcomes);
+        return new Result(s.operationId(), Status.RESOLVED, d.action(), message.apply(pub.version()));
     }
 
     private Result rollBack(Graph graph, Sidecar s, Classifier.Decision d, LeaseSet lease) throws Exception {
@@ -247,26 +264,8 @@ public final class Recoverer {
             long token = lease.fencingToken(p.tableKey());
             long restoredAt;
             switch (p.state()) {
-                case OWN_COMMIT -> {
-                    lease.checkValid();
-                    Map<String, String> props = new LinkedHashMap<>(CommitProperties.of(s.operationId(), token, CommitProperties.ROLE_ROLL_BACK));
-                    props.put(CommitProperties.RESTORED_TO, Long.toString(p.pin()));
-                    restoredAt = graph.tables().restore(TableKey.parse(p.tableKey()), p.pin(), props);
-                    if (restoredAt != p.pin() + 2) {
-                        throw new IllegalStateException("restore of " + p.tableKey() + " landed at " + restoredAt + ", expected " + (p.pin() + 2));
-                    }
-                    failpoints.hit("recovery-after-restore", s.operationId());
-                }
-                case FENCED_INTERLEAVED -> {
-                    lease.checkValid();
-                    Map<String, String> props = new LinkedHashMap<>(CommitProperties.of(s.operationId(), token, CommitProperties.ROLE_ROLL_BACK));
-                    props.put(CommitProperties.RESTORED_TO, Long.toString(p.pin()));
-                    restoredAt = graph.tables().restore(TableKey.parse(p.tableKey()), p.pin(), props);
-                    if (restoredAt != p.head() + 1) {
-                        throw new IllegalStateException("restore of " + p.tableKey() + " landed at " + restoredAt + ", expected " + (p.head() + 1));
-                    }
-                    failpoints.hit("recovery-after-restore", s.operationId());
-                }
+                case OWN_COMMIT -> restoredAt = restore(graph, lease, s.operationId(), p, token, p.pin() + 2);
+                case FENCED_INTERLEAVED -> restoredAt = restore(graph, lease, s.operationId(), p, token, p.head() + 1);
                 case RESTORED -> restoredAt = p.head();
                 default -> restoredAt = p.pin(); // NO_MOVEMENT: the pin stays, the reconciler's token is recorded
             }
@@ -277,6 +276,27 @@ public final class Recoverer {
         Manifest pub = graph.manifests().publish(s.operationId(), Manifest.KIND_ROLL_BACK, updates);
         recordAndDelete(graph, s, AuditRecord.ROLLED_BACK, pub.version(), d, outcomes);
         return new Result(s.operationId(), Status.RESOLVED, d.action(), "rolled back; restored content published as manifest v" + pub.version());
+    }
+
+    /**
+     * Restores table {@code p} to its pin as a compensating commit of {@code operationId} carrying {@code token}, and checks
+     * it landed at {@code expected} (a stale read version would rebase it elsewhere). The lease is checked first.
+     */
+    private long restore(Graph graph, LeaseSet lease, String operationId, Classifier.TablePlan p, long token, long expected)
+            throws reconciler.leases.LeaseLostException {
+        lease.checkValid();
+        long restoredAt = graph.tables().restore(TableKey.parse(p.tableKey()), p.pin(), restoreProperties(operationId, token, p.pin()));
+        if (restoredAt != expected) {
+            throw new IllegalStateException("restore of " + p.tableKey() + " landed at " + restoredAt + ", expected " + expected);
+        }
+        failpoints.hit("recovery-after-restore", operationId);
+        return restoredAt;
+    }
+
+    private static Map<String, String> restoreProperties(String operationId, long token, long pin) {
+        Map<String, String> props = new LinkedHashMap<>(CommitProperties.of(operationId, token, CommitProperties.ROLE_ROLL_BACK));
+        props.put(CommitProperties.RESTORED_TO, Long.toString(pin));
+        return props;
     }
 
     /**
@@ -315,9 +335,7 @@ public final class Recoverer {
             }
             long token = lease.fencingToken(tableKey);
             lease.checkValid();
-            Map<String, String> props = new LinkedHashMap<>(CommitProperties.of(repairId, token, CommitProperties.ROLE_ROLL_BACK));
-            props.put(CommitProperties.RESTORED_TO, Long.toString(pin.version()));
-            long restored = graph.tables().restore(key, pin.version(), props);
+            long restored = graph.tables().restore(key, pin.version(), restoreProperties(repairId, token, pin.version()));
             lease.checkValid();
             Manifest pub = graph.manifests().publish(repairId, Manifest.KIND_REPAIR,
                     List.of(new PinUpdate(tableKey, pin.version(), restored, token)));
