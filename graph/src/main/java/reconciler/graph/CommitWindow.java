@@ -22,7 +22,7 @@ import reconciler.manifest.PinUpdate;
 import reconciler.manifest.TablePin;
 import reconciler.sidecar.Sidecar;
 import reconciler.sidecar.SidecarEntry;
-import reconciler.storage.CommitProperties;
+import reconciler.storage.CommitLabel;
 import reconciler.storage.TableKey;
 
 /**
@@ -144,7 +144,7 @@ public final class CommitWindow {
             lease.checkValid();
             failpoints.hit("before-commit:" + (k + 1), operationId);
             long landed = graph.tables().commit(TableKey.parse(t.tableKey()), writes.get(t.tableKey()).write(), t.expectedVersion(),
-                    CommitProperties.of(operationId, t.fencingToken(), CommitProperties.ROLE_WRITER));
+                    CommitLabel.writer(operationId, t.fencingToken()).properties());
             if (landed != t.expectedVersion() + 1) {
                 throw new RecoveryRequiredException(operationId, "commit of " + t.tableKey() + " landed at version " + landed
                         + ", expected " + (t.expectedVersion() + 1) + "; someone committed concurrently", null);

@@ -3,7 +3,7 @@ package reconciler.indexer;
 import java.util.Optional;
 import java.util.Set;
 import reconciler.storage.CommitInfo;
-import reconciler.storage.CommitProperties;
+import reconciler.storage.CommitLabel;
 import reconciler.storage.TableKey;
 import reconciler.graph.Graph;
 
@@ -42,9 +42,7 @@ final class OwnRun {
                 return "version " + v + " has no transaction";
             }
             CommitInfo ci = c.get();
-            boolean own = operationId.equals(ci.property(CommitProperties.OPERATION_ID))
-                    && CommitProperties.ROLE_WRITER.equals(ci.property(CommitProperties.ROLE))
-                    && CommitProperties.fencingToken(ci) == token;
+            boolean own = ci.label().isWriterCommitOf(operationId, token);
             if (v == pin + 1 && !own) {
                 return "version " + v + " (" + ci.operation() + ") is not this operation's marker";
             }

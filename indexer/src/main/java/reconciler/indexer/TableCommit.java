@@ -19,7 +19,7 @@ import reconciler.manifest.PinUpdate;
 import reconciler.manifest.TablePin;
 import reconciler.sidecar.Sidecar;
 import reconciler.sidecar.SidecarEntry;
-import reconciler.storage.CommitProperties;
+import reconciler.storage.CommitLabel;
 import reconciler.storage.TableKey;
 import reconciler.graph.Graph;
 import reconciler.graph.CommitWindow;
@@ -148,7 +148,7 @@ final class TableCommit {
             long landed;
             try {
                 lease.checkValid();
-                landed = effect.commit(pin.version(), CommitProperties.of(op, token, CommitProperties.ROLE_WRITER), op);
+                landed = effect.commit(pin.version(), CommitLabel.writer(op, token).properties(), op);
             } catch (IndexFailpoints.Crash c) {
                 throw c;
             } catch (Exception e) {

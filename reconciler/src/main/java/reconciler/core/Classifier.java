@@ -7,6 +7,7 @@ import java.util.Optional;
 import reconciler.manifest.Manifest;
 import reconciler.sidecar.Sidecar;
 import reconciler.storage.CommitInfo;
+import reconciler.storage.CommitLabel;
 import reconciler.storage.CommitProperties;
 
 /**
@@ -241,12 +242,11 @@ public final class Classifier {
                 return Optional.empty();
             }
             CommitInfo ci = c.get();
-            long token = CommitProperties.fencingToken(ci);
-            boolean writer = CommitProperties.ROLE_WRITER.equals(ci.property(CommitProperties.ROLE));
-            if (writer && operationId.equals(ci.property(CommitProperties.OPERATION_ID)) && token == t.fencingToken()
-                    && token >= o.pinToken()) {
+            CommitLabel label = ci.label();
+            long token = label.fencingToken();
+            if (label.isWriterCommitOf(operationId, t.fencingToken()) && token >= o.pinToken()) {
                 own++;
-            } else if (writer && token >= 0 && token < o.pinToken() && !operationId.equals(ci.property(CommitProperties.OPERATION_ID))) {
+            } else if (label.isWriter() && token >= 0 && token < o.pinToken() && !operationId.equals(label.operationId())) {
                 fenced++;
             } else if (v == o.head() && isOwnRestore(operationId, ci, pin)) {
                 restored = true;
@@ -272,12 +272,10 @@ public final class Classifier {
                 return "version " + v + " has no readable transaction";
             }
             CommitInfo ci = c.get();
-            boolean own = operationId.equals(ci.property(CommitProperties.OPERATION_ID))
-                    && CommitProperties.ROLE_WRITER.equals(ci.property(CommitProperties.ROLE))
-                    && CommitProperties.fencingToken(ci) == t.fencingToken();
+            boolean own = ci.label().isWriterCommitOf(operationId, t.fencingToken());
             if (!own && !(ci.properties().isEmpty() && UNLABELLED_MAINTENANCE.contains(ci.operation()))) {
                 return "version " + v + " is a foreign " + ci.operation() + " commit (operation "
-                        + ci.property(CommitProperties.OPERATION_ID) + ") after the operation's own";
+                        + ci.label().operationId() + ") after the operation's own";
             }
         }
         return null;
@@ -289,14 +287,15 @@ public final class Classifier {
             return "version " + (o.pin() + 1) + " has no readable transaction";
         }
         CommitInfo c = first.get();
-        if (!operationId.equals(c.property(CommitProperties.OPERATION_ID))) {
+        CommitLabel label = c.label();
+        if (!operationId.equals(label.operationId())) {
             return "version " + c.version() + " is a foreign " + c.operation() + " commit (operation "
-                    + c.property(CommitProperties.OPERATION_ID) + ")";
+                    + label.operationId() + ")";
         }
-        if (!CommitProperties.ROLE_WRITER.equals(c.property(CommitProperties.ROLE))) {
+        if (!label.isWriter()) {
             return "version " + c.version() + " carries the operation id but role " + c.property(CommitProperties.ROLE);
         }
-        long token = CommitProperties.fencingToken(c);
+        long token = label.fencingToken();
         if (token != t.fencingToken()) {
             return "version " + c.version() + " carries fencing token " + token + ", the sidecar " + t.fencingToken();
         }
@@ -333,7 +332,7 @@ public final class Classifier {
             if (isRestoreToPin(c.get(), pin)) {
                 continue; // an earlier repair's compensating Restore (killed before its publish): its content is the pin's
             }
-            long token = CommitProperties.fencingToken(c.get());
+            long token = c.get().label().fencingToken();
             if (token < 0) {
                 return Optional.of("version " + v + " (" + c.get().operation() + ") carries no fencing token: committed outside the protocol");
             }
@@ -347,15 +346,10 @@ public final class Classifier {
 
     /** A reconciler's compensating Restore whose content is the pin's (role roll_back, restored_to = pin). */
     private static boolean isRestoreToPin(CommitInfo c, long pin) {
-        return "Restore".equals(c.operation())
-                && CommitProperties.ROLE_ROLL_BACK.equals(c.property(CommitProperties.ROLE))
-                && Long.toString(pin).equals(c.property(CommitProperties.RESTORED_TO));
+        return "Restore".equals(c.operation()) && c.label().isRollBackTo(pin);
     }
 
     private static boolean isOwnRestore(String operationId, CommitInfo c, long pin) {
-        return "Restore".equals(c.operation())
-                && operationId.equals(c.property(CommitProperties.OPERATION_ID))
-                && CommitProperties.ROLE_ROLL_BACK.equals(c.property(CommitProperties.ROLE))
-                && Long.toString(pin).equals(c.property(CommitProperties.RESTORED_TO));
+        return isRestoreToPin(c, pin) && operationId.equals(c.label().operationId());
     }
 }

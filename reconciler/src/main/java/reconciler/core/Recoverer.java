@@ -18,7 +18,7 @@ import reconciler.manifest.PinUpdate;
 import reconciler.manifest.TablePin;
 import reconciler.sidecar.Sidecar;
 import reconciler.storage.CommitInfo;
-import reconciler.storage.CommitProperties;
+import reconciler.storage.CommitLabel;
 import reconciler.storage.TableKey;
 import reconciler.graph.Graph;
 
@@ -294,9 +294,7 @@ public final class Recoverer {
     }
 
     private static Map<String, String> restoreProperties(String operationId, long token, long pin) {
-        Map<String, String> props = new LinkedHashMap<>(CommitProperties.of(operationId, token, CommitProperties.ROLE_ROLL_BACK));
-        props.put(CommitProperties.RESTORED_TO, Long.toString(pin));
-        return props;
+        return CommitLabel.rollBack(operationId, token, pin).properties();
     }
 
     /**
@@ -339,7 +337,7 @@ public final class Recoverer {
             lease.checkValid();
             Manifest pub = graph.manifests().publish(repairId, Manifest.KIND_REPAIR,
                     List.of(new PinUpdate(tableKey, pin.version(), restored, token)));
-            String zombies = commits.stream().map(c -> String.valueOf(c.property(CommitProperties.OPERATION_ID))).distinct()
+            String zombies = commits.stream().map(c -> String.valueOf(c.label().operationId())).distinct()
                     .collect(java.util.stream.Collectors.joining(", "));
             String reason = "reverted " + commits.size() + " fenced-off commit(s) of operation(s) " + zombies + " on " + tableKey;
             audit.record(graph.store(), new AuditRecord(AuditRecord.FORMAT_VERSION, m.graphId(), graph.store().root(), repairId,

@@ -16,6 +16,11 @@ public record CommitInfo(long version, String operation, long readVersion, Map<S
     /** The operation name used when Lance fails to decode a transaction. */
     public static final String UNREADABLE = "<unreadable>";
 
+    /** The protocol's label on this commit (its parts absent when committed outside the protocol). */
+    public CommitLabel label() {
+        return CommitLabel.of(this);
+    }
+
     /** A property value, or {@code null}. */
     public String property(String key) {
         return properties.get(key);

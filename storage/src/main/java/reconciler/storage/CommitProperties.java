@@ -4,7 +4,8 @@ import java.util.Map;
 
 /**
  * Lance transaction property keys of protocol v1 (docs/protocol.md). Every commit a writer or the
- * reconciler makes carries them, so a reader can tell whose commit a table version is.
+ * reconciler makes carries them, so a reader can tell whose commit a table version is. Code reads and
+ * writes them through the typed {@link CommitLabel}; these are the wire names.
  */
 public final class CommitProperties {
     private CommitProperties() {
@@ -28,13 +29,8 @@ public final class CommitProperties {
         return Map.of(OPERATION_ID, operationId, FENCING_TOKEN, Long.toString(fencingToken), ROLE, role);
     }
 
-    /** The fencing token recorded on a commit, or -1 if absent or unparseable. */
+    /** The fencing token recorded on a commit, or -1 if absent or unparseable ({@link CommitLabel#fencingToken()}). */
     public static long fencingToken(CommitInfo c) {
-        try {
-            String t = c.property(FENCING_TOKEN);
-            return t == null ? -1 : Long.parseLong(t);
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        return c.label().fencingToken();
     }
 }
