@@ -476,7 +476,7 @@ public final class IndexBench {
             if (a[1].equals("staged")) {
                 try (IndexMaintenance im = new IndexMaintenance(MaintenanceOptions.defaults().maxParallelBuilds(1))) {
                     ConvergeReport r = im.converge(g, lm);
-                    status = r.actions().isEmpty() ? "NOTHING" : r.actions().get(0).status();
+                    status = r.actions().isEmpty() ? "NOTHING" : r.actions().get(0).status().name();
                 }
             } else if (a[1].equals("daemon-normal") || a[1].equals("daemon-default")) {
                 // exactly what the daemon runs: IndexerProvider's IndexMaintenance, indexerPriority normal or low (the default)
@@ -485,7 +485,7 @@ public final class IndexBench {
                 }
                 IndexMaintenance im = reconciler.maintenance.IndexerProvider.maintenance();
                 ConvergeReport r = im.converge(g, lm);
-                status = (r.actions().isEmpty() ? "NOTHING" : r.actions().get(0).status())
+                status = (r.actions().isEmpty() ? "NOTHING" : r.actions().get(0).status().name())
                         + (im.worker() == null ? "" : "[worker:" + im.worker().lastPriority().replace(' ', '/') + "]");
             } else if (a[1].equals("bare")) {
                 try (Dataset ds = Dataset.open(alloc, g.store().tableUri(TableKey.parse(PKG)), new ReadOptions.Builder().build())) {

@@ -11,5 +11,19 @@ package reconciler.indexer;
  * @param lanceDrop for a drop: what happened to the Lance index ({@code COMMITTED}, {@code SKIPPED}
  *     when there was none, ...), else null
  */
-public record CatalogResult(String status, long manifestVersion, String message, String lanceDrop) {
+public record CatalogResult(Status status, long manifestVersion, String message, CommitStatus lanceDrop) {
+
+    /** How a catalog change ended (serialised by name). */
+    public enum Status {
+        /** The catalog changed: a manifest version was published. */
+        PUBLISHED,
+        /** The catalog already was as requested. */
+        UNCHANGED,
+        /** A pending or corrupt sidecar covers the table. */
+        REFUSED,
+        /** The table's lease was not obtained in time. */
+        BUSY,
+        /** A step failed. */
+        FAILED
+    }
 }

@@ -196,17 +196,17 @@ final class Cleaner {
                         + st.getTransactionFilesRemoved() + " transaction files)"
                         + (lost.isEmpty() ? "" : "; retained pins already gone before this run: " + lost);
                 LOG.info("graph {} table {} cleanup: {}", graphId, table, msg);
-                return new CleanupReport.TableCleanup(table, "CLEANED", List.copyOf(pins), st.getOldVersions(), st.getBytesRemoved(),
+                return new CleanupReport.TableCleanup(table, CleanupReport.Status.CLEANED, List.copyOf(pins), st.getOldVersions(), st.getBytesRemoved(),
                         created, deleted, msg);
             }
         } catch (LeaseTimeoutException e) {
-            return new CleanupReport.TableCleanup(table, "BUSY", protectedVersions, 0, 0, 0, 0, "lease busy: " + e.getMessage());
+            return new CleanupReport.TableCleanup(table, CleanupReport.Status.BUSY, protectedVersions, 0, 0, 0, 0, "lease busy: " + e.getMessage());
         } catch (LeaseException | RuntimeException e) {
-            return new CleanupReport.TableCleanup(table, "FAILED", protectedVersions, 0, 0, 0, 0, IndexMaintenance.firstLine(e));
+            return new CleanupReport.TableCleanup(table, CleanupReport.Status.FAILED, protectedVersions, 0, 0, 0, 0, IndexMaintenance.firstLine(e));
         }
     }
 
     private static CleanupReport.TableCleanup skipped(String table, List<Long> pins, String why) {
-        return new CleanupReport.TableCleanup(table, "SKIPPED", pins, 0, 0, 0, 0, why);
+        return new CleanupReport.TableCleanup(table, CleanupReport.Status.SKIPPED, pins, 0, 0, 0, 0, why);
     }
 }

@@ -14,7 +14,7 @@ public record CleanupReport(String graphId, long manifestVersion, List<Long> ret
 
     /**
      * @param table table key
-     * @param status {@code CLEANED}, {@code SKIPPED}, {@code BUSY}, {@code FAILED}
+     * @param status how it ended
      * @param protectedVersions Lance versions kept because a retained manifest pins them (tagged
      *     {@code reconciler-pin-<v>} when below the latest pin)
      * @param versionsRemoved old versions Lance removed
@@ -23,7 +23,19 @@ public record CleanupReport(String graphId, long manifestVersion, List<Long> ret
      * @param tagsDeleted protection tags removed (their manifest versions left retention)
      * @param message one line
      */
-    public record TableCleanup(String table, String status, List<Long> protectedVersions, long versionsRemoved, long bytesRemoved,
+    public record TableCleanup(String table, Status status, List<Long> protectedVersions, long versionsRemoved, long bytesRemoved,
                                int tagsCreated, int tagsDeleted, String message) {
+    }
+
+    /** How one table's cleanup ended (serialised by name). */
+    public enum Status {
+        /** Lance's cleanup ran with the retained pins protected. */
+        CLEANED,
+        /** Not run: a pending sidecar covers the table, or there is nothing to protect it with. */
+        SKIPPED,
+        /** The table's lease was not obtained in time. */
+        BUSY,
+        /** A step failed. */
+        FAILED
     }
 }

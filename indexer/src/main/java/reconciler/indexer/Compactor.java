@@ -98,11 +98,11 @@ final class Compactor {
             Need need = need(frags, opts);
             why = need.why();
             if (!need.needed()) {
-                return result(table, "NOT_NEEDED", why, 0, fragmentsBefore, fragmentsBefore, pin.version(), pin.version(), null, 0, 0);
+                return result(table, CompactionReport.Status.NOT_NEEDED, why, 0, fragmentsBefore, fragmentsBefore, pin.version(), pin.version(), null, 0, 0);
             }
             plan = Compaction.planCompaction(ds, co);
             if (plan.getCompactionTasks().isEmpty()) {
-                return result(table, "NOT_NEEDED", why + "; the planner found nothing to rewrite", 0, fragmentsBefore, fragmentsBefore,
+                return result(table, CompactionReport.Status.NOT_NEEDED, why + "; the planner found nothing to rewrite", 0, fragmentsBefore, fragmentsBefore,
                         pin.version(), pin.version(), null, 0, 0);
             }
             for (CompactionTask t : plan.getCompactionTasks()) {
@@ -137,7 +137,7 @@ final class Compactor {
                 try {
                     results.add(f.get());
                 } catch (ExecutionException e) {
-                    return result(table, "FAILED", why + "; a compaction task failed: " + IndexMaintenance.firstLine(e.getCause()),
+                    return result(table, CompactionReport.Status.FAILED, why + "; a compaction task failed: " + IndexMaintenance.firstLine(e.getCause()),
                             plan.getCompactionTasks().size(), fragmentsBefore, fragmentsBefore, pin.version(), pin.version(), null, 0, 0);
                 }
             }
@@ -181,13 +181,13 @@ final class Compactor {
                         }
                     });
             int fragmentsAfter = fragmentsBefore;
-            if (o.status() == TableCommit.Status.COMMITTED) {
+            if (o.status() == CommitStatus.COMMITTED) {
                 try (Dataset ds = LanceAccess.open(allocator, graph, key, o.toVersion())) {
                     fragmentsAfter = ds.getFragments().size();
                 }
             }
             LOG.info("graph {} table {}: compaction {}: {}", graphId, table, o.status(), o.message());
-            return result(table, o.status().name(), why + "; " + o.message(), plan.getCompactionTasks().size(), fragmentsBefore, fragmentsAfter,
+            return result(table, CompactionReport.Status.of(o.status()), why + "; " + o.message(), plan.getCompactionTasks().size(), fragmentsBefore, fragmentsAfter,
                     o.fromVersion() == 0 ? pin.version() : o.fromVersion(), o.toVersion() == 0 ? pin.version() : o.toVersion(),
                     o.operationId(), o.manifestVersion(), executeMillis);
         } finally {
@@ -195,7 +195,7 @@ final class Compactor {
         }
     }
 
-    private static CompactionReport.TableCompaction result(String table, String status, String detail, int tasks, int before, int after,
+    private static CompactionReport.TableCompaction result(String table, CompactionReport.Status status, String detail, int tasks, int before, int after,
                                                            long from, long to, String op, long manifest, long millis) {
         return new CompactionReport.TableCompaction(table, status, detail, tasks, before, after, from, to, op, manifest, millis);
     }

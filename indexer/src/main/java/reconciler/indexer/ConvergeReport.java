@@ -19,6 +19,6 @@ public record ConvergeReport(String graphId, List<IndexAction> actions, GraphCov
 
     /** Whether some operation left a sidecar for the reconciler. */
     public boolean recoveryRequired() {
-        return actions.stream().anyMatch(a -> a.status().equals(TableCommit.Status.RECOVERY_REQUIRED.name()));
+        return actions.stream().anyMatch(a -> a.status() == CommitStatus.RECOVERY_REQUIRED);
     }
 }

@@ -10,11 +10,11 @@ package reconciler.indexer;
  * @param fragments fragments the build indexed
  * @param segments segments written
  * @param buildMillis time of the staged build (outside the lease)
- * @param status {@code COMMITTED}, {@code SKIPPED}, {@code BUSY}, {@code FAILED}, {@code RECOVERY_REQUIRED}
+ * @param status how it ended
  * @param operationId the commit's operation (its sidecar's name), or null
  * @param manifestVersion the manifest version that published it, 0 if none
  * @param message one line
  */
 public record IndexAction(String table, String index, String mode, long rows, int fragments, int segments, long buildMillis,
-                          String status, String operationId, long manifestVersion, String message) {
+                          CommitStatus status, String operationId, long manifestVersion, String message) {
 }

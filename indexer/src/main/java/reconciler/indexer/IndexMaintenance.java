@@ -194,12 +194,12 @@ public final class IndexMaintenance implements AutoCloseable {
                     continue;
                 }
                 if (covered.contains(table)) {
-                    tasks.forEach(t -> actions.add(action(t, null, "SKIPPED", null, 0, "table is covered by a pending sidecar: recovery first")));
+                    tasks.forEach(t -> actions.add(action(t, null, CommitStatus.SKIPPED, null, 0, "table is covered by a pending sidecar: recovery first")));
                     continue;
                 }
                 ReentrantLock lock = tableLock(graph, table);
                 if (!lock.tryLock()) {
-                    tasks.forEach(t -> actions.add(action(t, null, "SKIPPED", null, 0, "another maintenance operation on this table is running here")));
+                    tasks.forEach(t -> actions.add(action(t, null, CommitStatus.SKIPPED, null, 0, "another maintenance operation on this table is running here")));
                     continue;
                 }
                 held.put(table, lock);
@@ -233,7 +233,7 @@ public final class IndexMaintenance implements AutoCloseable {
                     } catch (ExecutionException x) {
                         Throwable c = x.getCause();
                         LOG.warn("graph {}: staged build of {} on {} failed: {}", m.graphId(), tasks.get(i).spec().name(), table, c.toString());
-                        actions.add(action(tasks.get(i), null, "FAILED", null, 0, "staged build failed: " + firstLine(c)));
+                        actions.add(action(tasks.get(i), null, CommitStatus.FAILED, null, 0, "staged build failed: " + firstLine(c)));
                         building.remove(m.graphId() + "|" + table + "/" + tasks.get(i).spec().name());
                     }
                 }
@@ -362,16 +362,16 @@ public final class IndexMaintenance implements AutoCloseable {
         LOG.info("graph root {} table {}: index commit {}: {}", graph.store().root(), table, o.status(), o.message());
         for (IndexBuilder.Built b : built) {
             if (stale.containsKey(b)) {
-                actions.add(action(b.task(), b, "SKIPPED", null, 0, "built but not committed: " + stale.get(b)));
-            } else if (o.status() == TableCommit.Status.SKIPPED && keep.isEmpty() && stale.isEmpty()) {
-                actions.add(action(b.task(), b, "SKIPPED", o.operationId(), 0, o.message()));
+                actions.add(action(b.task(), b, CommitStatus.SKIPPED, null, 0, "built but not committed: " + stale.get(b)));
+            } else if (o.status() == CommitStatus.SKIPPED && keep.isEmpty() && stale.isEmpty()) {
+                actions.add(action(b.task(), b, CommitStatus.SKIPPED, o.operationId(), 0, o.message()));
             } else {
-                actions.add(action(b.task(), b, o.status().name(), o.operationId(), o.manifestVersion(), o.message()));
+                actions.add(action(b.task(), b, o.status(), o.operationId(), o.manifestVersion(), o.message()));
             }
         }
     }
 
-    private static IndexAction action(IndexBuilder.Task t, IndexBuilder.Built b, String status, String op, long manifest, String msg) {
+    private static IndexAction action(IndexBuilder.Task t, IndexBuilder.Built b, CommitStatus status, String op, long manifest, String msg) {
         return new IndexAction(t.table(), t.spec().name(), t.mode().name(), t.rows(), t.fragments().size(),
                 b == null ? 0 : b.segments().size(), b == null ? 0 : b.millis(), status, op, manifest, msg);
     }
@@ -416,7 +416,7 @@ public final class IndexMaintenance implements AutoCloseable {
         for (Map.Entry<String, TablePin> e : m.tables().entrySet()) {
             ReentrantLock lock = tableLock(graph, e.getKey());
             if (!lock.tryLock()) {
-                out.add(new CompactionReport.TableCompaction(e.getKey(), "SKIPPED", "another maintenance operation on this table is running here",
+                out.add(new CompactionReport.TableCompaction(e.getKey(), CompactionReport.Status.SKIPPED, "another maintenance operation on this table is running here",
                         0, 0, 0, e.getValue().version(), e.getValue().version(), null, 0, 0));
                 continue;
             }
@@ -505,7 +505,7 @@ public final class IndexMaintenance implements AutoCloseable {
             }
             return pin.indexes().stream().filter(i -> !i.name().equals(name)).toList();
         });
-        if (!c.status().equals("PUBLISHED") && !c.status().equals("UNCHANGED")) {
+        if (c.status() != CatalogResult.Status.PUBLISHED && c.status() != CatalogResult.Status.UNCHANGED) {
             return c;
         }
         TableKey key = TableKey.parse(table);
@@ -533,7 +533,7 @@ public final class IndexMaintenance implements AutoCloseable {
                 }
             }
         });
-        return new CatalogResult(c.status(), c.manifestVersion(), c.message() + "; Lance index: " + o.message(), o.status().name());
+        return new CatalogResult(c.status(), c.manifestVersion(), c.message() + "; Lance index: " + o.message(), o.status());
     }
 
     private interface CatalogEdit {
@@ -548,17 +548,17 @@ public final class IndexMaintenance implements AutoCloseable {
             TablePin pin = m.pin(table);
             for (SidecarEntry e : graph.sidecars().list(m)) {
                 if (e instanceof SidecarEntry.Corrupt c) {
-                    return new CatalogResult("REFUSED", 0, "refusing: corrupt sidecar " + c.key() + ": " + c.reason(), null);
+                    return new CatalogResult(CatalogResult.Status.REFUSED, 0, "refusing: corrupt sidecar " + c.key() + ": " + c.reason(), null);
                 }
                 Sidecar s = ((SidecarEntry.Valid) e).sidecar();
                 if (s.tableKeys().contains(table)) {
-                    return new CatalogResult("REFUSED", 0, "table " + table + " is covered by pending sidecar " + e.key()
+                    return new CatalogResult(CatalogResult.Status.REFUSED, 0, "table " + table + " is covered by pending sidecar " + e.key()
                             + "; the reconciler must heal it first", null);
                 }
             }
             List<IndexSpec> catalog = edit.apply(pin);
             if (catalog == null) {
-                return new CatalogResult("UNCHANGED", m.version(), "catalog of " + table + " already as requested (manifest v" + m.version() + ")", null);
+                return new CatalogResult(CatalogResult.Status.UNCHANGED, m.version(), "catalog of " + table + " already as requested (manifest v" + m.version() + ")", null);
             }
             lease.ensureTokensAbove(CommitWindow.recordedTokens(m, List.of(table))); // after a ZooKeeper data loss
             long token = lease.fencingToken(table);
@@ -566,12 +566,12 @@ public final class IndexMaintenance implements AutoCloseable {
             Manifest pub = graph.manifests().publish(OperationIds.next(), Manifest.KIND_CATALOG,
                     List.of(new PinUpdate(table, pin.version(), pin.version(), token, catalog, pin.indexes())));
             GraphEvents.signalChange(leases.session(), graphId);
-            return new CatalogResult("PUBLISHED", pub.version(), "catalog of " + table + " published as manifest v" + pub.version()
+            return new CatalogResult(CatalogResult.Status.PUBLISHED, pub.version(), "catalog of " + table + " published as manifest v" + pub.version()
                     + ": " + catalog.stream().map(IndexSpec::name).toList(), null);
         } catch (LeaseTimeoutException e) {
-            return new CatalogResult("BUSY", 0, "lease of " + table + " busy: " + e.getMessage(), null);
+            return new CatalogResult(CatalogResult.Status.BUSY, 0, "lease of " + table + " busy: " + e.getMessage(), null);
         } catch (LeaseException | FencedOffException | ManifestConflictException e) {
-            return new CatalogResult("FAILED", 0, e.getMessage(), null);
+            return new CatalogResult(CatalogResult.Status.FAILED, 0, e.getMessage(), null);
         }
     }
 

@@ -81,19 +81,6 @@ final class TableCommit {
         }
     }
 
-    /** How an operation ended. */
-    enum Status {
-        /** Committed and published. */
-        COMMITTED,
-        /** Nothing written: the precheck, a pending sidecar or drift said no. */
-        SKIPPED,
-        /** The table's lease was held by someone else for longer than the lease timeout. */
-        BUSY,
-        /** A step failed before anything landed; nothing is left behind. */
-        FAILED,
-        /** Something landed but was not published: the sidecar stays for the reconciler. */
-        RECOVERY_REQUIRED
-    }
 
     /**
      * @param status how it ended
@@ -103,7 +90,7 @@ final class TableCommit {
      * @param toVersion the pin after (== fromVersion unless committed)
      * @param message one line
      */
-    record Outcome(Status status, String operationId, long manifestVersion, long fromVersion, long toVersion, String message) {
+    record Outcome(CommitStatus status, String operationId, long manifestVersion, long fromVersion, long toVersion, String message) {
     }
 
     static Outcome run(Graph graph, LeaseManager leases, String tableKey, String writerKind, String manifestKind,
@@ -159,7 +146,7 @@ final class TableCommit {
             String bad = effect.verify(graph, key, op, token, pin.version(), landed);
             if (bad != null) {
                 GraphEvents.signalChange(leases.session(), graphId);
-                return new Outcome(Status.RECOVERY_REQUIRED, op, 0, pin.version(), pin.version(), bad
+                return new Outcome(CommitStatus.RECOVERY_REQUIRED, op, 0, pin.version(), pin.version(), bad
                         + "; sidecar " + op + " left for the reconciler");
             }
             fp.hit(writerKind, "after-commit", op);
@@ -171,7 +158,7 @@ final class TableCommit {
                         catalog, catalog == null ? null : pin.indexes())));
             } catch (FencedOffException | ManifestConflictException | LeaseException | IOException e) {
                 GraphEvents.signalChange(leases.session(), graphId);
-                return new Outcome(Status.RECOVERY_REQUIRED, op, 0, pin.version(), pin.version(), "committed at " + landed
+                return new Outcome(CommitStatus.RECOVERY_REQUIRED, op, 0, pin.version(), pin.version(), "committed at " + landed
                         + " but the publish failed (" + e.getMessage() + "); sidecar " + op + " left for the reconciler");
             }
             GraphEvents.signalChange(leases.session(), graphId);
@@ -182,23 +169,23 @@ final class TableCommit {
                 LOG.warn("{} {} published as manifest v{} but its sidecar could not be deleted (the reconciler finishes it): {}",
                         writerKind, op, pub.version(), e.getMessage());
             }
-            return new Outcome(Status.COMMITTED, op, pub.version(), pin.version(), landed,
+            return new Outcome(CommitStatus.COMMITTED, op, pub.version(), pin.version(), landed,
                     "committed " + tableKey + " " + pin.version() + " -> " + landed + ", published as manifest v" + pub.version());
         } catch (LeaseTimeoutException e) {
-            return new Outcome(Status.BUSY, op, 0, 0, 0, "lease of " + tableKey + " busy: " + e.getMessage());
+            return new Outcome(CommitStatus.BUSY, op, 0, 0, 0, "lease of " + tableKey + " busy: " + e.getMessage());
         } catch (LeaseException e) {
-            return new Outcome(Status.FAILED, op, 0, 0, 0, "lease failure: " + e.getMessage());
+            return new Outcome(CommitStatus.FAILED, op, 0, 0, 0, "lease failure: " + e.getMessage());
         } catch (IndexFailpoints.Crash c) {
             throw c;
         } catch (IOException | InterruptedException e) {
             throw e;
         } catch (Exception e) {
-            return new Outcome(Status.FAILED, op, 0, 0, 0, e.toString());
+            return new Outcome(CommitStatus.FAILED, op, 0, 0, 0, e.toString());
         }
     }
 
     private static Outcome skipped(String op, TablePin pin, String why) {
-        return new Outcome(Status.SKIPPED, op, 0, pin.version(), pin.version(), why);
+        return new Outcome(CommitStatus.SKIPPED, op, 0, pin.version(), pin.version(), why);
     }
 
     /** The commit threw: if nothing landed and the lease still holds, remove our sidecar now; else leave it. */
@@ -210,12 +197,12 @@ final class TableCommit {
             long head = graph.tables().headVersion(key);
             if (head == pin.version() && lease.isValid()) {
                 graph.sidecars().delete(op);
-                return new Outcome(Status.FAILED, op, 0, pin.version(), pin.version(), "commit refused by Lance, nothing landed: " + msg);
+                return new Outcome(CommitStatus.FAILED, op, 0, pin.version(), pin.version(), "commit refused by Lance, nothing landed: " + msg);
             }
-            return new Outcome(Status.RECOVERY_REQUIRED, op, 0, pin.version(), pin.version(), "commit failed after HEAD moved to "
+            return new Outcome(CommitStatus.RECOVERY_REQUIRED, op, 0, pin.version(), pin.version(), "commit failed after HEAD moved to "
                     + head + " (" + msg + "); sidecar " + op + " left for the reconciler");
         } catch (IOException | RuntimeException x) {
-            return new Outcome(Status.RECOVERY_REQUIRED, op, 0, pin.version(), pin.version(), "commit failed (" + msg
+            return new Outcome(CommitStatus.RECOVERY_REQUIRED, op, 0, pin.version(), pin.version(), "commit failed (" + msg
                     + ") and the table could not be re-read (" + x.getMessage() + "); sidecar " + op + " left for the reconciler");
         }
     }

@@ -48,7 +48,7 @@ class CatalogTest extends FixtureTest {
             long pin = fx.pin(g, Fixture.PKG);
             long tokenBefore = g.manifests().require().pin(Fixture.PKG).fencingToken();
             CatalogResult r = im.addIndex(g, fx.leases, Fixture.PKG, new IndexSpec("maintainer_idx", List.of("maintainer"), "BITMAP", null, null, 0));
-            assertEquals("PUBLISHED", r.status(), r.message());
+            assertEquals(CatalogResult.Status.PUBLISHED, r.status(), r.message());
             Manifest m = g.manifests().require();
             assertEquals(r.manifestVersion(), m.version());
             assertEquals(Manifest.KIND_CATALOG, m.kind());
@@ -58,7 +58,7 @@ class CatalogTest extends FixtureTest {
             assertEquals(pin, m.pin(Fixture.PKG).index("maintainer_idx").declaredAt());
             assertTrue(g.sidecars().list().isEmpty(), "no sidecar for a catalog-only publish");
 
-            assertEquals("UNCHANGED", im.addIndex(g, fx.leases, Fixture.PKG,
+            assertEquals(CatalogResult.Status.UNCHANGED, im.addIndex(g, fx.leases, Fixture.PKG,
                     new IndexSpec("maintainer_idx", List.of("maintainer"), "BITMAP", null, null, 0)).status());
 
             // options only: no redefinition, declaredAt kept
@@ -66,7 +66,7 @@ class CatalogTest extends FixtureTest {
             CatalogResult o = im.addIndex(g, fx.leases, Fixture.PKG, new IndexSpec("embedding_ivfpq", List.of("embedding"), "IVF_PQ",
                     new TreeMap<>(Map.of("distance", "l2", "num_partitions", "16", "num_sub_vectors", "8")),
                     new TreeMap<>(Map.of("max_iters", "5", "sample_rate", "64")), 0));
-            assertEquals("PUBLISHED", o.status(), o.message());
+            assertEquals(CatalogResult.Status.PUBLISHED, o.status(), o.message());
             IndexSpec v = g.manifests().require().pin(Fixture.PKG).index("embedding_ivfpq");
             assertEquals("5", v.options().get("max_iters"));
             assertEquals(1, v.declaredAt(), "an options-only change keeps the declaration");
@@ -104,8 +104,8 @@ class CatalogTest extends FixtureTest {
             assertTrue(im.converge(g, fx.leases).converged());
             long pin = fx.pin(g, Fixture.PKG);
             CatalogResult r = im.dropIndex(g, fx.leases, Fixture.PKG, "section_idx");
-            assertEquals("PUBLISHED", r.status(), r.message());
-            assertEquals("COMMITTED", r.lanceDrop(), r.message());
+            assertEquals(CatalogResult.Status.PUBLISHED, r.status(), r.message());
+            assertEquals(CommitStatus.COMMITTED, r.lanceDrop(), r.message());
             Manifest m = g.manifests().require();
             assertEquals(pin + 1, m.pin(Fixture.PKG).version(), "the drop is one labelled CreateIndex version");
             assertEquals(Manifest.KIND_INDEX, m.kind());
@@ -117,8 +117,8 @@ class CatalogTest extends FixtureTest {
             assertEquals(20, fx.bySection(g, "sec-1"), "queries still answer without the index");
 
             CatalogResult again = im.dropIndex(g, fx.leases, Fixture.PKG, "section_idx");
-            assertEquals("UNCHANGED", again.status());
-            assertEquals("SKIPPED", again.lanceDrop());
+            assertEquals(CatalogResult.Status.UNCHANGED, again.status());
+            assertEquals(CommitStatus.SKIPPED, again.lanceDrop());
         }
     }
 
@@ -131,7 +131,7 @@ class CatalogTest extends FixtureTest {
                 Instant.now(), List.of(new Sidecar.SidecarTable(Fixture.PKG, m.pin(Fixture.PKG).version(), 0))));
         try (IndexMaintenance im = new IndexMaintenance(fast())) {
             CatalogResult r = im.addIndex(g, fx.leases, Fixture.PKG, new IndexSpec("version_idx", List.of("version"), "BTREE", null, null, 0));
-            assertEquals("REFUSED", r.status());
+            assertEquals(CatalogResult.Status.REFUSED, r.status());
             assertTrue(r.message().contains("pending sidecar"), r.message());
             assertEquals(m.version(), g.manifests().require().version());
             ConvergeReport c = im.converge(g, fx.leases);

@@ -57,7 +57,7 @@ class CleanupTest extends FixtureTest {
         try (IndexMaintenance im = new IndexMaintenance(opts(1))) {
             CleanupReport r = im.cleanup(g, fx.leases);
             CleanupReport.TableCleanup pkg = r.tables().stream().filter(t -> t.table().equals(Fixture.PKG)).findFirst().orElseThrow();
-            assertEquals("CLEANED", pkg.status(), pkg.message());
+            assertEquals(CleanupReport.Status.CLEANED, pkg.status(), pkg.message());
             assertTrue(pkg.versionsRemoved() > 0, "main's unpinned versions are removed: " + pkg.message());
             assertTrue(pkg.protectedVersions().contains(forkPoint), pkg.message());
         }
@@ -100,7 +100,7 @@ class CleanupTest extends FixtureTest {
                 fx.write(g, 100);
             }
             assertTrue(im.converge(g, fx.leases).converged());
-            assertEquals("COMMITTED", im.compact(g, fx.leases).tables().stream().filter(t -> t.table().equals(Fixture.PKG))
+            assertEquals(CompactionReport.Status.COMMITTED, im.compact(g, fx.leases).tables().stream().filter(t -> t.table().equals(Fixture.PKG))
                     .findFirst().orElseThrow().status());
             fx.write(g, 100);
             fx.write(g, 100);
@@ -110,7 +110,7 @@ class CleanupTest extends FixtureTest {
             CleanupReport r = im.cleanup(g, fx.leases);
             assertEquals(List.of(latest.version() - 3, latest.version() - 2, latest.version() - 1, latest.version()), r.retainedManifests());
             CleanupReport.TableCleanup pkg = r.tables().stream().filter(t -> t.table().equals(Fixture.PKG)).findFirst().orElseThrow();
-            assertEquals("CLEANED", pkg.status(), pkg.message());
+            assertEquals(CleanupReport.Status.CLEANED, pkg.status(), pkg.message());
             assertTrue(pkg.versionsRemoved() > 0, pkg.message());
 
             // the invariant: every retained manifest version still opens and reads, with the same rows
@@ -168,17 +168,17 @@ class CleanupTest extends FixtureTest {
             CleanupReport r = im.cleanup(g, fx.leases);
             for (CleanupReport.TableCleanup t : r.tables()) {
                 if (t.table().equals(Fixture.PKG)) {
-                    assertEquals("SKIPPED", t.status(), t.message());
+                    assertEquals(CleanupReport.Status.SKIPPED, t.status(), t.message());
                     assertTrue(t.message().contains("pending sidecar"), t.message());
                 } else {
-                    assertEquals("CLEANED", t.status(), t.message());
+                    assertEquals(CleanupReport.Status.CLEANED, t.status(), t.message());
                 }
             }
             for (long v = 1; v <= fx.pin(g, Fixture.PKG); v++) {
                 g.tables().countRows(TableKey.parse(Fixture.PKG), v); // every version of the covered table is still there
             }
             ConvergeReport c = im.converge(g, fx.leases);
-            c.actions().forEach(a -> assertEquals("SKIPPED", a.status(), "a covered table waits for recovery"));
+            c.actions().forEach(a -> assertEquals(CommitStatus.SKIPPED, a.status(), "a covered table waits for recovery"));
         }
     }
 }

@@ -32,14 +32,14 @@ class CompactionTest extends FixtureTest {
 
             CompactionReport r = im.compact(g, fx.leases);
             CompactionReport.TableCompaction t = r.tables().stream().filter(x -> x.table().equals(Fixture.PKG)).findFirst().orElseThrow();
-            assertEquals("COMMITTED", t.status(), t.detail());
+            assertEquals(CompactionReport.Status.COMMITTED, t.status(), t.detail());
             assertEquals(7, t.fragmentsBefore());
             // Lance only merges fragments covered by the same index segments: the six of the first build
             // become one, the seventh (covered by the incremental segments) stays on its own.
             assertEquals(2, t.fragmentsAfter(), t.detail());
             assertEquals(pin, t.fromVersion());
             assertEquals(pin + 3, t.toVersion(), "marker + ReserveFragments + Rewrite");
-            r.tables().stream().filter(x -> !x.table().equals(Fixture.PKG)).forEach(x -> assertEquals("NOT_NEEDED", x.status(), x.detail()));
+            r.tables().stream().filter(x -> !x.table().equals(Fixture.PKG)).forEach(x -> assertEquals(CompactionReport.Status.NOT_NEEDED, x.status(), x.detail()));
 
             Manifest m = g.manifests().require();
             assertEquals(Manifest.KIND_COMPACT, m.kind());
@@ -66,7 +66,7 @@ class CompactionTest extends FixtureTest {
 
             // below the thresholds now
             CompactionReport again = im.compact(g, fx.leases);
-            again.tables().forEach(x -> assertEquals("NOT_NEEDED", x.status(), x.detail()));
+            again.tables().forEach(x -> assertEquals(CompactionReport.Status.NOT_NEEDED, x.status(), x.detail()));
 
             // and the indexes keep converging afterwards
             fx.write(g, 100);
@@ -85,7 +85,7 @@ class CompactionTest extends FixtureTest {
         try (IndexMaintenance im = new IndexMaintenance(opts())) {
             CompactionReport r = im.compact(g, fx.leases);
             CompactionReport.TableCompaction t = r.tables().stream().filter(x -> x.table().equals(Fixture.PKG)).findFirst().orElseThrow();
-            assertEquals("COMMITTED", t.status(), t.detail());
+            assertEquals(CompactionReport.Status.COMMITTED, t.status(), t.detail());
             assertEquals(1, t.fragmentsAfter());
             assertEquals(250, g.tables().countRows(TableKey.parse(Fixture.PKG), fx.pin(g, Fixture.PKG)));
         }

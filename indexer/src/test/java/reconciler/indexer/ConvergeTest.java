@@ -56,7 +56,7 @@ class ConvergeTest extends FixtureTest {
             long pinBefore = fx.pin(g, Fixture.PKG);
             ConvergeReport r = im.converge(g, fx.leases);
             assertEquals(4, r.actions().size(), r.actions().toString());
-            r.actions().forEach(a -> assertEquals("COMMITTED", a.status(), a.toString()));
+            r.actions().forEach(a -> assertEquals(CommitStatus.COMMITTED, a.status(), a.toString()));
             r.actions().forEach(a -> assertEquals("FULL", a.mode()));
             assertEquals(1, r.actions().stream().map(IndexAction::operationId).distinct().count(), "one commit for the table");
             assertTrue(r.converged(), r.after().backlog().toString());
@@ -112,7 +112,7 @@ class ConvergeTest extends FixtureTest {
             ConvergeReport r = im.converge(g, fx.leases);
             r.actions().forEach(a -> assertEquals("INCREMENTAL", a.mode(), a.toString()));
             r.actions().forEach(a -> assertEquals(500, a.rows()));
-            r.actions().forEach(a -> assertEquals("COMMITTED", a.status(), a.toString()));
+            r.actions().forEach(a -> assertEquals(CommitStatus.COMMITTED, a.status(), a.toString()));
             assertTrue(r.converged(), r.after().backlog().toString());
             for (String n : PKG_INDEXES) {
                 IndexCoverage ic = index(r.after(), Fixture.PKG, n);
@@ -162,7 +162,7 @@ class ConvergeTest extends FixtureTest {
 
             release.countDown();
             ConvergeReport r = running.get(120, TimeUnit.SECONDS);
-            r.actions().forEach(a -> assertEquals("COMMITTED", a.status(), a.toString()));
+            r.actions().forEach(a -> assertEquals(CommitStatus.COMMITTED, a.status(), a.toString()));
             long pin = fx.pin(g, Fixture.PKG);
             assertEquals(buildPin + 2, pin, "the index commit landed right after the writer's version");
             CommitInfo ci = g.tables().commitInfo(TableKey.parse(Fixture.PKG), pin).orElseThrow();
@@ -196,9 +196,9 @@ class ConvergeTest extends FixtureTest {
             // redefine: FTS with positions, section as BTREE instead of BITMAP
             CatalogResult a = im.addIndex(g, fx.leases, Fixture.PKG, new IndexSpec("description_fts", List.of("description"), "INVERTED",
                     new TreeMap<>(Map.of("with_position", "true")), null, 0));
-            assertEquals("PUBLISHED", a.status(), a.message());
+            assertEquals(CatalogResult.Status.PUBLISHED, a.status(), a.message());
             CatalogResult b = im.addIndex(g, fx.leases, Fixture.PKG, new IndexSpec("section_idx", List.of("section"), "BTREE", null, null, 0));
-            assertEquals("PUBLISHED", b.status(), b.message());
+            assertEquals(CatalogResult.Status.PUBLISHED, b.status(), b.message());
 
             GraphCoverage c = im.coverage(g);
             IndexCoverage fts = index(c, Fixture.PKG, "description_fts");

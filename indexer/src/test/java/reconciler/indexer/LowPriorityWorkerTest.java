@@ -34,7 +34,7 @@ class LowPriorityWorkerTest extends FixtureTest {
             im.setWorker(w);
             ConvergeReport r = im.converge(g, fx.leases);
             assertEquals(4, r.actions().size(), r.actions().toString());
-            r.actions().forEach(a -> assertEquals("COMMITTED", a.status(), a.toString()));
+            r.actions().forEach(a -> assertEquals(CommitStatus.COMMITTED, a.status(), a.toString()));
             assertTrue(r.converged(), r.after().backlog().toString());
             assertTrue(w.lastPriority().startsWith("19 "), "the child ran at nice 19: " + w.lastPriority());
             if (w.toString().contains("ionice idle")) {
@@ -47,13 +47,13 @@ class LowPriorityWorkerTest extends FixtureTest {
             fx.write(g, 200); // incremental: one more segment per index, the vector model the child trained reused
             ConvergeReport inc = im.converge(g, fx.leases);
             inc.actions().forEach(a -> assertEquals("INCREMENTAL", a.mode(), a.toString()));
-            inc.actions().forEach(a -> assertEquals("COMMITTED", a.status(), a.toString()));
+            inc.actions().forEach(a -> assertEquals(CommitStatus.COMMITTED, a.status(), a.toString()));
             assertTrue(inc.converged(), inc.after().backlog().toString());
 
             long pin = fx.pin(g, Fixture.PKG);
             CompactionReport c = im.compact(g, fx.leases);
             CompactionReport.TableCompaction t = c.tables().stream().filter(x -> x.table().equals(Fixture.PKG)).findFirst().orElseThrow();
-            assertEquals("COMMITTED", t.status(), t.detail());
+            assertEquals(CompactionReport.Status.COMMITTED, t.status(), t.detail());
             assertEquals(pin + 3, t.toVersion(), "marker + ReserveFragments + Rewrite");
             assertFalse(t.fragmentsAfter() >= t.fragmentsBefore(), t.detail());
             GraphCoverage after = im.coverage(g);

@@ -45,7 +45,7 @@ final class CleanupCommand implements Callable<Integer> {
                     System.out.printf("%-20s %-8s %s%n", t.table(), t.status(), t.message());
                 }
             }
-            return r.tables().stream().anyMatch(t -> t.status().equals("FAILED")) ? Main.FAILURE : Main.OK;
+            return r.tables().stream().anyMatch(t -> t.status() == CleanupReport.Status.FAILED) ? Main.FAILURE : Main.OK;
         });
     }
 }

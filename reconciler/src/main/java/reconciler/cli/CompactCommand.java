@@ -42,10 +42,10 @@ final class CompactCommand implements Callable<Integer> {
                             t.fragmentsAfter(), t.fromVersion(), t.toVersion(), t.detail());
                 }
             }
-            if (r.tables().stream().anyMatch(t -> t.status().equals("RECOVERY_REQUIRED"))) {
+            if (r.tables().stream().anyMatch(t -> t.status() == CompactionReport.Status.RECOVERY_REQUIRED)) {
                 return Main.REFUSED;
             }
-            return r.tables().stream().anyMatch(t -> t.status().equals("FAILED")) ? Main.FAILURE : Main.OK;
+            return r.tables().stream().anyMatch(t -> t.status() == CompactionReport.Status.FAILED) ? Main.FAILURE : Main.OK;
         });
     }
 }

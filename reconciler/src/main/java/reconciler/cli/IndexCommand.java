@@ -11,6 +11,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import reconciler.indexer.CatalogResult;
+import reconciler.indexer.CommitStatus;
 import reconciler.indexer.ConvergeReport;
 import reconciler.indexer.GraphCoverage;
 import reconciler.indexer.IndexAction;
@@ -64,9 +65,10 @@ final class IndexCommand implements Callable<Integer> {
 
     static int catalogExit(CatalogResult r) {
         return switch (r.status()) {
-            case "PUBLISHED", "UNCHANGED" -> r.lanceDrop() == null || List.of("COMMITTED", "SKIPPED").contains(r.lanceDrop()) ? Main.OK : Main.REFUSED;
-            case "REFUSED", "BUSY" -> Main.REFUSED;
-            default -> Main.FAILURE;
+            case PUBLISHED, UNCHANGED -> r.lanceDrop() == null || r.lanceDrop() == CommitStatus.COMMITTED
+                    || r.lanceDrop() == CommitStatus.SKIPPED ? Main.OK : Main.REFUSED;
+            case REFUSED, BUSY -> Main.REFUSED;
+            case FAILED -> Main.FAILURE;
         };
     }
 

@@ -176,7 +176,7 @@ class IndexerRecoveryTest {
             GraphCoverage c = im.coverage(g);
             assertTrue(c.converged(), "indexes remapped by the rolled-forward compaction: " + c.backlog());
             CompactionReport again = im.compact(g, leases);
-            again.tables().forEach(t -> assertEquals("NOT_NEEDED", t.status(), t.detail()));
+            again.tables().forEach(t -> assertEquals(CompactionReport.Status.NOT_NEEDED, t.status(), t.detail()));
         }
     }
 
@@ -194,7 +194,7 @@ class IndexerRecoveryTest {
         assertEquals(500, g.tables().countRows(TableKey.parse(PKG), pin + 1));
         try (IndexMaintenance im = new IndexMaintenance(opts(null))) {
             CompactionReport again = im.compact(g, leases);
-            assertEquals("COMMITTED", again.tables().stream().filter(t -> t.table().equals(PKG)).findFirst().orElseThrow().status(),
+            assertEquals(CompactionReport.Status.COMMITTED, again.tables().stream().filter(t -> t.table().equals(PKG)).findFirst().orElseThrow().status(),
                     "the next round compacts");
         }
     }
