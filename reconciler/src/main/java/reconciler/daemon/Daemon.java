@@ -329,7 +329,7 @@ public final class Daemon implements AutoCloseable {
                     continue;
                 }
                 if (!roots.contains(g.configuredRoot)) {
-                    g.retired = true;
+                    graphs.retire(g);
                     try {
                         scheduler.unschedule(g);
                     } catch (SchedulerException e) {
