@@ -64,7 +64,13 @@ public final class IndexerProvider implements MaintenanceProvider {
 
     @Override
     public List<MaintenanceKind> kinds(MaintenanceHost host) {
-        return List.of(new Reindex(), new Compact(), new Cleanup());
+        return List.of(
+                MaintenanceKind.of(MaintenanceKind.REINDEX, MaintenanceKind.RESERVED.get(MaintenanceKind.REINDEX)
+                        + ": staged builds of missing, partial and drifted declared indexes, committed under the table lease", IndexerProvider::reindex),
+                MaintenanceKind.of(MaintenanceKind.COMPACT, MaintenanceKind.RESERVED.get(MaintenanceKind.COMPACT)
+                        + ": Lance compaction planned and executed outside the lease, committed and published under it", IndexerProvider::compact),
+                MaintenanceKind.of("cleanup", "remove old Lance versions that no retained manifest version, tag or branch pins (never HEAD)",
+                        IndexerProvider::cleanup));
     }
 
     @Override
@@ -73,80 +79,36 @@ public final class IndexerProvider implements MaintenanceProvider {
     }
 
     /** {@code reindex}: converge rounds until every declared index is covered (or no progress). */
-    static final class Reindex implements MaintenanceKind {
-        @Override
-        public String name() {
-            return REINDEX;
-        }
-
-        @Override
-        public String description() {
-            return RESERVED.get(REINDEX) + ": staged builds of missing, partial and drifted declared indexes, committed under the table lease";
-        }
-
-        @Override
-        public MaintenanceResult run(MaintenanceContext ctx) throws Exception {
-            List<Object> rounds = new ArrayList<>();
-            ConvergeReport r = null;
-            for (int round = 1; round <= 5 && !ctx.stopping(); round++) {
-                ctx.progress((round - 1) / 5.0, "converge round " + round);
-                r = maintenance().converge(ctx.graph(), ctx.host().leases());
-                rounds.add(Map.of("round", round, "actions", r.actions().size(), "converged", r.converged()));
-                if (r.converged() || r.actions().isEmpty() || r.recoveryRequired()) {
-                    break;
-                }
+    private static MaintenanceResult reindex(MaintenanceContext ctx) throws Exception {
+        List<Object> rounds = new ArrayList<>();
+        ConvergeReport r = null;
+        for (int round = 1; round <= 5 && !ctx.stopping(); round++) {
+            ctx.progress((round - 1) / 5.0, "converge round " + round);
+            r = maintenance().converge(ctx.graph(), ctx.host().leases());
+            rounds.add(Map.of("round", round, "actions", r.actions().size(), "converged", r.converged()));
+            if (r.converged() || r.actions().isEmpty() || r.recoveryRequired()) {
+                break;
             }
-            ctx.progress(1, "done");
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("rounds", rounds);
-            d.put("converged", r != null && r.converged());
-            d.put("recoveryRequired", r != null && r.recoveryRequired());
-            return new MaintenanceResult(r != null && r.converged() ? "every declared index covered at the pins"
-                    : "index coverage NOT converged (see backlog)", d);
         }
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("rounds", rounds);
+        d.put("converged", r != null && r.converged());
+        d.put("recoveryRequired", r != null && r.recoveryRequired());
+        return new MaintenanceResult(r != null && r.converged() ? "every declared index covered at the pins"
+                : "index coverage NOT converged (see backlog)", d);
     }
 
     /** {@code compact}: Lance compaction of tables over the thresholds. */
-    static final class Compact implements MaintenanceKind {
-        @Override
-        public String name() {
-            return COMPACT;
-        }
-
-        @Override
-        public String description() {
-            return RESERVED.get(COMPACT) + ": Lance compaction planned and executed outside the lease, committed and published under it";
-        }
-
-        @Override
-        public MaintenanceResult run(MaintenanceContext ctx) throws Exception {
-            ctx.progress(0, "compact");
-            CompactionReport r = maintenance().compact(ctx.graph(), ctx.host().leases());
-            ctx.progress(1, "done");
-            return new MaintenanceResult(r.tables().size() + " table(s) considered", Map.of("tables", r.tables()));
-        }
+    private static MaintenanceResult compact(MaintenanceContext ctx) throws Exception {
+        CompactionReport r = maintenance().compact(ctx.graph(), ctx.host().leases());
+        return new MaintenanceResult(r.tables().size() + " table(s) considered", Map.of("tables", r.tables()));
     }
 
     /** {@code cleanup}: remove old Lance versions no retained manifest pins. */
-    static final class Cleanup implements MaintenanceKind {
-        @Override
-        public String name() {
-            return "cleanup";
-        }
-
-        @Override
-        public String description() {
-            return "remove old Lance versions that no retained manifest version, tag or branch pins (never HEAD)";
-        }
-
-        @Override
-        public MaintenanceResult run(MaintenanceContext ctx) throws Exception {
-            ctx.progress(0, "cleanup");
-            CleanupReport r = maintenance().cleanup(ctx.graph(), ctx.host().leases());
-            ctx.progress(1, "done");
-            return new MaintenanceResult(r.tables().size() + " table(s) cleaned, " + r.retainedManifests().size()
-                    + " manifest version(s) retained", Map.of("tables", r.tables(), "retainedManifests", r.retainedManifests()));
-        }
+    private static MaintenanceResult cleanup(MaintenanceContext ctx) throws Exception {
+        CleanupReport r = maintenance().cleanup(ctx.graph(), ctx.host().leases());
+        return new MaintenanceResult(r.tables().size() + " table(s) cleaned, " + r.retainedManifests().size()
+                + " manifest version(s) retained", Map.of("tables", r.tables(), "retainedManifests", r.retainedManifests()));
     }
 
     /** Declared-index coverage at the pins (metadata only). */

@@ -56,4 +56,40 @@ public interface MaintenanceKind {
      * @throws Exception on failure: the job ends {@code failed} with the exception's message
      */
     MaintenanceResult run(MaintenanceContext context) throws Exception;
+
+    /** The body of a kind made with {@link #of}. */
+    @FunctionalInterface
+    interface Body {
+        /** @see MaintenanceKind#run */
+        MaintenanceResult run(MaintenanceContext context) throws Exception;
+    }
+
+    /**
+     * A kind from its name, description and body, for kinds with no state of their own. The job's
+     * progress reads {@code (0, name)} until the body reports its own, and {@code (1, "done")} after it.
+     *
+     * @param name see {@link #name()}
+     * @param description see {@link #description()}
+     */
+    static MaintenanceKind of(String name, String description, Body body) {
+        return new MaintenanceKind() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String description() {
+                return description;
+            }
+
+            @Override
+            public MaintenanceResult run(MaintenanceContext context) throws Exception {
+                context.progress(0, name);
+                MaintenanceResult r = body.run(context);
+                context.progress(1, "done");
+                return r;
+            }
+        };
+    }
 }
