@@ -281,27 +281,34 @@ final class PassScheduler implements AutoCloseable {
         }
     }
 
-    /** Quartz job: the heartbeat ({@link #heartbeat}). */
-    @DisallowConcurrentExecution
-    public static final class HeartbeatJob implements Job {
+    /** A Quartz job run on the scheduler named by its {@code daemon} data (none: the daemon stopped, nothing to do). */
+    abstract static class SchedulerJob implements Job {
         @Override
-        public void execute(JobExecutionContext ctx) {
+        public final void execute(JobExecutionContext ctx) {
             PassScheduler s = INSTANCES.get(ctx.getMergedJobDataMap().getString("daemon"));
             if (s != null) {
-                s.beat();
+                run(s);
             }
+        }
+
+        abstract void run(PassScheduler s);
+    }
+
+    /** Quartz job: the heartbeat ({@link #heartbeat}). */
+    @DisallowConcurrentExecution
+    public static final class HeartbeatJob extends SchedulerJob {
+        @Override
+        void run(PassScheduler s) {
+            s.beat();
         }
     }
 
     /** Quartz job: re-check graph ownership against the live members. */
     @DisallowConcurrentExecution
-    public static final class RebalanceJob implements Job {
+    public static final class RebalanceJob extends SchedulerJob {
         @Override
-        public void execute(JobExecutionContext ctx) {
-            PassScheduler s = INSTANCES.get(ctx.getMergedJobDataMap().getString("daemon"));
-            if (s != null) {
-                s.ownership.rebalance();
-            }
+        void run(PassScheduler s) {
+            s.ownership.rebalance();
         }
     }
 }
