@@ -66,36 +66,46 @@ public final class LocalGraphStore implements GraphStore {
 
     @Override
     public boolean createIfAbsent(String key, byte[] data) throws IOException {
-        Path target = resolve(key);
-        try {
-            Path tmp = writeTemp(target, data);
+        return viaTemp("create", resolve(key), data, (tmp, target) -> {
             try {
                 Files.createLink(target, tmp);
-                fsyncDir(target.getParent());
                 return true;
             } catch (FileAlreadyExistsException e) {
                 return false;
-            } finally {
-                Files.deleteIfExists(tmp);
             }
-        } catch (IOException e) {
-            throw failure("create", target, e);
-        }
+        });
     }
 
     @Override
     public void replace(String key, byte[] data) throws IOException {
-        Path target = resolve(key);
+        viaTemp("replace", resolve(key), data, (tmp, target) -> {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return true;
+        });
+    }
+
+    /** Installs {@code tmp} (holding the new content, fsynced) as {@code target}: link or rename. */
+    @FunctionalInterface
+    private interface Install {
+        boolean from(Path tmp, Path target) throws IOException;
+    }
+
+    /**
+     * Writes {@code data} to a fsynced temporary file beside {@code target}, installs it, fsyncs the
+     * directory and removes the temporary name. @return what {@code install} returned
+     */
+    private boolean viaTemp(String op, Path target, byte[] data, Install install) throws IOException {
         try {
             Path tmp = writeTemp(target, data);
             try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                boolean installed = install.from(tmp, target);
                 fsyncDir(target.getParent());
+                return installed;
             } finally {
                 Files.deleteIfExists(tmp);
             }
         } catch (IOException e) {
-            throw failure("replace", target, e);
+            throw failure(op, target, e);
         }
     }
 
