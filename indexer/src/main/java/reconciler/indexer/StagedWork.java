@@ -26,7 +26,6 @@ import java.util.UUID;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.lance.Dataset;
-import org.lance.ReadOptions;
 import org.lance.compaction.CompactionTask;
 import org.lance.index.Index;
 import org.lance.index.IndexType;
@@ -82,8 +81,7 @@ public final class StagedWork {
     private static Dataset open(BufferAllocator allocator, Map<String, Object> req) {
         @SuppressWarnings("unchecked")
         Map<String, String> storage = (Map<String, String>) req.get("storageOptions");
-        ReadOptions.Builder ro = new ReadOptions.Builder().setStorageOptions(storage).setVersion(((Number) req.get("version")).longValue());
-        return Dataset.open(allocator, (String) req.get("uri"), ro.build());
+        return reconciler.storage.LanceTables.open(allocator, (String) req.get("uri"), storage, ((Number) req.get("version")).longValue());
     }
 
     // ------------------------------------------------------------------ index builds

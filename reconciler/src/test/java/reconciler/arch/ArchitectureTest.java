@@ -60,6 +60,20 @@ class ArchitectureTest {
                 .check(MAIN);
     }
 
+    /** One Lance opener: every dataset open is counted and carries the store's options (credentials, endpoint). */
+    @Test
+    void onlyLanceTablesOpensLanceDatasets() {
+        Class<?> a = org.apache.arrow.memory.BufferAllocator.class;
+        Class<?> ro = org.lance.ReadOptions.class;
+        noClasses().that().doNotHaveFullyQualifiedName("reconciler.storage.LanceTables")
+                .should().callMethod(org.lance.Dataset.class, "open", a, String.class, ro)
+                .orShould().callMethod(org.lance.Dataset.class, "open", String.class, ro)
+                .orShould().callMethod(org.lance.Dataset.class, "open", String.class, a)
+                .orShould().callMethod(org.lance.Dataset.class, "open", String.class)
+                .orShould().callMethod(org.lance.Dataset.class, "open")
+                .check(MAIN);
+    }
+
     @Test
     void noFileCyclesInTheDaemonLayer() {
         Map<String, Set<String>> files = new TreeMap<>();

@@ -2,7 +2,6 @@ package reconciler.storage;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.lance.Dataset;
-import org.lance.ReadOptions;
 
 /**
  * Lance branches of the table datasets of one graph root (lance-java-notes.md "Tags and branches"): a
@@ -39,10 +38,8 @@ public final class LanceBranches {
             return;
         }
         String source = LanceBranchStore.uri(store, table, from);
-        ReadOptions ro = new ReadOptions.Builder().setStorageOptions(store.storageOptions()).setVersion(version).build();
-        StorageStats.count("lance.open");
         org.lance.Ref ref = from == null ? org.lance.Ref.ofMain(version) : org.lance.Ref.ofBranch(from, version);
-        try (Dataset ds = Dataset.open(allocator, source, ro);
+        try (Dataset ds = LanceTables.open(allocator, source, store.storageOptions(), version);
              Dataset created = store.storageOptions().isEmpty() ? ds.createBranch(name, ref)
                      : ds.createBranch(name, ref, store.storageOptions())) {
             if (created.version() != version) {
@@ -57,9 +54,7 @@ public final class LanceBranches {
 
     /** The Lance branches of {@code table}'s dataset, by name (a listing of its refs). @throws RuntimeException from Lance */
     public java.util.List<String> list(TableKey table) {
-        StorageStats.count("lance.open");
-        try (Dataset ds = Dataset.open(allocator, LanceBranchStore.uri(store, table, null),
-                new ReadOptions.Builder().setStorageOptions(store.storageOptions()).build())) {
+        try (Dataset ds = LanceTables.open(allocator, LanceBranchStore.uri(store, table, null), store.storageOptions(), null)) {
             return ds.branches().list().stream().map(org.lance.Branch::getName).sorted().toList();
         }
     }
@@ -75,9 +70,7 @@ public final class LanceBranches {
         if (!list(table).contains(name)) {
             return false;
         }
-        StorageStats.count("lance.open");
-        try (Dataset ds = Dataset.open(allocator, LanceBranchStore.uri(store, table, null),
-                new ReadOptions.Builder().setStorageOptions(store.storageOptions()).build())) {
+        try (Dataset ds = LanceTables.open(allocator, LanceBranchStore.uri(store, table, null), store.storageOptions(), null)) {
             ds.branches().delete(name);
             return true;
         } catch (Exception e) { // Lance also throws java.io.IOException undeclared, through JNI

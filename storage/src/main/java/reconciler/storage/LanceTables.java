@@ -117,13 +117,25 @@ public final class LanceTables implements AutoCloseable {
      * @throws RuntimeException from Lance if the table or the version does not exist
      */
     public static Dataset open(GraphStore store, BufferAllocator allocator, TableKey table, Long version) {
+        return open(allocator, store.tableUri(table), store.storageOptions(), version);
+    }
+
+    /**
+     * {@link #open(GraphStore, BufferAllocator, TableKey, Long)} by dataset URI: a Lance branch's
+     * ({@code tree/<branch>}), or a table's in a process that has no {@link GraphStore} (the
+     * low-priority build worker, which is sent the URI and the store's options).
+     *
+     * @param storageOptions the store's options (credentials, endpoint); empty for a local root
+     * @throws RuntimeException from Lance if the dataset or the version does not exist
+     */
+    public static Dataset open(BufferAllocator allocator, String uri, Map<String, String> storageOptions, Long version) {
         LanceNative.load();
         StorageStats.count("lance.open");
-        ReadOptions.Builder ro = new ReadOptions.Builder().setStorageOptions(store.storageOptions());
+        ReadOptions.Builder ro = new ReadOptions.Builder().setStorageOptions(storageOptions);
         if (version != null) {
             ro.setVersion(version);
         }
-        return Dataset.open(allocator, store.tableUri(table), ro.build());
+        return Dataset.open(allocator, uri, ro.build());
     }
 
     /** Arrow schema for declared columns ({@link ColumnSpec#field()}). */
