@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -244,17 +245,15 @@ public final class CommitWindow {
     public static final String FORK_KIND = "branch-fork";
 
     private void checkSidecars(Manifest m, java.util.Set<String> tables) throws IOException, RecoveryRequiredException {
-        for (SidecarEntry e : graph.sidecars().list(m)) {
-            if (e instanceof SidecarEntry.Corrupt c) {
-                throw new RecoveryRequiredException(null, "refusing to write: " + c.reason(), null);
-            }
-            Sidecar s = ((SidecarEntry.Valid) e).sidecar();
-            for (String t : s.tableKeys()) {
-                if (tables.contains(t)) {
-                    throw new RecoveryRequiredException(s.operationId(), "table " + t + " is covered by pending sidecar "
-                            + e.key() + " (operation " + s.operationId() + "); the reconciler must heal it before this write", null);
-                }
-            }
+        Optional<SidecarEntry> blocking = graph.sidecars().blocking(m, tables);
+        if (blocking.isPresent() && blocking.get() instanceof SidecarEntry.Corrupt c) {
+            throw new RecoveryRequiredException(null, "refusing to write: " + c.reason(), null);
+        }
+        if (blocking.isPresent() && blocking.get() instanceof SidecarEntry.Valid v) {
+            Sidecar s = v.sidecar();
+            String t = s.tableKeys().stream().filter(tables::contains).findFirst().orElseThrow();
+            throw new RecoveryRequiredException(s.operationId(), "table " + t + " is covered by pending sidecar "
+                    + v.key() + " (operation " + s.operationId() + "); the reconciler must heal it before this write", null);
         }
     }
 

@@ -18,7 +18,6 @@ import reconciler.leases.LeaseManager;
 import reconciler.leases.LeaseSet;
 import reconciler.leases.LeaseTimeoutException;
 import reconciler.manifest.Manifest;
-import reconciler.sidecar.Sidecar;
 import reconciler.sidecar.SidecarEntry;
 import reconciler.storage.TableKey;
 import reconciler.graph.Graph;
@@ -143,14 +142,10 @@ final class Cleaner {
             Manifest m = graph.manifests().require();
             long latestPin = m.pin(table).version();
             pins.add(latestPin);
-            for (SidecarEntry e : graph.sidecars().list(m)) {
-                if (e instanceof SidecarEntry.Corrupt c) {
-                    return skipped(table, protectedVersions, "a corrupt sidecar exists (" + c.key() + ")");
-                }
-                Sidecar s = ((SidecarEntry.Valid) e).sidecar();
-                if (s.tableKeys().contains(table)) {
-                    return skipped(table, protectedVersions, "table is covered by pending sidecar " + e.key());
-                }
+            Optional<SidecarEntry> blocking = graph.sidecars().blocking(m, List.of(table));
+            if (blocking.isPresent()) {
+                return skipped(table, protectedVersions, blocking.get() instanceof SidecarEntry.Corrupt c
+                        ? "a corrupt sidecar exists (" + c.key() + ")" : "table is covered by pending sidecar " + blocking.get().key());
             }
             int created = 0;
             int deleted = 0;

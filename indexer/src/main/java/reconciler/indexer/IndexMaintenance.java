@@ -1,6 +1,7 @@
 package reconciler.indexer;
 
 import java.io.IOException;
+import java.util.Optional;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -34,7 +35,6 @@ import reconciler.manifest.Manifest;
 import reconciler.manifest.ManifestConflictException;
 import reconciler.manifest.PinUpdate;
 import reconciler.manifest.TablePin;
-import reconciler.sidecar.Sidecar;
 import reconciler.sidecar.SidecarEntry;
 import reconciler.storage.TableKey;
 import reconciler.graph.Graph;
@@ -546,15 +546,11 @@ public final class IndexMaintenance implements AutoCloseable {
         try (LeaseSet lease = leases.acquire(graphId, Graph.MAIN_BRANCH, List.of(table), options.leaseTimeout())) {
             Manifest m = graph.manifests().require();
             TablePin pin = m.pin(table);
-            for (SidecarEntry e : graph.sidecars().list(m)) {
-                if (e instanceof SidecarEntry.Corrupt c) {
-                    return new CatalogResult(CatalogResult.Status.REFUSED, 0, "refusing: corrupt sidecar " + c.key() + ": " + c.reason(), null);
-                }
-                Sidecar s = ((SidecarEntry.Valid) e).sidecar();
-                if (s.tableKeys().contains(table)) {
-                    return new CatalogResult(CatalogResult.Status.REFUSED, 0, "table " + table + " is covered by pending sidecar " + e.key()
-                            + "; the reconciler must heal it first", null);
-                }
+            Optional<SidecarEntry> blocking = graph.sidecars().blocking(m, List.of(table));
+            if (blocking.isPresent()) {
+                return new CatalogResult(CatalogResult.Status.REFUSED, 0, blocking.get() instanceof SidecarEntry.Corrupt c
+                        ? "refusing: corrupt sidecar " + c.key() + ": " + c.reason()
+                        : "table " + table + " is covered by pending sidecar " + blocking.get().key() + "; the reconciler must heal it first", null);
             }
             List<IndexSpec> catalog = edit.apply(pin);
             if (catalog == null) {

@@ -2,6 +2,7 @@ package reconciler.indexer;
 
 import java.io.IOException;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -107,14 +108,11 @@ final class TableCommit {
             acquired[0] = System.nanoTime();
             Manifest m = graph.manifests().require();
             TablePin pin = m.pin(tableKey);
-            for (SidecarEntry e : graph.sidecars().list(m)) {
-                if (e instanceof SidecarEntry.Corrupt c) {
-                    return skipped(op, pin, "a corrupt sidecar exists (" + c.key() + "): " + c.reason());
-                }
-                Sidecar s = ((SidecarEntry.Valid) e).sidecar();
-                if (s.tableKeys().contains(tableKey)) {
-                    return skipped(op, pin, "table is covered by pending sidecar " + e.key() + " (" + s.writerKind() + ")");
-                }
+            Optional<SidecarEntry> blocking = graph.sidecars().blocking(m, List.of(tableKey));
+            if (blocking.isPresent()) {
+                return skipped(op, pin, blocking.get() instanceof SidecarEntry.Corrupt c ? "a corrupt sidecar exists (" + c.key() + "): " + c.reason()
+                        : "table is covered by pending sidecar " + blocking.get().key() + " ("
+                        + ((SidecarEntry.Valid) blocking.get()).sidecar().writerKind() + ")");
             }
             long head = graph.tables().headVersion(key);
             if (head != pin.version()) {

@@ -109,6 +109,31 @@ public final class SidecarStore {
         return out;
     }
 
+    /**
+     * The sidecar that blocks a change to {@code tables} on the branch of {@code manifest}: the first
+     * refused (corrupt) one, which may cover anything, else the first valid one naming one of the
+     * tables; empty when none does. The rule every writer-like change applies under its leases
+     * (docs/protocol.md, "Writer phases"): a writer's commit, an index or compaction commit, a
+     * catalog change, a cleanup.
+     *
+     * @param manifest the latest manifest of the branch (see {@link #list(Manifest)})
+     * @throws IOException on a storage error
+     */
+    public Optional<SidecarEntry> blocking(Manifest manifest, java.util.Collection<String> tables) throws IOException {
+        List<SidecarEntry> entries = list(manifest);
+        for (SidecarEntry e : entries) {
+            if (e instanceof SidecarEntry.Corrupt) {
+                return Optional.of(e);
+            }
+        }
+        for (SidecarEntry e : entries) {
+            if (e instanceof SidecarEntry.Valid v && v.sidecar().tableKeys().stream().anyMatch(tables::contains)) {
+                return Optional.of(e);
+            }
+        }
+        return Optional.empty();
+    }
+
     /** Whether {@code main} lists the sidecar's (non-main) branch or names it deleted. */
     private static boolean isBranchOf(Sidecar s, Manifest main) {
         return main.branch() == null && (main.branches().containsKey(s.branch()) || main.deletedBranches().contains(s.branch()));
