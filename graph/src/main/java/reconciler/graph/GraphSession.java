@@ -196,11 +196,11 @@ public final class GraphSession implements AutoCloseable {
         Manifest m = graph.manifests().require();
         try (LeaseSet lease = leases.acquire(m.graphId(), Graph.MAIN_BRANCH, Set.of(table), options.leaseTimeout())) {
             Manifest cur = graph.manifests().require();
-            for (SidecarEntry e : graph.sidecars().list(cur)) {
-                if (e instanceof SidecarEntry.Valid v && v.sidecar().tableKeys().contains(table)) {
-                    throw new RecoveryRequiredException(v.sidecar().operationId(), "table " + table + " is covered by pending sidecar "
-                            + e.key() + "; the reconciler must heal it before the table is dropped", null);
-                }
+            java.util.Optional<SidecarEntry> blocking = graph.sidecars().blocking(cur, Set.of(table));
+            if (blocking.isPresent()) { // a refused sidecar may cover anything: no write while one exists (docs/protocol.md)
+                throw new RecoveryRequiredException(blocking.get() instanceof SidecarEntry.Valid v ? v.sidecar().operationId() : null,
+                        "table " + table + " is covered by " + (blocking.get() instanceof SidecarEntry.Valid ? "pending" : "refused")
+                        + " sidecar " + blocking.get().key() + "; the reconciler must heal it before the table is dropped", null);
             }
             lease.checkValid();
             Manifest published = graph.manifests().publishTables(OperationIds.next(), Manifest.KIND_DROP_TABLE, Map.of(), Set.of(table));

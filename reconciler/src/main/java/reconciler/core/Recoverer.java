@@ -315,10 +315,9 @@ public final class Recoverer {
             TableKey key = TableKey.parse(tableKey);
             TablePin pin = m.pin(tableKey);
             long head = graph.tables().headVersion(key);
-            for (reconciler.sidecar.SidecarEntry e : graph.sidecars().list(m)) {
-                if (e instanceof reconciler.sidecar.SidecarEntry.Valid v && v.sidecar().tableKeys().contains(tableKey)) {
-                    return new Result(repairId, Status.DEFERRED, null, "drift on " + tableKey + " is covered by sidecar " + e.key());
-                }
+            Optional<reconciler.sidecar.SidecarEntry> blocking = graph.sidecars().blocking(m, List.of(tableKey));
+            if (blocking.isPresent()) { // a refused sidecar may cover anything: no repair while one exists (docs/protocol.md)
+                return new Result(repairId, Status.DEFERRED, null, "drift on " + tableKey + " is covered by sidecar " + blocking.get().key());
             }
             if (head <= pin.version()) {
                 return new Result(repairId, Status.RESOLVED, null, "no drift on " + tableKey);
