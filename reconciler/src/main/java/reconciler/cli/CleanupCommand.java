@@ -4,7 +4,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import reconciler.daemon.Config;
 import reconciler.indexer.CleanupReport;
 import reconciler.indexer.MaintenanceOptions;
@@ -28,8 +27,8 @@ final class CleanupCommand implements Callable<Integer> {
     @Mixin
     GraphTarget.LeaseTimeout leaseTimeout;
 
-    @Option(names = "--json", description = "print JSON")
-    boolean json;
+    @Mixin
+    JsonOutput out;
 
     @Override
     public Integer call() throws Exception {
@@ -37,14 +36,12 @@ final class CleanupCommand implements Callable<Integer> {
                 .retainAge(Config.parseDuration(retainAge)).deleteUnverified(deleteUnverified)
                 .leaseTimeout(leaseTimeout.orElse(java.time.Duration.ofSeconds(30))), (g, leases, im) -> {
             CleanupReport r = im.cleanup(g, leases);
-            if (json) {
-                Printer.json(System.out, r);
-            } else {
+            out.print(r, () -> {
                 System.out.printf("graph %s: retained manifest versions %s%n", r.graphId(), r.retainedManifests());
                 for (CleanupReport.TableCleanup t : r.tables()) {
                     System.out.printf("%-20s %-8s %s%n", t.table(), t.status(), t.message());
                 }
-            }
+            });
             return r.tables().stream().anyMatch(t -> t.status().equals("FAILED")) ? Main.FAILURE : Main.OK;
         });
     }

@@ -45,6 +45,28 @@ final class DaemonEndpoint {
         Path tokenFile;
     }
 
+    /**
+     * The options of a command that reads from the daemon's API and prints what it answered:
+     * {@link Options} and {@code --json} (the API's JSON as it came, on one line).
+     */
+    static final class Query {
+        @Mixin
+        Options api;
+
+        @Option(names = "--json", description = "print the API's JSON")
+        boolean json;
+
+        /** {@link DaemonEndpoint#run} with these options. */
+        int run(Call call) throws Exception {
+            return DaemonEndpoint.run(api, call);
+        }
+
+        /** Prints {@code answer} with {@code --json}, else runs {@code text}. */
+        void print(JsonNode answer, Runnable text) {
+            JsonOutput.print(json, answer, text);
+        }
+    }
+
     /** What a command does with the client; returns its exit code. */
     interface Call {
         int run(ReconcilerClient client) throws Exception;
@@ -132,10 +154,5 @@ final class DaemonEndpoint {
             }
         }
         return arg;
-    }
-
-    /** Prints the API's JSON as it came, on one line. */
-    static void print(JsonNode n) throws IOException {
-        System.out.println(JSON.writeValueAsString(n));
     }
 }

@@ -148,19 +148,17 @@ final class IndexCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             try (Graph g = graph.open()) {
                 Manifest m = g.manifests().require();
-                if (json) {
-                    Map<String, List<IndexSpec>> out = new java.util.TreeMap<>();
-                    m.tables().forEach((t, p) -> out.put(t, p.indexes()));
-                    Printer.json(System.out, out);
-                    return Main.OK;
-                }
-                System.out.printf("graph %s catalog at manifest v%d%n", m.graphId(), m.version());
-                for (Map.Entry<String, TablePin> e : m.tables().entrySet()) {
-                    for (IndexSpec s : e.getValue().indexes()) {
-                        System.out.printf("  %-20s %-20s %-12s %-14s params=%s options=%s declaredAt=%d%n", e.getKey(), s.name(), s.type(),
-                                s.columns(), s.params(), s.options(), s.declaredAt());
+                Map<String, List<IndexSpec>> catalog = new java.util.TreeMap<>();
+                m.tables().forEach((t, p) -> catalog.put(t, p.indexes()));
+                JsonOutput.print(json, catalog, () -> {
+                    System.out.printf("graph %s catalog at manifest v%d%n", m.graphId(), m.version());
+                    for (Map.Entry<String, TablePin> e : m.tables().entrySet()) {
+                        for (IndexSpec s : e.getValue().indexes()) {
+                            System.out.printf("  %-20s %-20s %-12s %-14s params=%s options=%s declaredAt=%d%n", e.getKey(), s.name(), s.type(),
+                                    s.columns(), s.params(), s.options(), s.declaredAt());
+                        }
                     }
-                }
+                });
                 return Main.OK;
             }
         }
@@ -193,11 +191,7 @@ final class IndexCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             try (Graph g = graph.open(); IndexMaintenance im = new IndexMaintenance()) {
                 GraphCoverage c = im.coverage(g);
-                if (json) {
-                    Printer.json(System.out, c);
-                } else {
-                    print(System.out, c);
-                }
+                JsonOutput.print(json, c, () -> print(System.out, c));
                 return c.converged() ? Main.OK : Main.NOT_CONVERGED;
             }
         }
@@ -212,22 +206,20 @@ final class IndexCommand implements Callable<Integer> {
         @Mixin
         GraphTarget graph;
 
-        @Option(names = "--json", description = "print JSON")
-        boolean json;
+        @Mixin
+        JsonOutput out;
 
         @Override
         public Integer call() throws Exception {
             return graph.withMaintenance(build::options, (g, leases, im) -> {
                 ConvergeReport r = im.converge(g, leases);
-                if (json) {
-                    Printer.json(System.out, r);
-                } else {
+                out.print(r, () -> {
                     for (IndexAction a : r.actions()) {
                         System.out.printf("%s %s on %s: %s (%d rows, %d fragments, %d segments, build %d ms) %s%n", a.mode(), a.index(), a.table(),
                                 a.status(), a.rows(), a.fragments(), a.segments(), a.buildMillis(), a.message());
                     }
                     print(System.out, r.after());
-                }
+                });
                 return r.recoveryRequired() ? Main.REFUSED : r.converged() ? Main.OK : Main.NOT_CONVERGED;
             });
         }

@@ -1,6 +1,5 @@
 package reconciler.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import reconciler.client.Job;
 import java.util.concurrent.Callable;
@@ -9,7 +8,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import reconciler.daemon.Config;
-import reconciler.maintenance.MaintenanceJob;
 
 @Command(name = "maintain", mixinStandardHelpOptions = true, description = {
         "Run a maintenance kind on a graph through the running daemon (POST /v1/graphs/GRAPH/maintenance/KIND).",
@@ -38,12 +36,8 @@ final class MaintainCommand implements Callable<Integer> {
         return DaemonEndpoint.run(api, client -> {
             String graphId = DaemonEndpoint.graphId(graph);
             Job job = bound.isZero() ? client.runMaintenanceAsync(graphId, kind) : client.runMaintenance(graphId, kind, bound);
-            if (json) {
-                DaemonEndpoint.print(job.raw());
-            } else {
-                System.out.println(JobsCommand.line(job.raw()));
-            }
-            return MaintenanceJob.State.ofJson(job.state()).map(MaintenanceJob.State::unsuccessful).orElse(false) ? Main.FAILURE : Main.OK;
+            JsonOutput.print(json, job.raw(), () -> System.out.println(JobsCommand.line(job.raw())));
+            return JobsCommand.exit(job);
         });
     }
 }

@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "maintenance-state", mixinStandardHelpOptions = true, description = {
@@ -17,21 +16,14 @@ final class MaintenanceStateCommand implements Callable<Integer> {
     @Parameters(paramLabel = "GRAPH", description = "graph id, or a graph root directory")
     String graph;
 
-    @Option(names = "--json", description = "print the API's JSON")
-    boolean json;
-
     @Mixin
-    DaemonEndpoint.Options api;
+    DaemonEndpoint.Query api;
 
     @Override
     public Integer call() throws Exception {
-        return DaemonEndpoint.run(api, client -> {
+        return api.run(client -> {
             JsonNode s = client.maintenanceState(DaemonEndpoint.graphId(graph)).raw();
-            if (json) {
-                DaemonEndpoint.print(s);
-            } else {
-                human(s);
-            }
+            api.print(s, () -> human(s));
             return s.path("caughtUp").asBoolean() ? Main.OK : Main.NOT_CONVERGED;
         });
     }
