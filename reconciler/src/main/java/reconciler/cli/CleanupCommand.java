@@ -13,7 +13,7 @@ import reconciler.indexer.MaintenanceOptions;
         "never while a sidecar covers the table). Exit 0 unless a table failed (4)."})
 final class CleanupCommand implements Callable<Integer> {
     @Mixin
-    GraphTarget graph;
+    LeasedGraph graph;
 
     @Option(names = "--retain-versions", defaultValue = "10", description = "keep the pins of the newest N manifest versions (default ${DEFAULT-VALUE})")
     int retainVersions;
@@ -25,16 +25,12 @@ final class CleanupCommand implements Callable<Integer> {
     boolean deleteUnverified;
 
     @Mixin
-    GraphTarget.LeaseTimeout leaseTimeout;
-
-    @Mixin
     JsonOutput out;
 
     @Override
     public Integer call() throws Exception {
         return graph.withMaintenance(() -> MaintenanceOptions.defaults().retainManifestVersions(retainVersions)
-                .retainAge(Config.parseDuration(retainAge)).deleteUnverified(deleteUnverified)
-                .leaseTimeout(leaseTimeout.orElse(java.time.Duration.ofSeconds(30))), (g, leases, im) -> {
+                .retainAge(Config.parseDuration(retainAge)).deleteUnverified(deleteUnverified), (g, leases, im) -> {
             CleanupReport r = im.cleanup(g, leases);
             out.print(r, () -> {
                 System.out.printf("graph %s: retained manifest versions %s%n", r.graphId(), r.retainedManifests());

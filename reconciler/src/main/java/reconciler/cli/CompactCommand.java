@@ -14,7 +14,7 @@ final class CompactCommand implements Callable<Integer> {
     IndexCommand.BuildOptions build;
 
     @Mixin
-    GraphTarget graph;
+    LeasedGraph graph;
 
     @Option(names = "--target-rows", defaultValue = "1048576", description = "target rows per fragment (default ${DEFAULT-VALUE})")
     long targetRows;

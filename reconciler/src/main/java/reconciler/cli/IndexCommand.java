@@ -40,20 +40,16 @@ final class IndexCommand implements Callable<Integer> {
         return Main.USAGE;
     }
 
-    /** Options shared by the commands that build or commit. */
+    /** Options shared by the commands that build or commit (with a {@link LeasedGraph} for {@code --lease-timeout}). */
     static final class BuildOptions {
         @Option(names = "--max-parallel", defaultValue = "2", description = "index builds at once (default ${DEFAULT-VALUE})")
         int maxParallel;
-
-        @Mixin
-        GraphTarget.LeaseTimeout leaseTimeout;
 
         @Option(names = "--segment-rows", defaultValue = "1000000", description = "rows per staged segment, the unit of progress (default ${DEFAULT-VALUE})")
         long segmentRows;
 
         MaintenanceOptions options() {
-            return MaintenanceOptions.defaults().maxParallelBuilds(maxParallel).leaseTimeout(leaseTimeout.orElse(java.time.Duration.ofSeconds(30)))
-                    .segmentRows(segmentRows).failpoints(IndexFailpoints.fromEnvironment());
+            return MaintenanceOptions.defaults().maxParallelBuilds(maxParallel).segmentRows(segmentRows).failpoints(IndexFailpoints.fromEnvironment());
         }
     }
 
@@ -76,7 +72,7 @@ final class IndexCommand implements Callable<Integer> {
             "  --param distance=l2 --param num_partitions=16 --option max_iters=10"})
     static final class Add implements Callable<Integer> {
         @Mixin
-        GraphTarget graph;
+        LeasedGraph graph;
 
         @Parameters(index = "1", paramLabel = "TABLE", description = "table key, e.g. node:Package")
         String table;
@@ -96,9 +92,6 @@ final class IndexCommand implements Callable<Integer> {
         @Option(names = "--option", paramLabel = "KEY=VALUE", description = "build option (repeatable)")
         List<String> options = new ArrayList<>();
 
-        @Mixin
-        GraphTarget.LeaseTimeout leaseTimeout;
-
         @Override
         public Integer call() throws Exception {
             IndexSpec spec;
@@ -109,8 +102,7 @@ final class IndexCommand implements Callable<Integer> {
                 System.err.println("error: " + e.getMessage());
                 return Main.USAGE;
             }
-            return graph.withMaintenance(() -> MaintenanceOptions.defaults().leaseTimeout(leaseTimeout.orElse(java.time.Duration.ofSeconds(30))),
-                    (g, leases, im) -> printCatalog(im.addIndex(g, leases, table, spec)));
+            return graph.withMaintenance(MaintenanceOptions::defaults, (g, leases, im) -> printCatalog(im.addIndex(g, leases, table, spec)));
         }
     }
 
@@ -118,7 +110,7 @@ final class IndexCommand implements Callable<Integer> {
             "with a sidecar-protected index-drop operation. Idempotent."})
     static final class Drop implements Callable<Integer> {
         @Mixin
-        GraphTarget graph;
+        LeasedGraph graph;
 
         @Parameters(index = "1", paramLabel = "TABLE")
         String table;
@@ -126,13 +118,10 @@ final class IndexCommand implements Callable<Integer> {
         @Parameters(index = "2", paramLabel = "NAME")
         String name;
 
-        @Mixin
-        GraphTarget.LeaseTimeout leaseTimeout;
-
         @Override
         public Integer call() throws Exception {
-            return graph.withMaintenance(() -> MaintenanceOptions.defaults().leaseTimeout(leaseTimeout.orElse(java.time.Duration.ofSeconds(30)))
-                    .failpoints(IndexFailpoints.fromEnvironment()), (g, leases, im) -> printCatalog(im.dropIndex(g, leases, table, name)));
+            return graph.withMaintenance(() -> MaintenanceOptions.defaults().failpoints(IndexFailpoints.fromEnvironment()),
+                    (g, leases, im) -> printCatalog(im.dropIndex(g, leases, table, name)));
         }
     }
 
@@ -204,7 +193,7 @@ final class IndexCommand implements Callable<Integer> {
         BuildOptions build;
 
         @Mixin
-        GraphTarget graph;
+        LeasedGraph graph;
 
         @Mixin
         JsonOutput out;
