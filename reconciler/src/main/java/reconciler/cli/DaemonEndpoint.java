@@ -1,7 +1,6 @@
 package reconciler.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -26,8 +25,6 @@ import reconciler.graph.Graph;
  * stderr: {@code error: <type>: <message>}.
  */
 final class DaemonEndpoint {
-
-    static final ObjectMapper JSON = new ObjectMapper();
 
     /** The options of every command that talks to the daemon: the config, and where and how to reach its API. */
     static final class Options {

@@ -29,8 +29,8 @@ final class JobsCommand implements Callable<Integer> {
         return api.run(client -> {
             if (id == null) {
                 List<Job> all = client.jobs();
-                api.print(DaemonEndpoint.JSON.createObjectNode().set("jobs",
-                        DaemonEndpoint.JSON.createArrayNode().addAll(all.stream().map(Job::raw).toList())), () -> {
+                api.print(JsonOutput.API.createObjectNode().set("jobs",
+                        JsonOutput.API.createArrayNode().addAll(all.stream().map(Job::raw).toList())), () -> {
                     for (Job j : all) {
                         System.out.println(line(j.raw()));
                     }

@@ -2,6 +2,7 @@ package reconciler.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import picocli.CommandLine.Option;
 
 /**
@@ -12,6 +13,9 @@ import picocli.CommandLine.Option;
  * the option themselves and call {@link #print(boolean, Object, Runnable)}.
  */
 final class JsonOutput {
+
+    /** The API's JSON, as it came: a plain mapper, one line. */
+    static final ObjectMapper API = new ObjectMapper();
 
     @Option(names = "--json", description = "print JSON")
     boolean json;
@@ -35,7 +39,7 @@ final class JsonOutput {
     /** Prints the API's JSON as it came, on one line. */
     static void line(JsonNode n) {
         try {
-            System.out.println(DaemonEndpoint.JSON.writeValueAsString(n));
+            System.out.println(API.writeValueAsString(n));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
