@@ -18,6 +18,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import reconciler.daemon.Config;
 import reconciler.daemon.Daemon;
@@ -142,11 +143,8 @@ public final class Bench implements Callable<Integer> {
         @Option(names = "--runs", defaultValue = "50")
         int runs;
 
-        @Option(names = "--session", defaultValue = "2s", description = "ZooKeeper session timeout")
-        String session;
-
-        @Option(names = "--backend", defaultValue = "local", description = "local or s3 (s3proxy on 127.0.0.1)")
-        String backend;
+        @Mixin
+        ChildOptions children;
 
         @Option(names = "--tick", defaultValue = "100ms", description = "tick of the embedded ZooKeeper server (sessions expire at tick granularity)")
         String tick;
@@ -162,10 +160,10 @@ public final class Bench implements Callable<Integer> {
             }
             Path dir = tempDir("heal");
             int tickMs = (int) Config.parseDuration(tick).toMillis();
-            Duration sessionTimeout = Config.parseDuration(session);
+            Duration sessionTimeout = children.sessionTimeout();
             Process daemon = null;
             try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, tickMs);
-                 BenchBackend b = BenchBackend.start(backend, dir)) {
+                 BenchBackend b = children.start(dir)) {
                 String root = b.root("heal");
                 try (Graph g = b.open(root)) {
                     g.init("heal", DebianImport.schema());
@@ -173,7 +171,7 @@ public final class Bench implements Callable<Integer> {
                 Path cfgFile = dir.resolve("reconciler.yaml");
                 Files.writeString(cfgFile, "graphs:\n  - " + root + "\nstateDir: " + dir.resolve("state") + "\nauditLog: "
                         + dir.resolve("audit.jsonl") + "\npollInterval: 1h\nzookeeper:\n  connect: " + zk.connectString()
-                        + "\n  sessionTimeout: " + session + "\n" + (proof.equals("off") ? "livenessDir: \"off\"\n" : "") + b.configYaml());
+                        + "\n  sessionTimeout: " + children.session + "\n" + (proof.equals("off") ? "livenessDir: \"off\"\n" : "") + b.configYaml());
                 Path log = dir.resolve("daemon.log");
                 ProcessBuilder dpb = new ProcessBuilder(javaCli(List.of("run", "--config", cfgFile.toString())))
                         .redirectErrorStream(true).redirectOutput(log.toFile());
@@ -268,7 +266,7 @@ public final class Bench implements Callable<Integer> {
                 out.lines().filter(l -> l.contains("DeadHolderBreaker") && !l.contains("lease broken")).forEach(System.out::println);
                 double goal = sessionTimeout.toMillis() + 250;
                 System.out.println();
-                System.out.println("heal latency after SIGKILL mid-commit, backend " + backend + " (event-driven daemon, safety poll 1 h)");
+                System.out.println("heal latency after SIGKILL mid-commit, backend " + children.backend + " (event-driven daemon, safety poll 1 h)");
                 System.out.printf("runs healed %d, discarded %d (writer finished before the kill)%n", heals.size(), discarded);
                 System.out.printf("embedded ZooKeeper tick %d ms; session timeout %d ms%n", tickMs, sessionTimeout.toMillis());
                 System.out.printf("local liveness proof %s; leases broken by it (daemon log) %d%n", proof, broken);

@@ -3,15 +3,13 @@ package reconciler.bench;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import reconciler.bench.chaos.ChaosBackend;
 import reconciler.bench.chaos.ChaosEngine;
 import reconciler.bench.chaos.ChaosReport;
-import reconciler.daemon.Config;
-import reconciler.graph.Graph;
 
 /**
  * {@code bin/bench chaos}: the randomized crash loop ({@link ChaosEngine}) for long runs, in epochs
@@ -33,17 +31,14 @@ final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "seed of every random choice (default: random, printed)")
     Long seed;
 
-    @Option(names = "--backend", defaultValue = "local", description = "local or s3 (s3proxy on 127.0.0.1 in this JVM) (default ${DEFAULT-VALUE})")
-    String backend;
-
     @Option(names = "--writers", defaultValue = "2", description = "writer JVMs (default ${DEFAULT-VALUE})")
     int writers;
 
     @Option(names = "--daemons", defaultValue = "2", description = "daemon JVMs (default ${DEFAULT-VALUE})")
     int daemons;
 
-    @Option(names = "--session", defaultValue = "2s", description = "ZooKeeper session timeout of the children (default ${DEFAULT-VALUE})")
-    String session;
+    @Mixin
+    ChildOptions children;
 
     @Option(names = "--keep", description = "keep the working directory (graph, logs) after the run")
     boolean keep;
@@ -63,15 +58,15 @@ final class ChaosCommand implements Callable<Integer> {
         List<ChaosReport> runs = new ArrayList<>();
         long t0 = System.nanoTime();
         System.out.printf("chaos: seed %d, %d round(s) in epochs of %d, backend %s, %d writer(s), %d daemon(s), session %s%n", s, rounds,
-                epoch, backend, writers, daemons, session);
-        try (BenchBackend b = BenchBackend.start(backend, base)) {
+                epoch, children.backend, writers, daemons, children.session);
+        try (BenchBackend b = children.start(base)) {
             int done = 0;
             for (int k = 0; done < rounds; k++) {
                 int r = Math.min(epoch, rounds - done);
                 Path dir = java.nio.file.Files.createDirectories(base.resolve("epoch-" + k));
-                ChaosEngine.Settings settings = new ChaosEngine.Settings(s + k, r, backend, writers, daemons,
-                        Config.parseDuration(session), System.out);
-                ChaosBackend cb = "local".equals(backend) ? ChaosBackend.local(dir) : adapt(b, "chaos-" + k);
+                ChaosEngine.Settings settings = new ChaosEngine.Settings(s + k, r, children.backend, writers, daemons,
+                        children.sessionTimeout(), System.out);
+                ChaosBackend cb = "local".equals(children.backend) ? ChaosBackend.local(dir) : adapt(b, "chaos-" + k);
                 ChaosReport report = new ChaosEngine(settings, cb, dir, ChaosEngine.childJvm(System.getProperty("java.class.path"), null,
                         "child-logback.xml")).run();
                 runs.add(report);
@@ -93,35 +88,6 @@ final class ChaosCommand implements Callable<Integer> {
 
     private static ChaosBackend adapt(BenchBackend b, String graph) {
         String root = b.root(graph);
-        return new ChaosBackend() {
-            @Override
-            public String name() {
-                return b.name;
-            }
-
-            @Override
-            public String root() {
-                return root;
-            }
-
-            @Override
-            public String configYaml() {
-                return b.configYaml();
-            }
-
-            @Override
-            public Map<String, String> env() {
-                return b.env();
-            }
-
-            @Override
-            public Graph open() {
-                return b.open(root);
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        return ChaosBackend.of(b.name, root, b.configYaml(), b.env(), () -> b.open(root));
     }
 }
