@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -24,12 +23,7 @@ import reconciler.manifest.ManifestConflictException;
  */
 @Command(name = "branch", mixinStandardHelpOptions = true, description = "Branches of a graph: create, list, delete, merge.",
         subcommands = {BranchCommand.Create.class, BranchCommand.ListCmd.class, BranchCommand.Delete.class, BranchCommand.Merge.class})
-final class BranchCommand implements Callable<Integer> {
-    @Override
-    public Integer call() {
-        CommandLine.usage(this, System.out);
-        return Main.USAGE;
-    }
+final class BranchCommand extends CommandGroup {
 
     /**
      * Runs {@code body} with a session over the graph whose writes wait {@code leaseTimeout} for their
@@ -50,6 +44,17 @@ final class BranchCommand implements Callable<Integer> {
     /** What a subcommand does with the graph's branches. */
     interface Body {
         int run(GraphBranches branches) throws Exception;
+    }
+
+    /** A subcommand that changes a branch under the graph's leases ({@code GRAPH}, {@code --lease-timeout}). */
+    abstract static class Change implements Callable<Integer>, Body {
+        @Mixin
+        LeasedGraph graph;
+
+        @Override
+        public final Integer call() throws Exception {
+            return withSession(graph.target, graph::writeTimeout, this);
+        }
     }
 
     static String line(String name, BranchRecord r) {
@@ -101,10 +106,7 @@ final class BranchCommand implements Callable<Integer> {
     @Command(name = "delete", mixinStandardHelpOptions = true, description = {"Delete branch NAME: refused while it has pending sidecars (heal them",
             "first: reconciler run --once) unless --discard-pending (the reconciler then discards them once, orphaned_branch_discarded);",
             "refused while another branch was forked from it. Its Lance branches are reclaimed."})
-    static final class Delete implements Callable<Integer> {
-        @Mixin
-        LeasedGraph graph;
-
+    static final class Delete extends Change {
         @Parameters(index = "1", paramLabel = "NAME")
         String name;
 
@@ -112,23 +114,18 @@ final class BranchCommand implements Callable<Integer> {
         boolean discardPending;
 
         @Override
-        public Integer call() throws Exception {
-            return withSession(graph.target, graph::writeTimeout, b -> {
-                GraphBranches.Deleted d = b.delete(name, discardPending);
-                System.out.println("DELETED " + name + " manifestVersion=" + d.manifestVersion() + " orphaned=" + d.orphaned()
-                        + " forksReclaimed=" + d.forksReclaimed() + (d.forksLeft().isEmpty() ? "" : " forksLeft=" + d.forksLeft()));
-                return Main.OK;
-            });
+        public int run(GraphBranches b) throws Exception {
+            GraphBranches.Deleted d = b.delete(name, discardPending);
+            System.out.println("DELETED " + name + " manifestVersion=" + d.manifestVersion() + " orphaned=" + d.orphaned()
+                    + " forksReclaimed=" + d.forksReclaimed() + (d.forksLeft().isEmpty() ? "" : " forksLeft=" + d.forksLeft()));
+            return Main.OK;
         }
     }
 
     @Command(name = "merge", mixinStandardHelpOptions = true, description = {"Merge branch SOURCE into --into (its parent, the default), table by table",
             "against the fork point: tables only SOURCE changed are taken (one transaction on the target), tables only the target",
             "changed are kept; a table both changed is a conflict and the merge is refused naming it (exit 3)."})
-    static final class Merge implements Callable<Integer> {
-        @Mixin
-        LeasedGraph graph;
-
+    static final class Merge extends Change {
         @Parameters(index = "1", paramLabel = "SOURCE")
         String source;
 
@@ -136,17 +133,15 @@ final class BranchCommand implements Callable<Integer> {
         String into;
 
         @Override
-        public Integer call() throws Exception {
-            return withSession(graph.target, graph::writeTimeout, b -> {
-                GraphBranches.Merged m = b.merge(source, into);
-                if (m.result() == null) {
-                    System.out.println("UP-TO-DATE " + source + ": no table changed since the fork");
-                } else {
-                    System.out.println("MERGED " + source + " tables=" + m.tables() + " operationId=" + m.result().operationId()
-                            + " manifestVersion=" + m.result().manifestVersion());
-                }
-                return Main.OK;
-            });
+        public int run(GraphBranches b) throws Exception {
+            GraphBranches.Merged m = b.merge(source, into);
+            if (m.result() == null) {
+                System.out.println("UP-TO-DATE " + source + ": no table changed since the fork");
+            } else {
+                System.out.println("MERGED " + source + " tables=" + m.tables() + " operationId=" + m.result().operationId()
+                        + " manifestVersion=" + m.result().manifestVersion());
+            }
+            return Main.OK;
         }
     }
 }

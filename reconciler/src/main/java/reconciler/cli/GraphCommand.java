@@ -32,12 +32,7 @@ import reconciler.graph.RecoveryRequiredException;
                 BranchCommand.class,
                 CompactCommand.class,
                 CleanupCommand.class})
-final class GraphCommand implements Callable<Integer> {
-    @Override
-    public Integer call() {
-        picocli.CommandLine.usage(this, System.out);
-        return Main.USAGE;
-    }
+final class GraphCommand extends CommandGroup {
 
     @Command(name = "init", mixinStandardHelpOptions = true, description = "Create a graph root with the Debian schema (4 empty tables, manifest v1).")
     static final class Init implements Callable<Integer> {

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,12 +32,7 @@ import reconciler.graph.Graph;
 @Command(name = "index", mixinStandardHelpOptions = true, description = "The catalog of declared indexes and their coverage: add, drop, list, coverage, converge.",
         subcommands = {IndexCommand.Add.class, IndexCommand.Drop.class, IndexCommand.ListCmd.class, IndexCommand.Coverage.class,
                 IndexCommand.Converge.class})
-final class IndexCommand implements Callable<Integer> {
-    @Override
-    public Integer call() {
-        CommandLine.usage(this, System.out);
-        return Main.USAGE;
-    }
+final class IndexCommand extends CommandGroup {
 
     /** Options shared by the commands that build or commit (with a {@link LeasedGraph} for {@code --lease-timeout}). */
     static final class BuildOptions {
