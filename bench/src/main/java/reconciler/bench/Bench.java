@@ -15,15 +15,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import reconciler.bench.harness.WorkDir;
 import reconciler.daemon.Config;
 import reconciler.daemon.Daemon;
 import reconciler.leases.EmbeddedZooKeeper;
-import reconciler.leases.LeaseManager;
 import reconciler.storage.ColumnSpec;
 import reconciler.storage.StorageStats;
 import reconciler.writer.DebianImport;
@@ -81,21 +80,6 @@ public final class Bench implements Callable<Integer> {
     static double median(List<Double> values) {
         Collections.sort(values);
         return pct(values, 50);
-    }
-
-    static Path tempDir(String name) throws IOException {
-        return Files.createTempDirectory("reconciler-bench-" + name + "-");
-    }
-
-    static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> w = Files.walk(p)) {
-            for (Path q : w.sorted(Collections.reverseOrder()).toList()) {
-                Files.deleteIfExists(q);
-            }
-        }
     }
 
     static Config config(Path dir, List<String> graphs, String connect, Duration session, Duration poll) {
@@ -158,7 +142,8 @@ public final class Bench implements Callable<Integer> {
             if (!proof.equals("on") && !proof.equals("off")) {
                 throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--proof must be on or off");
             }
-            Path dir = tempDir("heal");
+            WorkDir.Scope work = WorkDir.temporary("heal");
+            Path dir = work.path();
             int tickMs = (int) Config.parseDuration(tick).toMillis();
             Duration sessionTimeout = children.sessionTimeout();
             Process daemon = null;
@@ -279,7 +264,7 @@ public final class Bench implements Callable<Integer> {
                 if (daemon != null && daemon.isAlive()) {
                     daemon.destroyForcibly();
                 }
-                deleteRecursively(dir);
+                work.close();
             }
             return 0;
         }
@@ -299,9 +284,10 @@ public final class Bench implements Callable<Integer> {
             System.out.printf("%-8s %10s %10s %12s%n", "backend", "rows", "seconds", "rows/s");
             double localRate = 0;
             for (String backend : List.of("local", "s3")) {
-                Path dir = tempDir("import");
-                try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 500);
-                     BenchBackend b = BenchBackend.start(backend, dir)) {
+                try (WorkDir.Scope work = WorkDir.temporary("import");
+                     EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(work.path().resolve("zk"), 0, 500);
+                     BenchBackend b = BenchBackend.start(backend, work.path())) {
+                    Path dir = work.path();
                     String root = b.root("debian");
                     try (Graph g = b.open(root)) {
                         g.init("debian", DebianImport.schema());
@@ -332,8 +318,6 @@ public final class Bench implements Callable<Integer> {
                     }
                     System.out.printf("%-8s %10d %10.1f %12.0f%s%n", backend, rows, secs, rate,
                             backend.equals("s3") ? String.format("   (s3 / local = %.2f)", rate / localRate) : "");
-                } finally {
-                    deleteRecursively(dir);
                 }
             }
             System.out.println("rows = all four tables' rows at the final pins; seconds include the writer JVMs' start-up and archive parsing.");
@@ -357,8 +341,8 @@ public final class Bench implements Callable<Integer> {
             System.out.printf("%8s %14s %16s %14s %16s %14s%n", "graphs", "startup (s)", "req/pass/graph", "idle req/min",
                     "poll req/g/min", "CPU % of core");
             for (int n : counts) {
-                Path dir = tempDir("idle");
-                try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 500)) {
+                try (WorkDir.Scope work = WorkDir.temporary("idle"); EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(work.path().resolve("zk"), 0, 500)) {
+                    Path dir = work.path();
                     List<String> roots = makeGraphs(dir, n);
                     Config cfg = config(dir, roots, zk.connectString(), Duration.ofSeconds(10), Duration.ofHours(1));
                     long t0 = System.nanoTime();
@@ -382,8 +366,6 @@ public final class Bench implements Callable<Integer> {
                         System.out.printf("%8d %14.1f %16.1f %14.1f %16.2f %14.2f%n", n, startup, perPass, req / minutes,
                                 perPass / 5.0, cpu);
                     }
-                } finally {
-                    deleteRecursively(dir);
                 }
             }
             System.out.println("idle req/min: storage requests by the daemon for all graphs in the window (no changes, no poll);");

@@ -4,12 +4,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.commons.io.FileUtils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import reconciler.bench.chaos.ChaosBackend;
 import reconciler.bench.chaos.ChaosEngine;
 import reconciler.bench.chaos.ChaosReport;
+import reconciler.bench.harness.WorkDir;
 
 /**
  * {@code bin/bench chaos}: the randomized crash loop ({@link ChaosEngine}) for long runs, in epochs
@@ -54,16 +56,19 @@ final class ChaosCommand implements Callable<Integer> {
             return 2;
         }
         long s = seed != null ? seed : new java.security.SecureRandom().nextLong();
-        Path base = Bench.tempDir("chaos");
+        WorkDir.Scope work = WorkDir.temporary("chaos");
+        if (keep) {
+            work.keep();
+        }
         List<ChaosReport> runs = new ArrayList<>();
         long t0 = System.nanoTime();
         System.out.printf("chaos: seed %d, %d round(s) in epochs of %d, backend %s, %d writer(s), %d daemon(s), session %s%n", s, rounds,
                 epoch, children.backend, writers, daemons, children.session);
-        try (BenchBackend b = children.start(base)) {
+        try (work; BenchBackend b = children.start(work.path())) {
             int done = 0;
             for (int k = 0; done < rounds; k++) {
                 int r = Math.min(epoch, rounds - done);
-                Path dir = java.nio.file.Files.createDirectories(base.resolve("epoch-" + k));
+                Path dir = java.nio.file.Files.createDirectories(work.path().resolve("epoch-" + k));
                 ChaosEngine.Settings settings = new ChaosEngine.Settings(s + k, r, children.backend, writers, daemons,
                         children.sessionTimeout(), System.out);
                 ChaosBackend cb = "local".equals(children.backend) ? ChaosBackend.local(dir) : adapt(b, "chaos-" + k);
@@ -72,14 +77,11 @@ final class ChaosCommand implements Callable<Integer> {
                 runs.add(report);
                 done += r;
                 if (report.violations().isEmpty() && !keep) {
-                    Bench.deleteRecursively(dir);
+                    FileUtils.deleteDirectory(dir.toFile());
                 } else {
+                    work.keep(); // the working directory of an epoch with violations, and the run's, are kept
                     System.out.println("epoch " + k + " kept in " + dir);
                 }
-            }
-        } finally {
-            if (!keep && runs.stream().allMatch(r -> r.violations().isEmpty())) {
-                Bench.deleteRecursively(base);
             }
         }
         ChaosReport.printTotals(System.out, runs, System.nanoTime() - t0);

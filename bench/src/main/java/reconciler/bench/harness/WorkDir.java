@@ -27,13 +27,26 @@ public final class WorkDir {
         return new Scope(Files.createTempDirectory("reconciler-bench-" + name + "-"), true);
     }
 
-    /**
-     * A working directory for the length of a run.
-     *
-     * @param path the directory
-     * @param temporary whether {@link #close()} deletes it
-     */
-    public record Scope(Path path, boolean temporary) implements AutoCloseable {
+    /** A working directory for the length of a run: {@link #close()} deletes a temporary one unless {@link #keep() kept}. */
+    public static final class Scope implements AutoCloseable {
+        private final Path path;
+        private boolean temporary;
+
+        Scope(Path path, boolean temporary) {
+            this.path = path;
+            this.temporary = temporary;
+        }
+
+        /** The directory. */
+        public Path path() {
+            return path;
+        }
+
+        /** Keeps the directory after the run (e.g. for its logs). */
+        public void keep() {
+            temporary = false;
+        }
+
         @Override
         public void close() throws IOException {
             if (temporary) {
