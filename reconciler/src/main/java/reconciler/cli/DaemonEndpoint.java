@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import reconciler.client.ReconcilerApiException;
 import reconciler.client.ReconcilerClient;
 import reconciler.daemon.Config;
@@ -142,14 +143,20 @@ final class DaemonEndpoint {
         return v == null ? null : v.strip();
     }
 
-    /** A graph argument: a graph id, or a graph root directory (its manifest's graph id). */
-    static String graphId(String arg) throws IOException {
-        Path p = Path.of(arg);
-        if (Files.isDirectory(p.resolve("_manifest"))) {
-            try (Graph g = Graph.local(p)) {
-                return g.manifests().require().graphId();
+    /** The {@code GRAPH} argument of a command that asks the daemon about a graph (a picocli mixin; always the first positional one). */
+    static final class GraphArg {
+        @Parameters(index = "0", paramLabel = "GRAPH", description = "graph id, or a graph root directory")
+        String graph;
+
+        /** The graph id: the argument, or the graph id of the graph root directory it names. */
+        String id() throws IOException {
+            Path p = Path.of(graph);
+            if (Files.isDirectory(p.resolve("_manifest"))) {
+                try (Graph g = Graph.local(p)) {
+                    return g.manifests().require().graphId();
+                }
             }
+            return graph;
         }
-        return arg;
     }
 }

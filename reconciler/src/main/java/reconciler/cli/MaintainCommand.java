@@ -14,8 +14,8 @@ import reconciler.daemon.Config;
         "Exit 0 succeeded (or accepted, without --wait); 2 unsupported kind or unknown graph; 3 no or wrong token; 4 the job failed or the daemon is unreachable."})
 final class MaintainCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "GRAPH", description = "graph id, or a graph root directory")
-    String graph;
+    @Mixin
+    DaemonEndpoint.GraphArg graph;
 
     @Parameters(index = "1", paramLabel = "KIND", description = "an advertised kind ('reconciler kinds')")
     String kind;
@@ -34,7 +34,7 @@ final class MaintainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Duration bound = wait == null ? Duration.ZERO : Config.parseDuration(wait);
         return DaemonEndpoint.run(api, client -> {
-            String graphId = DaemonEndpoint.graphId(graph);
+            String graphId = graph.id();
             Job job = bound.isZero() ? client.runMaintenanceAsync(graphId, kind) : client.runMaintenance(graphId, kind, bound);
             JsonOutput.print(json, job.raw(), () -> System.out.println(JobsCommand.line(job.raw())));
             return JobsCommand.exit(job);

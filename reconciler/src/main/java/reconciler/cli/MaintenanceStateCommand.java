@@ -6,15 +6,14 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "maintenance-state", mixinStandardHelpOptions = true, description = {
         "A graph's maintenance state from the running daemon (GET /v1/graphs/GRAPH/maintenance-state; fields: docs/maintenance.md).",
         "Exit 0 caught up, 1 not; 2 unknown graph; 4 daemon unreachable."})
 final class MaintenanceStateCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "GRAPH", description = "graph id, or a graph root directory")
-    String graph;
+    @Mixin
+    DaemonEndpoint.GraphArg graph;
 
     @Mixin
     DaemonEndpoint.Query api;
@@ -22,7 +21,7 @@ final class MaintenanceStateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         return api.run(client -> {
-            JsonNode s = client.maintenanceState(DaemonEndpoint.graphId(graph)).raw();
+            JsonNode s = client.maintenanceState(graph.id()).raw();
             api.print(s, () -> human(s));
             return s.path("caughtUp").asBoolean() ? Main.OK : Main.NOT_CONVERGED;
         });
