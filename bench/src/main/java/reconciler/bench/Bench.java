@@ -15,14 +15,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import reconciler.bench.harness.WorkDir;
 import reconciler.daemon.Config;
 import reconciler.daemon.Daemon;
 import reconciler.leases.EmbeddedZooKeeper;
-import reconciler.leases.LeaseManager;
 import reconciler.storage.ColumnSpec;
 import reconciler.storage.StorageStats;
 import reconciler.writer.DebianImport;
@@ -82,21 +82,6 @@ public final class Bench implements Callable<Integer> {
         return pct(values, 50);
     }
 
-    static Path tempDir(String name) throws IOException {
-        return Files.createTempDirectory("reconciler-bench-" + name + "-");
-    }
-
-    static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> w = Files.walk(p)) {
-            for (Path q : w.sorted(Collections.reverseOrder()).toList()) {
-                Files.deleteIfExists(q);
-            }
-        }
-    }
-
     static Config config(Path dir, List<String> graphs, String connect, Duration session, Duration poll) {
         reconciler.daemon.ConfigBuilder c = Config.builder();
         c.graphs = new ArrayList<>(graphs);
@@ -142,11 +127,8 @@ public final class Bench implements Callable<Integer> {
         @Option(names = "--runs", defaultValue = "50")
         int runs;
 
-        @Option(names = "--session", defaultValue = "2s", description = "ZooKeeper session timeout")
-        String session;
-
-        @Option(names = "--backend", defaultValue = "local", description = "local or s3 (s3proxy on 127.0.0.1)")
-        String backend;
+        @Mixin
+        ChildOptions children;
 
         @Option(names = "--tick", defaultValue = "100ms", description = "tick of the embedded ZooKeeper server (sessions expire at tick granularity)")
         String tick;
@@ -160,12 +142,13 @@ public final class Bench implements Callable<Integer> {
             if (!proof.equals("on") && !proof.equals("off")) {
                 throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--proof must be on or off");
             }
-            Path dir = tempDir("heal");
+            WorkDir.Scope work = WorkDir.temporary("heal");
+            Path dir = work.path();
             int tickMs = (int) Config.parseDuration(tick).toMillis();
-            Duration sessionTimeout = Config.parseDuration(session);
+            Duration sessionTimeout = children.sessionTimeout();
             Process daemon = null;
             try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, tickMs);
-                 BenchBackend b = BenchBackend.start(backend, dir)) {
+                 BenchBackend b = children.start(dir)) {
                 String root = b.root("heal");
                 try (Graph g = b.open(root)) {
                     g.init("heal", DebianImport.schema());
@@ -173,7 +156,7 @@ public final class Bench implements Callable<Integer> {
                 Path cfgFile = dir.resolve("reconciler.yaml");
                 Files.writeString(cfgFile, "graphs:\n  - " + root + "\nstateDir: " + dir.resolve("state") + "\nauditLog: "
                         + dir.resolve("audit.jsonl") + "\npollInterval: 1h\nzookeeper:\n  connect: " + zk.connectString()
-                        + "\n  sessionTimeout: " + session + "\n" + (proof.equals("off") ? "livenessDir: \"off\"\n" : "") + b.configYaml());
+                        + "\n  sessionTimeout: " + children.session + "\n" + (proof.equals("off") ? "livenessDir: \"off\"\n" : "") + b.configYaml());
                 Path log = dir.resolve("daemon.log");
                 ProcessBuilder dpb = new ProcessBuilder(javaCli(List.of("run", "--config", cfgFile.toString())))
                         .redirectErrorStream(true).redirectOutput(log.toFile());
@@ -268,7 +251,7 @@ public final class Bench implements Callable<Integer> {
                 out.lines().filter(l -> l.contains("DeadHolderBreaker") && !l.contains("lease broken")).forEach(System.out::println);
                 double goal = sessionTimeout.toMillis() + 250;
                 System.out.println();
-                System.out.println("heal latency after SIGKILL mid-commit, backend " + backend + " (event-driven daemon, safety poll 1 h)");
+                System.out.println("heal latency after SIGKILL mid-commit, backend " + children.backend + " (event-driven daemon, safety poll 1 h)");
                 System.out.printf("runs healed %d, discarded %d (writer finished before the kill)%n", heals.size(), discarded);
                 System.out.printf("embedded ZooKeeper tick %d ms; session timeout %d ms%n", tickMs, sessionTimeout.toMillis());
                 System.out.printf("local liveness proof %s; leases broken by it (daemon log) %d%n", proof, broken);
@@ -281,7 +264,7 @@ public final class Bench implements Callable<Integer> {
                 if (daemon != null && daemon.isAlive()) {
                     daemon.destroyForcibly();
                 }
-                deleteRecursively(dir);
+                work.close();
             }
             return 0;
         }
@@ -301,9 +284,10 @@ public final class Bench implements Callable<Integer> {
             System.out.printf("%-8s %10s %10s %12s%n", "backend", "rows", "seconds", "rows/s");
             double localRate = 0;
             for (String backend : List.of("local", "s3")) {
-                Path dir = tempDir("import");
-                try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 500);
-                     BenchBackend b = BenchBackend.start(backend, dir)) {
+                try (WorkDir.Scope work = WorkDir.temporary("import");
+                     EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(work.path().resolve("zk"), 0, 500);
+                     BenchBackend b = BenchBackend.start(backend, work.path())) {
+                    Path dir = work.path();
                     String root = b.root("debian");
                     try (Graph g = b.open(root)) {
                         g.init("debian", DebianImport.schema());
@@ -334,8 +318,6 @@ public final class Bench implements Callable<Integer> {
                     }
                     System.out.printf("%-8s %10d %10.1f %12.0f%s%n", backend, rows, secs, rate,
                             backend.equals("s3") ? String.format("   (s3 / local = %.2f)", rate / localRate) : "");
-                } finally {
-                    deleteRecursively(dir);
                 }
             }
             System.out.println("rows = all four tables' rows at the final pins; seconds include the writer JVMs' start-up and archive parsing.");
@@ -359,8 +341,8 @@ public final class Bench implements Callable<Integer> {
             System.out.printf("%8s %14s %16s %14s %16s %14s%n", "graphs", "startup (s)", "req/pass/graph", "idle req/min",
                     "poll req/g/min", "CPU % of core");
             for (int n : counts) {
-                Path dir = tempDir("idle");
-                try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 500)) {
+                try (WorkDir.Scope work = WorkDir.temporary("idle"); EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(work.path().resolve("zk"), 0, 500)) {
+                    Path dir = work.path();
                     List<String> roots = makeGraphs(dir, n);
                     Config cfg = config(dir, roots, zk.connectString(), Duration.ofSeconds(10), Duration.ofHours(1));
                     long t0 = System.nanoTime();
@@ -384,8 +366,6 @@ public final class Bench implements Callable<Integer> {
                         System.out.printf("%8d %14.1f %16.1f %14.1f %16.2f %14.2f%n", n, startup, perPass, req / minutes,
                                 perPass / 5.0, cpu);
                     }
-                } finally {
-                    deleteRecursively(dir);
                 }
             }
             System.out.println("idle req/min: storage requests by the daemon for all graphs in the window (no changes, no poll);");

@@ -22,6 +22,7 @@ import reconciler.graph.GraphTransaction;
 import reconciler.leases.EmbeddedZooKeeper;
 import reconciler.storage.ArrowRows;
 import reconciler.storage.ArrowTypes;
+import reconciler.bench.harness.WorkDir;
 
 /**
  * Graph branch costs (issue 13): branch create (ms, files), the first-touch fork of one table (ms, files),
@@ -57,17 +58,17 @@ final class BranchBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path dir = Bench.tempDir("branches");
         List<Double> createMs = new ArrayList<>();
         List<Double> forkMs = new ArrayList<>();
         List<Double> mergeMs = new ArrayList<>();
         long createFiles = 0;
         long forkFiles = 0;
         int changed = Math.max(1, rows / 100);
-        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 100);
-             GraphSession g = GraphSession.open(dir.resolve("g").toString(), GraphSession.Options.defaults().withZookeeper(zk.connectString())
-                     .withLeaseTimeout(Duration.ofSeconds(30)))) {
-            Path root = dir.resolve("g");
+        try (WorkDir.Scope work = WorkDir.temporary("branches");
+             EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(work.path().resolve("zk"), 0, 100);
+             GraphSession g = GraphSession.open(work.path().resolve("g").toString(), GraphSession.Options.defaults()
+                     .withZookeeper(zk.connectString()).withLeaseTimeout(Duration.ofSeconds(30)))) {
+            Path root = work.path().resolve("g");
             g.init("bench", Map.of("node:Package", PKG, "node:Maintainer", PKG, "edge:DependsOn", EDGE, "edge:MaintainedBy", EDGE));
             try (GraphTransaction tx = g.begin("bench")) {
                 tx.append("node:Package", packages(g, 0, rows));
@@ -110,8 +111,6 @@ final class BranchBench implements Callable<Integer> {
             print("first-touch fork of node:Package", forkMs, forkFiles);
             print("merge (1 % of node:Package)", mergeMs, -1);
             System.out.println("merge rewrites the taken table (an overwrite with the branch's rows): its cost follows the table's size, not the change");
-        } finally {
-            Bench.deleteRecursively(dir);
         }
         return 0;
     }

@@ -3,15 +3,15 @@ package reconciler.bench;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.commons.io.FileUtils;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import reconciler.bench.chaos.ChaosBackend;
 import reconciler.bench.chaos.ChaosEngine;
 import reconciler.bench.chaos.ChaosReport;
-import reconciler.daemon.Config;
-import reconciler.graph.Graph;
+import reconciler.bench.harness.WorkDir;
 
 /**
  * {@code bin/bench chaos}: the randomized crash loop ({@link ChaosEngine}) for long runs, in epochs
@@ -33,17 +33,14 @@ final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "seed of every random choice (default: random, printed)")
     Long seed;
 
-    @Option(names = "--backend", defaultValue = "local", description = "local or s3 (s3proxy on 127.0.0.1 in this JVM) (default ${DEFAULT-VALUE})")
-    String backend;
-
     @Option(names = "--writers", defaultValue = "2", description = "writer JVMs (default ${DEFAULT-VALUE})")
     int writers;
 
     @Option(names = "--daemons", defaultValue = "2", description = "daemon JVMs (default ${DEFAULT-VALUE})")
     int daemons;
 
-    @Option(names = "--session", defaultValue = "2s", description = "ZooKeeper session timeout of the children (default ${DEFAULT-VALUE})")
-    String session;
+    @Mixin
+    ChildOptions children;
 
     @Option(names = "--keep", description = "keep the working directory (graph, logs) after the run")
     boolean keep;
@@ -59,32 +56,32 @@ final class ChaosCommand implements Callable<Integer> {
             return 2;
         }
         long s = seed != null ? seed : new java.security.SecureRandom().nextLong();
-        Path base = Bench.tempDir("chaos");
+        WorkDir.Scope work = WorkDir.temporary("chaos");
+        if (keep) {
+            work.keep();
+        }
         List<ChaosReport> runs = new ArrayList<>();
         long t0 = System.nanoTime();
         System.out.printf("chaos: seed %d, %d round(s) in epochs of %d, backend %s, %d writer(s), %d daemon(s), session %s%n", s, rounds,
-                epoch, backend, writers, daemons, session);
-        try (BenchBackend b = BenchBackend.start(backend, base)) {
+                epoch, children.backend, writers, daemons, children.session);
+        try (work; BenchBackend b = children.start(work.path())) {
             int done = 0;
             for (int k = 0; done < rounds; k++) {
                 int r = Math.min(epoch, rounds - done);
-                Path dir = java.nio.file.Files.createDirectories(base.resolve("epoch-" + k));
-                ChaosEngine.Settings settings = new ChaosEngine.Settings(s + k, r, backend, writers, daemons,
-                        Config.parseDuration(session), System.out);
-                ChaosBackend cb = "local".equals(backend) ? ChaosBackend.local(dir) : adapt(b, "chaos-" + k);
+                Path dir = java.nio.file.Files.createDirectories(work.path().resolve("epoch-" + k));
+                ChaosEngine.Settings settings = new ChaosEngine.Settings(s + k, r, children.backend, writers, daemons,
+                        children.sessionTimeout(), System.out);
+                ChaosBackend cb = "local".equals(children.backend) ? ChaosBackend.local(dir) : adapt(b, "chaos-" + k);
                 ChaosReport report = new ChaosEngine(settings, cb, dir, ChaosEngine.childJvm(System.getProperty("java.class.path"), null,
                         "child-logback.xml")).run();
                 runs.add(report);
                 done += r;
                 if (report.violations().isEmpty() && !keep) {
-                    Bench.deleteRecursively(dir);
+                    FileUtils.deleteDirectory(dir.toFile());
                 } else {
+                    work.keep(); // the working directory of an epoch with violations, and the run's, are kept
                     System.out.println("epoch " + k + " kept in " + dir);
                 }
-            }
-        } finally {
-            if (!keep && runs.stream().allMatch(r -> r.violations().isEmpty())) {
-                Bench.deleteRecursively(base);
             }
         }
         ChaosReport.printTotals(System.out, runs, System.nanoTime() - t0);
@@ -93,35 +90,6 @@ final class ChaosCommand implements Callable<Integer> {
 
     private static ChaosBackend adapt(BenchBackend b, String graph) {
         String root = b.root(graph);
-        return new ChaosBackend() {
-            @Override
-            public String name() {
-                return b.name;
-            }
-
-            @Override
-            public String root() {
-                return root;
-            }
-
-            @Override
-            public String configYaml() {
-                return b.configYaml();
-            }
-
-            @Override
-            public Map<String, String> env() {
-                return b.env();
-            }
-
-            @Override
-            public Graph open() {
-                return b.open(root);
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        return ChaosBackend.of(b.name, root, b.configYaml(), b.env(), () -> b.open(root));
     }
 }

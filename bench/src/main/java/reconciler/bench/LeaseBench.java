@@ -1,6 +1,5 @@
 package reconciler.bench;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,6 +12,7 @@ import picocli.CommandLine.Option;
 import reconciler.leases.EmbeddedZooKeeper;
 import reconciler.leases.LeaseManager;
 import reconciler.leases.LeaseSet;
+import reconciler.bench.harness.WorkDir;
 
 /**
  * Lease overhead of one writer operation (issue 16, "Lease cost"): acquire every table's lease
@@ -36,13 +36,12 @@ final class LeaseBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path dir = Bench.tempDir("leases");
         System.setProperty("zookeeper.admin.enableServer", "false");
         System.out.printf(Locale.ROOT, "lease cost per writer operation: acquire + fencing token(s) + release; %d cycles per cell after "
                 + "100 warm-up; variants interleaved cycle by cycle; %d cores, load average %.1f at start%n", cycles,
                 Runtime.getRuntime().availableProcessors(), java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         System.out.printf(Locale.ROOT, "%-42s %8s %8s %8s %8s   %s%n", "server, tables, path (ms)", "p50", "p90", "p99", "max", "goal");
-        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 500)) {
+        try (WorkDir.Scope work = WorkDir.temporary("leases"); EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(work.path().resolve("zk"), 0, 500)) {
             run("embedded", zk.connectString(), true);
         }
         if (ensemble) {
@@ -51,7 +50,6 @@ final class LeaseBench implements Callable<Integer> {
                 run("3-node", cluster.getConnectString(), false);
             }
         }
-        Bench.deleteRecursively(dir);
         return 0;
     }
 

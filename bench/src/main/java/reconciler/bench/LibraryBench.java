@@ -1,6 +1,5 @@
 package reconciler.bench;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +23,7 @@ import reconciler.storage.LanceTables;
 import reconciler.storage.LocalGraphStore;
 import reconciler.storage.StagedWrite;
 import reconciler.storage.TableKey;
+import reconciler.bench.harness.WorkDir;
 
 /**
  * The graph library's protocol overhead (issue 11): time per operation appending the same rows to
@@ -49,11 +49,11 @@ final class LibraryBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path dir = Bench.tempDir("library");
-        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 100);
-             GraphSession lib = GraphSession.open(dir.resolve("lib").toString(), GraphSession.Options.defaults().withZookeeper(zk.connectString())
-                     .withLeaseTimeout(Duration.ofSeconds(30)));
-             LanceTables bare = new LanceTables(new LocalGraphStore(dir.resolve("bare")))) {
+        try (WorkDir.Scope work = WorkDir.temporary("library");
+             EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(work.path().resolve("zk"), 0, 100);
+             GraphSession lib = GraphSession.open(work.path().resolve("lib").toString(), GraphSession.Options.defaults()
+                     .withZookeeper(zk.connectString()).withLeaseTimeout(Duration.ofSeconds(30)));
+             LanceTables bare = new LanceTables(new LocalGraphStore(work.path().resolve("bare")))) {
             lib.init("bench", Map.of("node:A", A, "edge:B", B));
             bare.createIfAbsent(TableKey.parse("node:A"), A);
             bare.createIfAbsent(TableKey.parse("edge:B"), B);
@@ -124,8 +124,6 @@ final class LibraryBench implements Callable<Integer> {
                         snap.version(), pin, reads);
                 System.out.printf("  GraphSnapshot p50 %.2f ms, bare lance-java p50 %.2f ms, ratio %.3f (goal <= 1.05)%n", l, b, l / b);
             }
-        } finally {
-            Bench.deleteRecursively(dir);
         }
         return 0;
     }

@@ -1,6 +1,5 @@
 package reconciler.bench;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +19,7 @@ import reconciler.storage.LanceTables;
 import reconciler.storage.StorageStats;
 import reconciler.storage.TableKey;
 import reconciler.writer.DebianImport;
+import reconciler.bench.harness.WorkDir;
 
 /**
  * Storage requests of one idle reconcile pass (the safety poll's cost per graph) over the 4-table
@@ -41,9 +41,9 @@ final class RequestsBench implements Callable<Integer> {
     public Integer call() throws Exception {
         System.out.printf("%-8s %-34s %10s %10s %8s  %s%n", "backend", "what (4-table graph)", "store req", "HTTP req", "goal", "by operation");
         for (String backend : List.of("local", "s3")) {
-            Path dir = Bench.tempDir("requests");
-            try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 500);
-                 BenchBackend b = BenchBackend.startCounted(backend, dir);
+            try (WorkDir.Scope work = WorkDir.temporary("requests");
+                 EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(work.path().resolve("zk"), 0, 500);
+                 BenchBackend b = BenchBackend.startCounted(backend, work.path());
                  LeaseManager leases = new LeaseManager(zk.connectString(), Duration.ofSeconds(10), Duration.ofSeconds(10))) {
                 String root = b.root("idle");
                 try (Graph g = b.open(root)) {
@@ -69,8 +69,6 @@ final class RequestsBench implements Callable<Integer> {
                         o.print(backend, "4 HEADs via Dataset.open (before)", passes, Double.NaN);
                     }
                 }
-            } finally {
-                Bench.deleteRecursively(dir);
             }
         }
         System.out.println("store req: GraphStore requests and Lance dataset opens (lance.open); HTTP req: every request the");

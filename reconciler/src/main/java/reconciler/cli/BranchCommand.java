@@ -3,18 +3,16 @@ package reconciler.cli;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import reconciler.daemon.Coordination;
 import reconciler.graph.Graph;
 import reconciler.graph.GraphBranches;
 import reconciler.graph.GraphSession;
 import reconciler.graph.MergeConflictException;
 import reconciler.graph.RecoveryRequiredException;
-import reconciler.leases.LeaseException;
 import reconciler.manifest.BranchRecord;
 import reconciler.manifest.ManifestConflictException;
 
@@ -25,34 +23,38 @@ import reconciler.manifest.ManifestConflictException;
  */
 @Command(name = "branch", mixinStandardHelpOptions = true, description = "Branches of a graph: create, list, delete, merge.",
         subcommands = {BranchCommand.Create.class, BranchCommand.ListCmd.class, BranchCommand.Delete.class, BranchCommand.Merge.class})
-final class BranchCommand implements Callable<Integer> {
-    @Override
-    public Integer call() {
-        CommandLine.usage(this, System.out);
-        return Main.USAGE;
-    }
+final class BranchCommand extends CommandGroup {
 
-    /** Runs {@code body} with a session over the graph; maps the library's exceptions to exit codes. */
-    static int withSession(GraphTarget target, GraphTarget.LeaseTimeout timeout, Body body) throws Exception {
-        try (Graph g = target.open(); Coordination c = target.coordination()) {
-            GraphSession s = GraphSession.over(g, c.leases(), GraphSession.Options.defaults()
-                    .withLeaseTimeout(timeout == null ? Duration.ofSeconds(60) : timeout.orElse(Duration.ofSeconds(60))));
-            return body.run(s.branches());
-        } catch (IllegalArgumentException e) { // a bad name, an unknown branch or version (BranchNotFoundException too)
-            System.err.println("error: " + e.getMessage());
-            return Main.USAGE;
+    /**
+     * Runs {@code body} with a session over the graph whose writes wait {@code leaseTimeout} for their
+     * leases; maps the library's exceptions to exit codes ({@link GraphTarget#withLeases}: a bad name,
+     * an unknown branch or version is a usage error, exit 2) and prints a refusal as
+     * {@code REFUSED <reason>} (exit 3).
+     */
+    static int withSession(GraphTarget target, Supplier<Duration> leaseTimeout, Body body) throws Exception {
+        try {
+            return target.withLeases((g, leases) -> body.run(GraphSession.over(g, leases, GraphSession.Options.defaults()
+                    .withLeaseTimeout(leaseTimeout.get())).branches()));
         } catch (ManifestConflictException | RecoveryRequiredException | MergeConflictException | IllegalStateException e) {
             System.out.println("REFUSED " + e.getMessage());
             return Main.REFUSED;
-        } catch (LeaseException e) {
-            System.err.println("error: " + e.getMessage());
-            return Main.FAILURE;
         }
     }
 
     /** What a subcommand does with the graph's branches. */
     interface Body {
         int run(GraphBranches branches) throws Exception;
+    }
+
+    /** A subcommand that changes a branch under the graph's leases ({@code GRAPH}, {@code --lease-timeout}). */
+    abstract static class Change implements Callable<Integer>, Body {
+        @Mixin
+        LeasedGraph graph;
+
+        @Override
+        public final Integer call() throws Exception {
+            return withSession(graph.target, graph::writeTimeout, this);
+        }
     }
 
     static String line(String name, BranchRecord r) {
@@ -76,7 +78,7 @@ final class BranchCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            return withSession(graph, null, b -> {
+            return withSession(graph, () -> Duration.ofSeconds(LeasedGraph.WRITE_SECONDS), b -> {
                 BranchRecord r = b.create(name, from, at);
                 System.out.println("CREATED " + line(name, r));
                 return Main.OK;
@@ -104,58 +106,42 @@ final class BranchCommand implements Callable<Integer> {
     @Command(name = "delete", mixinStandardHelpOptions = true, description = {"Delete branch NAME: refused while it has pending sidecars (heal them",
             "first: reconciler run --once) unless --discard-pending (the reconciler then discards them once, orphaned_branch_discarded);",
             "refused while another branch was forked from it. Its Lance branches are reclaimed."})
-    static final class Delete implements Callable<Integer> {
-        @Mixin
-        GraphTarget graph;
-
+    static final class Delete extends Change {
         @Parameters(index = "1", paramLabel = "NAME")
         String name;
 
         @Option(names = "--discard-pending", description = "delete even with pending sidecars of the branch (they are discarded, not recovered)")
         boolean discardPending;
 
-        @Mixin
-        GraphTarget.LeaseTimeout leaseTimeout;
-
         @Override
-        public Integer call() throws Exception {
-            return withSession(graph, leaseTimeout, b -> {
-                GraphBranches.Deleted d = b.delete(name, discardPending);
-                System.out.println("DELETED " + name + " manifestVersion=" + d.manifestVersion() + " orphaned=" + d.orphaned()
-                        + " forksReclaimed=" + d.forksReclaimed() + (d.forksLeft().isEmpty() ? "" : " forksLeft=" + d.forksLeft()));
-                return Main.OK;
-            });
+        public int run(GraphBranches b) throws Exception {
+            GraphBranches.Deleted d = b.delete(name, discardPending);
+            System.out.println("DELETED " + name + " manifestVersion=" + d.manifestVersion() + " orphaned=" + d.orphaned()
+                    + " forksReclaimed=" + d.forksReclaimed() + (d.forksLeft().isEmpty() ? "" : " forksLeft=" + d.forksLeft()));
+            return Main.OK;
         }
     }
 
     @Command(name = "merge", mixinStandardHelpOptions = true, description = {"Merge branch SOURCE into --into (its parent, the default), table by table",
             "against the fork point: tables only SOURCE changed are taken (one transaction on the target), tables only the target",
             "changed are kept; a table both changed is a conflict and the merge is refused naming it (exit 3)."})
-    static final class Merge implements Callable<Integer> {
-        @Mixin
-        GraphTarget graph;
-
+    static final class Merge extends Change {
         @Parameters(index = "1", paramLabel = "SOURCE")
         String source;
 
         @Option(names = "--into", paramLabel = "TARGET", description = "the target branch (must be SOURCE's parent; default: it)")
         String into;
 
-        @Mixin
-        GraphTarget.LeaseTimeout leaseTimeout;
-
         @Override
-        public Integer call() throws Exception {
-            return withSession(graph, leaseTimeout, b -> {
-                GraphBranches.Merged m = b.merge(source, into);
-                if (m.result() == null) {
-                    System.out.println("UP-TO-DATE " + source + ": no table changed since the fork");
-                } else {
-                    System.out.println("MERGED " + source + " tables=" + m.tables() + " operationId=" + m.result().operationId()
-                            + " manifestVersion=" + m.result().manifestVersion());
-                }
-                return Main.OK;
-            });
+        public int run(GraphBranches b) throws Exception {
+            GraphBranches.Merged m = b.merge(source, into);
+            if (m.result() == null) {
+                System.out.println("UP-TO-DATE " + source + ": no table changed since the fork");
+            } else {
+                System.out.println("MERGED " + source + " tables=" + m.tables() + " operationId=" + m.result().operationId()
+                        + " manifestVersion=" + m.result().manifestVersion());
+            }
+            return Main.OK;
         }
     }
 }

@@ -4,7 +4,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import reconciler.daemon.Config;
 import reconciler.indexer.CleanupReport;
 import reconciler.indexer.MaintenanceOptions;
@@ -14,7 +13,7 @@ import reconciler.indexer.MaintenanceOptions;
         "never while a sidecar covers the table). Exit 0 unless a table failed (4)."})
 final class CleanupCommand implements Callable<Integer> {
     @Mixin
-    GraphTarget graph;
+    LeasedGraph graph;
 
     @Option(names = "--retain-versions", defaultValue = "10", description = "keep the pins of the newest N manifest versions (default ${DEFAULT-VALUE})")
     int retainVersions;
@@ -26,25 +25,19 @@ final class CleanupCommand implements Callable<Integer> {
     boolean deleteUnverified;
 
     @Mixin
-    GraphTarget.LeaseTimeout leaseTimeout;
-
-    @Option(names = "--json", description = "print JSON")
-    boolean json;
+    JsonOutput out;
 
     @Override
     public Integer call() throws Exception {
         return graph.withMaintenance(() -> MaintenanceOptions.defaults().retainManifestVersions(retainVersions)
-                .retainAge(Config.parseDuration(retainAge)).deleteUnverified(deleteUnverified)
-                .leaseTimeout(leaseTimeout.orElse(java.time.Duration.ofSeconds(30))), (g, leases, im) -> {
+                .retainAge(Config.parseDuration(retainAge)).deleteUnverified(deleteUnverified), (g, leases, im) -> {
             CleanupReport r = im.cleanup(g, leases);
-            if (json) {
-                Printer.json(System.out, r);
-            } else {
+            out.print(r, () -> {
                 System.out.printf("graph %s: retained manifest versions %s%n", r.graphId(), r.retainedManifests());
                 for (CleanupReport.TableCleanup t : r.tables()) {
                     System.out.printf("%-20s %-8s %s%n", t.table(), t.status(), t.message());
                 }
-            }
+            });
             return r.tables().stream().anyMatch(t -> t.status() == CleanupReport.Status.FAILED) ? Main.FAILURE : Main.OK;
         });
     }

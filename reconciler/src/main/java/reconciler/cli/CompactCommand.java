@@ -4,7 +4,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import reconciler.indexer.CompactionReport;
 
 /** {@code reconciler graph compact GRAPH}: one compaction round (docs/indexes.md, "Compaction"). */
@@ -15,7 +14,7 @@ final class CompactCommand implements Callable<Integer> {
     IndexCommand.BuildOptions build;
 
     @Mixin
-    GraphTarget graph;
+    LeasedGraph graph;
 
     @Option(names = "--target-rows", defaultValue = "1048576", description = "target rows per fragment (default ${DEFAULT-VALUE})")
     long targetRows;
@@ -26,22 +25,20 @@ final class CompactCommand implements Callable<Integer> {
     @Option(names = "--deleted-ratio", defaultValue = "0.1", description = "or when a fragment has this fraction of deleted rows (default ${DEFAULT-VALUE})")
     double deletedRatio;
 
-    @Option(names = "--json", description = "print JSON")
-    boolean json;
+    @Mixin
+    JsonOutput out;
 
     @Override
     public Integer call() throws Exception {
         return graph.withMaintenance(() -> build.options().targetRowsPerFragment(targetRows).minSmallFragments(minSmall)
                 .deletedRowRatio(deletedRatio), (g, leases, im) -> {
             CompactionReport r = im.compact(g, leases);
-            if (json) {
-                Printer.json(System.out, r);
-            } else {
+            out.print(r, () -> {
                 for (CompactionReport.TableCompaction t : r.tables()) {
                     System.out.printf("%-20s %-17s fragments %d -> %d, version %d -> %d: %s%n", t.table(), t.status(), t.fragmentsBefore(),
                             t.fragmentsAfter(), t.fromVersion(), t.toVersion(), t.detail());
                 }
-            }
+            });
             if (r.tables().stream().anyMatch(t -> t.status() == CompactionReport.Status.RECOVERY_REQUIRED)) {
                 return Main.REFUSED;
             }

@@ -1,7 +1,6 @@
 package reconciler.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -9,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import reconciler.client.ReconcilerApiException;
 import reconciler.client.ReconcilerClient;
 import reconciler.daemon.Config;
@@ -27,8 +27,6 @@ import reconciler.graph.Graph;
  */
 final class DaemonEndpoint {
 
-    static final ObjectMapper JSON = new ObjectMapper();
-
     /** The options of every command that talks to the daemon: the config, and where and how to reach its API. */
     static final class Options {
         @Mixin
@@ -43,6 +41,28 @@ final class DaemonEndpoint {
         @Option(names = "--token-file", paramLabel = "FILE", description = "file holding the bearer token: the bare token, or an environment "
                 + "file such as /etc/reconciler/reconciler.env (its --token-env / http.tokenEnv line is used; nothing else is read out)")
         Path tokenFile;
+    }
+
+    /**
+     * The options of a command that reads from the daemon's API and prints what it answered:
+     * {@link Options} and {@code --json} (the API's JSON as it came, on one line).
+     */
+    static final class Query {
+        @Mixin
+        Options api;
+
+        @Option(names = "--json", description = "print the API's JSON")
+        boolean json;
+
+        /** {@link DaemonEndpoint#run} with these options. */
+        int run(Call call) throws Exception {
+            return DaemonEndpoint.run(api, call);
+        }
+
+        /** Prints {@code answer} with {@code --json}, else runs {@code text}. */
+        void print(JsonNode answer, Runnable text) {
+            JsonOutput.print(json, answer, text);
+        }
     }
 
     /** What a command does with the client; returns its exit code. */
@@ -123,19 +143,20 @@ final class DaemonEndpoint {
         return v == null ? null : v.strip();
     }
 
-    /** A graph argument: a graph id, or a graph root directory (its manifest's graph id). */
-    static String graphId(String arg) throws IOException {
-        Path p = Path.of(arg);
-        if (Files.isDirectory(p.resolve("_manifest"))) {
-            try (Graph g = Graph.local(p)) {
-                return g.manifests().require().graphId();
-            }
-        }
-        return arg;
-    }
+    /** The {@code GRAPH} argument of a command that asks the daemon about a graph (a picocli mixin; always the first positional one). */
+    static final class GraphArg {
+        @Parameters(index = "0", paramLabel = "GRAPH", description = "graph id, or a graph root directory")
+        String graph;
 
-    /** Prints the API's JSON as it came, on one line. */
-    static void print(JsonNode n) throws IOException {
-        System.out.println(JSON.writeValueAsString(n));
+        /** The graph id: the argument, or the graph id of the graph root directory it names. */
+        String id() throws IOException {
+            Path p = Path.of(graph);
+            if (Files.isDirectory(p.resolve("_manifest"))) {
+                try (Graph g = Graph.local(p)) {
+                    return g.manifests().require().graphId();
+                }
+            }
+            return graph;
+        }
     }
 }

@@ -13,7 +13,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
-import reconciler.daemon.Config;
 import reconciler.daemon.Coordination;
 import reconciler.leases.LeaseException;
 import reconciler.manifest.Manifest;
@@ -33,12 +32,7 @@ import reconciler.graph.RecoveryRequiredException;
                 BranchCommand.class,
                 CompactCommand.class,
                 CleanupCommand.class})
-final class GraphCommand implements Callable<Integer> {
-    @Override
-    public Integer call() {
-        picocli.CommandLine.usage(this, System.out);
-        return Main.USAGE;
-    }
+final class GraphCommand extends CommandGroup {
 
     @Command(name = "init", mixinStandardHelpOptions = true, description = "Create a graph root with the Debian schema (4 empty tables, manifest v1).")
     static final class Init implements Callable<Integer> {
@@ -99,7 +93,7 @@ final class GraphCommand implements Callable<Integer> {
             "'ACK op=<ulid> manifest=v<N>' once it is published, 'REFUSED op=<ulid> <reason>' if the writer refuses."})
     static final class ImportDebian implements Callable<Integer> {
         @Mixin
-        GraphTarget graph;
+        LeasedGraph graph;
 
         @Option(names = "--writers", defaultValue = "1", description = "concurrent writer processes (default ${DEFAULT-VALUE})")
         int writers;
@@ -125,9 +119,6 @@ final class GraphCommand implements Callable<Integer> {
 
         @Option(names = "--crash-op", defaultValue = "1", description = "which operation of a crashing writer halts (1-based, default 1)")
         int crashOp;
-
-        @Mixin
-        GraphTarget.LeaseTimeout leaseTimeout;
 
         @Option(names = "--shard", hidden = true, description = "internal: run shard i/N in this process")
         String shard;
@@ -170,13 +161,13 @@ final class GraphCommand implements Callable<Integer> {
             List<Thread> relays = new ArrayList<>();
             for (int i = 0; i < writers; i++) {
                 List<String> cmd = new ArrayList<>(javaCommand());
-                cmd.addAll(List.of("graph", "import-debian", graph.root, "--shard", i + "/" + writers, "--batch", Integer.toString(batch),
+                cmd.addAll(List.of("graph", "import-debian", graph.target.root, "--shard", i + "/" + writers, "--batch", Integer.toString(batch),
                         "--skip", Integer.toString(skip), "--limit", Integer.toString(limit), "--ops", ops));
-                if (leaseTimeout.value != null) {
-                    cmd.addAll(List.of("--lease-timeout", leaseTimeout.value));
+                if (graph.leaseTimeout != null) {
+                    cmd.addAll(List.of("--lease-timeout", graph.leaseTimeout));
                 }
-                if (graph.config.file != null) {
-                    cmd.addAll(List.of("--config", graph.config.file.toString()));
+                if (graph.target.config.file != null) {
+                    cmd.addAll(List.of("--config", graph.target.config.file.toString()));
                 }
                 if (source != null) {
                     cmd.addAll(List.of("--source", source.toString()));
@@ -230,8 +221,8 @@ final class GraphCommand implements Callable<Integer> {
             int to = limit < 0 ? archive.size() : Math.min(archive.size(), from + limit);
             List<DebianImport.Operation> plan = DebianImport.plan(archive.subList(from, to), index, of, batch).stream()
                     .filter(o -> ops.equals("all") || o.label().startsWith(ops)).toList();
-            try (Graph g = graph.open(); Coordination c = graph.coordination()) {
-                GraphWriter w = new GraphWriter(g, c.leases(), "import", leaseTimeout.orElse(java.time.Duration.ofSeconds(60)), failpoints);
+            try (Graph g = graph.target.open(); Coordination c = graph.target.coordination()) {
+                GraphWriter w = new GraphWriter(g, c.leases(), "import", graph.writeTimeout(), failpoints);
                 for (DebianImport.Operation o : plan) {
                     String op = GraphWriter.newOperationId();
                     System.out.println(WriterLines.plan(op, o.label(), o.counts()));

@@ -1,17 +1,12 @@
 package reconciler.cli;
 
 import java.io.IOException;
-import java.time.Duration;
-import java.util.function.Supplier;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import reconciler.daemon.Config;
 import reconciler.daemon.Coordination;
 import reconciler.daemon.Roots;
 import reconciler.graph.Graph;
-import reconciler.indexer.IndexMaintenance;
-import reconciler.indexer.MaintenanceOptions;
 import reconciler.leases.LeaseException;
 import reconciler.leases.LeaseManager;
 
@@ -48,38 +43,26 @@ final class GraphTarget {
         return Coordination.open(config(), false);
     }
 
-    /** A maintenance command's work on the open graph, with ZooKeeper's leases and an indexer; returns the exit code. */
-    interface MaintenanceWork {
-        int run(Graph graph, LeaseManager leases, IndexMaintenance im) throws Exception;
+    /** A command's work on the open graph with ZooKeeper's leases; returns the exit code. */
+    interface LeasedWork {
+        int run(Graph graph, LeaseManager leases) throws Exception;
     }
 
     /**
-     * Opens the graph, connects to ZooKeeper and makes an indexer with {@code options}, runs
-     * {@code work} and closes them. An argument refused on the way ({@link IllegalArgumentException},
-     * e.g. a malformed duration or an unknown table) is a usage error (exit 2); leases that cannot be
-     * taken exit 4; both print {@code error: <message>} on stderr.
+     * Opens the graph, connects to ZooKeeper, runs {@code work} and closes both. An argument refused
+     * on the way ({@link IllegalArgumentException}, e.g. a malformed duration, an unknown table or
+     * branch) is a usage error (exit 2); leases that cannot be taken exit 4; both print
+     * {@code error: <message>} on stderr.
      */
-    int withMaintenance(Supplier<MaintenanceOptions> options, MaintenanceWork work) throws Exception {
-        try (Graph g = open(); Coordination c = coordination(); IndexMaintenance im = new IndexMaintenance(options.get())) {
-            return work.run(g, c.leases(), im);
+    int withLeases(LeasedWork work) throws Exception {
+        try (Graph g = open(); Coordination c = coordination()) {
+            return work.run(g, c.leases());
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             return Main.USAGE;
         } catch (LeaseException e) {
             System.err.println("error: " + e.getMessage());
             return Main.FAILURE;
-        }
-    }
-
-    /** {@code --lease-timeout}: how long a write or a maintenance commit waits for its leases. */
-    static final class LeaseTimeout {
-        @Option(names = "--lease-timeout", paramLabel = "DURATION",
-                description = "how long to wait for the leases (default: 60s for writes, 30s for index and maintenance commits)")
-        String value;
-
-        /** The given timeout, or {@code otherwise}. @throws IllegalArgumentException for a malformed duration */
-        Duration orElse(Duration otherwise) {
-            return value == null ? otherwise : Config.parseDuration(value);
         }
     }
 }

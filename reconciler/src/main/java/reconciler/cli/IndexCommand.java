@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -34,27 +33,18 @@ import reconciler.graph.Graph;
 @Command(name = "index", mixinStandardHelpOptions = true, description = "The catalog of declared indexes and their coverage: add, drop, list, coverage, converge.",
         subcommands = {IndexCommand.Add.class, IndexCommand.Drop.class, IndexCommand.ListCmd.class, IndexCommand.Coverage.class,
                 IndexCommand.Converge.class})
-final class IndexCommand implements Callable<Integer> {
-    @Override
-    public Integer call() {
-        CommandLine.usage(this, System.out);
-        return Main.USAGE;
-    }
+final class IndexCommand extends CommandGroup {
 
-    /** Options shared by the commands that build or commit. */
+    /** Options shared by the commands that build or commit (with a {@link LeasedGraph} for {@code --lease-timeout}). */
     static final class BuildOptions {
         @Option(names = "--max-parallel", defaultValue = "2", description = "index builds at once (default ${DEFAULT-VALUE})")
         int maxParallel;
-
-        @Mixin
-        GraphTarget.LeaseTimeout leaseTimeout;
 
         @Option(names = "--segment-rows", defaultValue = "1000000", description = "rows per staged segment, the unit of progress (default ${DEFAULT-VALUE})")
         long segmentRows;
 
         MaintenanceOptions options() {
-            return MaintenanceOptions.defaults().maxParallelBuilds(maxParallel).leaseTimeout(leaseTimeout.orElse(java.time.Duration.ofSeconds(30)))
-                    .segmentRows(segmentRows).failpoints(IndexFailpoints.fromEnvironment());
+            return MaintenanceOptions.defaults().maxParallelBuilds(maxParallel).segmentRows(segmentRows).failpoints(IndexFailpoints.fromEnvironment());
         }
     }
 
@@ -78,7 +68,7 @@ final class IndexCommand implements Callable<Integer> {
             "  --param distance=l2 --param num_partitions=16 --option max_iters=10"})
     static final class Add implements Callable<Integer> {
         @Mixin
-        GraphTarget graph;
+        LeasedGraph graph;
 
         @Parameters(index = "1", paramLabel = "TABLE", description = "table key, e.g. node:Package")
         String table;
@@ -98,9 +88,6 @@ final class IndexCommand implements Callable<Integer> {
         @Option(names = "--option", paramLabel = "KEY=VALUE", description = "build option (repeatable)")
         List<String> options = new ArrayList<>();
 
-        @Mixin
-        GraphTarget.LeaseTimeout leaseTimeout;
-
         @Override
         public Integer call() throws Exception {
             IndexSpec spec;
@@ -111,8 +98,7 @@ final class IndexCommand implements Callable<Integer> {
                 System.err.println("error: " + e.getMessage());
                 return Main.USAGE;
             }
-            return graph.withMaintenance(() -> MaintenanceOptions.defaults().leaseTimeout(leaseTimeout.orElse(java.time.Duration.ofSeconds(30))),
-                    (g, leases, im) -> printCatalog(im.addIndex(g, leases, table, spec)));
+            return graph.withMaintenance(MaintenanceOptions::defaults, (g, leases, im) -> printCatalog(im.addIndex(g, leases, table, spec)));
         }
     }
 
@@ -120,7 +106,7 @@ final class IndexCommand implements Callable<Integer> {
             "with a sidecar-protected index-drop operation. Idempotent."})
     static final class Drop implements Callable<Integer> {
         @Mixin
-        GraphTarget graph;
+        LeasedGraph graph;
 
         @Parameters(index = "1", paramLabel = "TABLE")
         String table;
@@ -128,13 +114,10 @@ final class IndexCommand implements Callable<Integer> {
         @Parameters(index = "2", paramLabel = "NAME")
         String name;
 
-        @Mixin
-        GraphTarget.LeaseTimeout leaseTimeout;
-
         @Override
         public Integer call() throws Exception {
-            return graph.withMaintenance(() -> MaintenanceOptions.defaults().leaseTimeout(leaseTimeout.orElse(java.time.Duration.ofSeconds(30)))
-                    .failpoints(IndexFailpoints.fromEnvironment()), (g, leases, im) -> printCatalog(im.dropIndex(g, leases, table, name)));
+            return graph.withMaintenance(() -> MaintenanceOptions.defaults().failpoints(IndexFailpoints.fromEnvironment()),
+                    (g, leases, im) -> printCatalog(im.dropIndex(g, leases, table, name)));
         }
     }
 
@@ -150,19 +133,17 @@ final class IndexCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             try (Graph g = graph.open()) {
                 Manifest m = g.manifests().require();
-                if (json) {
-                    Map<String, List<IndexSpec>> out = new java.util.TreeMap<>();
-                    m.tables().forEach((t, p) -> out.put(t, p.indexes()));
-                    Printer.json(System.out, out);
-                    return Main.OK;
-                }
-                System.out.printf("graph %s catalog at manifest v%d%n", m.graphId(), m.version());
-                for (Map.Entry<String, TablePin> e : m.tables().entrySet()) {
-                    for (IndexSpec s : e.getValue().indexes()) {
-                        System.out.printf("  %-20s %-20s %-12s %-14s params=%s options=%s declaredAt=%d%n", e.getKey(), s.name(), s.type(),
-                                s.columns(), s.params(), s.options(), s.declaredAt());
+                Map<String, List<IndexSpec>> catalog = new java.util.TreeMap<>();
+                m.tables().forEach((t, p) -> catalog.put(t, p.indexes()));
+                JsonOutput.print(json, catalog, () -> {
+                    System.out.printf("graph %s catalog at manifest v%d%n", m.graphId(), m.version());
+                    for (Map.Entry<String, TablePin> e : m.tables().entrySet()) {
+                        for (IndexSpec s : e.getValue().indexes()) {
+                            System.out.printf("  %-20s %-20s %-12s %-14s params=%s options=%s declaredAt=%d%n", e.getKey(), s.name(), s.type(),
+                                    s.columns(), s.params(), s.options(), s.declaredAt());
+                        }
                     }
-                }
+                });
                 return Main.OK;
             }
         }
@@ -195,11 +176,7 @@ final class IndexCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             try (Graph g = graph.open(); IndexMaintenance im = new IndexMaintenance()) {
                 GraphCoverage c = im.coverage(g);
-                if (json) {
-                    Printer.json(System.out, c);
-                } else {
-                    print(System.out, c);
-                }
+                JsonOutput.print(json, c, () -> print(System.out, c));
                 return c.converged() ? Main.OK : Main.NOT_CONVERGED;
             }
         }
@@ -212,24 +189,22 @@ final class IndexCommand implements Callable<Integer> {
         BuildOptions build;
 
         @Mixin
-        GraphTarget graph;
+        LeasedGraph graph;
 
-        @Option(names = "--json", description = "print JSON")
-        boolean json;
+        @Mixin
+        JsonOutput out;
 
         @Override
         public Integer call() throws Exception {
             return graph.withMaintenance(build::options, (g, leases, im) -> {
                 ConvergeReport r = im.converge(g, leases);
-                if (json) {
-                    Printer.json(System.out, r);
-                } else {
+                out.print(r, () -> {
                     for (IndexAction a : r.actions()) {
                         System.out.printf("%s %s on %s: %s (%d rows, %d fragments, %d segments, build %d ms) %s%n", a.mode(), a.index(), a.table(),
                                 a.status(), a.rows(), a.fragments(), a.segments(), a.buildMillis(), a.message());
                     }
                     print(System.out, r.after());
-                }
+                });
                 return r.recoveryRequired() ? Main.REFUSED : r.converged() ? Main.OK : Main.NOT_CONVERGED;
             });
         }

@@ -21,35 +21,31 @@ final class JobsCommand implements Callable<Integer> {
     @Option(names = "--wait", arity = "0..1", fallbackValue = "1h", paramLabel = "DURATION", description = "with ID: wait until it finished (at most DURATION)")
     String wait;
 
-    @Option(names = "--json", description = "print the API's JSON")
-    boolean json;
-
     @Mixin
-    DaemonEndpoint.Options api;
+    DaemonEndpoint.Query api;
 
     @Override
     public Integer call() throws Exception {
-        return DaemonEndpoint.run(api, client -> {
+        return api.run(client -> {
             if (id == null) {
                 List<Job> all = client.jobs();
-                if (json) {
-                    DaemonEndpoint.print(DaemonEndpoint.JSON.createObjectNode().set("jobs",
-                            DaemonEndpoint.JSON.createArrayNode().addAll(all.stream().map(Job::raw).toList())));
-                } else {
+                api.print(JsonOutput.API.createObjectNode().set("jobs",
+                        JsonOutput.API.createArrayNode().addAll(all.stream().map(Job::raw).toList())), () -> {
                     for (Job j : all) {
                         System.out.println(line(j.raw()));
                     }
-                }
+                });
                 return Main.OK;
             }
             Job j = client.job(id, wait == null ? Duration.ZERO : Config.parseDuration(wait));
-            if (json) {
-                DaemonEndpoint.print(j.raw());
-            } else {
-                System.out.println(line(j.raw()));
-            }
-            return MaintenanceJob.State.ofJson(j.state()).map(MaintenanceJob.State::unsuccessful).orElse(false) ? Main.FAILURE : Main.OK;
+            api.print(j.raw(), () -> System.out.println(line(j.raw())));
+            return exit(j);
         });
+    }
+
+    /** A job's exit code: 4 for a failed or cancelled job, else 0. */
+    static int exit(Job j) {
+        return MaintenanceJob.State.ofJson(j.state()).map(MaintenanceJob.State::unsuccessful).orElse(false) ? Main.FAILURE : Main.OK;
     }
 
     /** One line per job: {@code job <id> <kind> on <graph>: <state> [in N ms]: <summary or error>}. */

@@ -1,6 +1,5 @@
 package reconciler.cli;
 
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import reconciler.daemon.Config;
@@ -15,19 +14,13 @@ import reconciler.daemon.Config;
         subcommands = {RunCommand.class, StatusCommand.class, SidecarsCommand.class, AuditCommand.class, GraphCommand.class,
                 DemoCommand.class, KindsCommand.class, MaintainCommand.class, MaintenanceStateCommand.class, JobsCommand.class,
                 ReloadCommand.class, CommandLine.HelpCommand.class})
-public final class Main implements Callable<Integer> {
+public final class Main extends CommandGroup {
 
     public static final int OK = 0;
     public static final int NOT_CONVERGED = 1;
     public static final int USAGE = 2;
     public static final int REFUSED = 3;
     public static final int FAILURE = 4;
-
-    @Override
-    public Integer call() {
-        CommandLine.usage(this, System.out);
-        return USAGE;
-    }
 
     public static void main(String[] args) {
         System.setProperty("sun.net.httpserver.nodelay", "true");

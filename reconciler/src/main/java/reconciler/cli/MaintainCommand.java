@@ -1,6 +1,5 @@
 package reconciler.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import reconciler.client.Job;
 import java.util.concurrent.Callable;
@@ -9,15 +8,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import reconciler.daemon.Config;
-import reconciler.maintenance.MaintenanceJob;
 
 @Command(name = "maintain", mixinStandardHelpOptions = true, description = {
         "Run a maintenance kind on a graph through the running daemon (POST /v1/graphs/GRAPH/maintenance/KIND).",
         "Exit 0 succeeded (or accepted, without --wait); 2 unsupported kind or unknown graph; 3 no or wrong token; 4 the job failed or the daemon is unreachable."})
 final class MaintainCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "GRAPH", description = "graph id, or a graph root directory")
-    String graph;
+    @Mixin
+    DaemonEndpoint.GraphArg graph;
 
     @Parameters(index = "1", paramLabel = "KIND", description = "an advertised kind ('reconciler kinds')")
     String kind;
@@ -36,14 +34,10 @@ final class MaintainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Duration bound = wait == null ? Duration.ZERO : Config.parseDuration(wait);
         return DaemonEndpoint.run(api, client -> {
-            String graphId = DaemonEndpoint.graphId(graph);
+            String graphId = graph.id();
             Job job = bound.isZero() ? client.runMaintenanceAsync(graphId, kind) : client.runMaintenance(graphId, kind, bound);
-            if (json) {
-                DaemonEndpoint.print(job.raw());
-            } else {
-                System.out.println(JobsCommand.line(job.raw()));
-            }
-            return MaintenanceJob.State.ofJson(job.state()).map(MaintenanceJob.State::unsuccessful).orElse(false) ? Main.FAILURE : Main.OK;
+            JsonOutput.print(json, job.raw(), () -> System.out.println(JobsCommand.line(job.raw())));
+            return JobsCommand.exit(job);
         });
     }
 }

@@ -6,32 +6,23 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "maintenance-state", mixinStandardHelpOptions = true, description = {
         "A graph's maintenance state from the running daemon (GET /v1/graphs/GRAPH/maintenance-state; fields: docs/maintenance.md).",
         "Exit 0 caught up, 1 not; 2 unknown graph; 4 daemon unreachable."})
 final class MaintenanceStateCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "GRAPH", description = "graph id, or a graph root directory")
-    String graph;
-
-    @Option(names = "--json", description = "print the API's JSON")
-    boolean json;
+    @Mixin
+    DaemonEndpoint.GraphArg graph;
 
     @Mixin
-    DaemonEndpoint.Options api;
+    DaemonEndpoint.Query api;
 
     @Override
     public Integer call() throws Exception {
-        return DaemonEndpoint.run(api, client -> {
-            JsonNode s = client.maintenanceState(DaemonEndpoint.graphId(graph)).raw();
-            if (json) {
-                DaemonEndpoint.print(s);
-            } else {
-                human(s);
-            }
+        return api.run(client -> {
+            JsonNode s = client.maintenanceState(graph.id()).raw();
+            api.print(s, () -> human(s));
             return s.path("caughtUp").asBoolean() ? Main.OK : Main.NOT_CONVERGED;
         });
     }

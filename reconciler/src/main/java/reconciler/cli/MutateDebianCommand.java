@@ -7,9 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import reconciler.daemon.Config;
 import reconciler.daemon.Coordination;
 import reconciler.graph.DriftException;
 import reconciler.graph.Failpoints;
@@ -28,7 +26,7 @@ import reconciler.writer.DebianMutations;
         "Output lines as for import-debian: PLAN (rows removed or replaced per table), ACK or REFUSED. Failpoints: RECONCILER_FAILPOINT."})
 final class MutateDebianCommand implements Callable<Integer> {
     @Mixin
-    GraphTarget graph;
+    LeasedGraph graph;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Mutation mutation;
@@ -41,9 +39,6 @@ final class MutateDebianCommand implements Callable<Integer> {
         String raisePriority;
     }
 
-    @Mixin
-    GraphTarget.LeaseTimeout leaseTimeout;
-
     @Option(names = "--branch", paramLabel = "BRANCH", defaultValue = "main",
             description = "the graph branch to write (default ${DEFAULT-VALUE}); the first write to a table on a branch forks it")
     String branch;
@@ -54,14 +49,14 @@ final class MutateDebianCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Failpoints failpoints = Failpoints.fromEnvironment();
-        try (Graph main = graph.open(); Coordination c = graph.coordination()) {
+        try (Graph main = graph.target.open(); Coordination c = graph.target.coordination()) {
             Graph g;
             try {
                 g = main.onBranch(branch);
             } catch (IllegalArgumentException e) {
                 throw Usage.error(spec, e.getMessage());
             }
-            try (GraphTransaction tx = new GraphTransaction(g, c.leases(), "mutate", leaseTimeout.orElse(java.time.Duration.ofSeconds(60)), failpoints);
+            try (GraphTransaction tx = new GraphTransaction(g, c.leases(), "mutate", graph.writeTimeout(), failpoints);
                  GraphSnapshot base = g.snapshot(tx.baseVersion())) {
                 Map<String, Integer> rows;
                 String label;

@@ -1,6 +1,5 @@
 package reconciler.cli;
 
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,7 +15,7 @@ final class ReloadCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         return DaemonEndpoint.run(api, client -> {
-            DaemonEndpoint.print(client.reload());
+            JsonOutput.line(client.reload());
             return Main.OK;
         });
     }

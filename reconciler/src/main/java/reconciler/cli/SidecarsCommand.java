@@ -4,8 +4,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import reconciler.core.GraphStatus;
 import reconciler.graph.Graph;
 
@@ -14,19 +12,14 @@ final class SidecarsCommand implements Callable<Integer> {
     @Mixin
     GraphTarget graph;
 
-    @Option(names = "--json", description = "print JSON")
-    boolean json;
-
+    @Mixin
+    JsonOutput out;
 
     @Override
     public Integer call() throws Exception {
         try (Graph g = graph.open()) {
             GraphStatus s = GraphStatus.of(g);
-            if (json) {
-                Printer.json(System.out, Map.of("sidecars", s.sidecars(), "corruptSidecars", s.corruptSidecars()));
-            } else {
-                Printer.sidecars(System.out, s);
-            }
+            out.print(Map.of("sidecars", s.sidecars(), "corruptSidecars", s.corruptSidecars()), () -> Printer.sidecars(System.out, s));
             return s.sidecars().isEmpty() && s.corruptSidecars().isEmpty() ? Main.OK : Main.NOT_CONVERGED;
         }
     }

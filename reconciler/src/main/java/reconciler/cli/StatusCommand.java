@@ -3,8 +3,6 @@ package reconciler.cli;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import reconciler.core.GraphStatus;
 import reconciler.graph.Graph;
 
@@ -13,9 +11,8 @@ final class StatusCommand implements Callable<Integer> {
     @Mixin
     GraphTarget graph;
 
-    @Option(names = "--json", description = "print JSON")
-    boolean json;
-
+    @Mixin
+    JsonOutput out;
 
     /** Lock nodes of the graph's leases (text output only), filled by {@link #owner}. */
     private java.util.List<reconciler.leases.LeaseHolders.Holder> holders = java.util.List.of();
@@ -37,16 +34,14 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (Graph g = graph.open()) {
             GraphStatus s = GraphStatus.of(g);
-            s = s.withOwner(owner(s.graphId()));
-            if (json) {
-                Printer.json(System.out, s);
-            } else {
-                Printer.status(System.out, s);
+            GraphStatus owned = s.withOwner(owner(s.graphId()));
+            out.print(owned, () -> {
+                Printer.status(System.out, owned);
                 for (reconciler.leases.LeaseHolders.Holder h : holders) {
                     System.out.println("lease " + h.describe());
                 }
-            }
-            return s.converged() ? Main.OK : Main.NOT_CONVERGED;
+            });
+            return owned.converged() ? Main.OK : Main.NOT_CONVERGED;
         }
     }
 }

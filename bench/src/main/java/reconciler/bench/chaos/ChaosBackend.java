@@ -2,6 +2,7 @@ package reconciler.bench.chaos;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Supplier;
 import reconciler.graph.Graph;
 
 /**
@@ -29,35 +30,31 @@ public interface ChaosBackend extends AutoCloseable {
     /** A local directory root {@code dir/graph}. */
     static ChaosBackend local(Path dir) {
         Path root = dir.resolve("graph");
-        return new ChaosBackend() {
-            @Override
-            public String name() {
-                return "local";
-            }
+        return of("local", root.toString(), "", Map.of(), () -> Graph.local(root));
+    }
 
-            @Override
-            public String root() {
-                return root.toString();
-            }
+    /** A backend of these parts whose storage lives elsewhere (closing it closes nothing). */
+    static ChaosBackend of(String name, String root, String configYaml, Map<String, String> env, Supplier<Graph> opener) {
+        return new Parts(name, root, configYaml, env, opener);
+    }
 
-            @Override
-            public String configYaml() {
-                return "";
-            }
+    /**
+     * The parts of a backend (see {@link #of}).
+     *
+     * @param name {@link #name()}
+     * @param root {@link #root()}
+     * @param configYaml {@link #configYaml()}
+     * @param env {@link #env()}
+     * @param opener what {@link #open()} calls
+     */
+    record Parts(String name, String root, String configYaml, Map<String, String> env, Supplier<Graph> opener) implements ChaosBackend {
+        @Override
+        public Graph open() {
+            return opener.get();
+        }
 
-            @Override
-            public Map<String, String> env() {
-                return Map.of();
-            }
-
-            @Override
-            public Graph open() {
-                return Graph.local(root);
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        @Override
+        public void close() {
+        }
     }
 }

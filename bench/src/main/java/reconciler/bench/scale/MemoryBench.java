@@ -4,14 +4,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import reconciler.bench.harness.WorkDir;
 
 /**
  * Daemon memory (issue 16): RSS, heap in use after a full GC and threads of a daemon (child JVM, the
@@ -41,15 +42,14 @@ public final class MemoryBench implements Callable<Integer> {
     @Option(names = "--loop-polls", defaultValue = "288", description = "polls per graph in the loop (288 = a day of 5-minute polls)")
     int loopPolls;
 
-    @Option(names = "--dir", description = "where graphs are made (default: a temporary directory, deleted after)")
-    Path dir;
+    @Mixin
+    WorkDir dir;
 
     @Override
     public Integer call() throws Exception {
-        boolean temp = dir == null;
-        Path d = temp ? Files.createTempDirectory("reconciler-bench-memory-") : dir;
         List<String> lines = new ArrayList<>();
-        try {
+        try (WorkDir.Scope work = dir.open("memory")) {
+            Path d = work.path();
             for (int n : counts) {
                 List<String> roots = GraphFarm.make(d.resolve("farm-" + n), n, tables);
                 try (DaemonChild daemon = DaemonChild.start(d.resolve("daemon-" + n), roots, Duration.ofHours(1), "")) {
@@ -95,10 +95,6 @@ public final class MemoryBench implements Callable<Integer> {
             System.out.println("goal: RSS <= 1024 MiB with 10,000 graphs; the loop's heap after GC does not grow (last sample - first)");
             lines.forEach(System.out::println);
             System.out.printf("-Xms256m -Xmx2g (dist/jvm.options); %d cores shared with other work%n", Runtime.getRuntime().availableProcessors());
-        } finally {
-            if (temp) {
-                org.apache.commons.io.FileUtils.deleteDirectory(d.toFile());
-            }
         }
         return 0;
     }

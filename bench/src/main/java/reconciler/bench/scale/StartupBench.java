@@ -6,7 +6,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import reconciler.bench.harness.WorkDir;
 
 /**
  * Start-up with many idle graphs (issue 16): a daemon in a child JVM (its own embedded ZooKeeper,
@@ -30,8 +32,8 @@ public final class StartupBench implements Callable<Integer> {
     @Option(names = "--pass-threads", defaultValue = "8", description = "config key passThreads (0: leave the key out, for a build without it)")
     int passThreads;
 
-    @Option(names = "--dir", description = "where the graphs are made (default: a temporary directory, deleted after)")
-    Path dir;
+    @Mixin
+    WorkDir dir;
 
     /** The kernel's CPU pressure (avg60 of 'some'), or "?" where /proc/pressure is absent. */
     static String cpuPressure() {
@@ -45,9 +47,8 @@ public final class StartupBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        boolean temp = dir == null;
-        Path d = temp ? Files.createTempDirectory("reconciler-bench-startup-") : dir;
-        try {
+        try (WorkDir.Scope work = dir.open("startup")) {
+            Path d = work.path();
             long g0 = System.nanoTime();
             List<String> roots = GraphFarm.make(d, graphs, tables);
             System.out.printf("made %,d graphs of %d table(s) in %.1f s%n", graphs, tables, (System.nanoTime() - g0) / 1e9);
@@ -92,10 +93,6 @@ public final class StartupBench implements Callable<Integer> {
                         Runtime.getRuntime().availableProcessors(), cpuPressure());
                 Files.readAllLines(d.resolve("daemon").resolve("daemon.log")).stream().filter(l -> l.contains(" started: "))
                         .forEach(l -> System.out.println("daemon: " + l.substring(l.indexOf("started: "))));
-            }
-        } finally {
-            if (temp) {
-                org.apache.commons.io.FileUtils.deleteDirectory(d.toFile());
             }
         }
         return 0;

@@ -11,7 +11,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import reconciler.bench.harness.WorkDir;
 import reconciler.core.GraphStatus;
 import reconciler.graph.Graph;
 import reconciler.leases.EmbeddedZooKeeper;
@@ -41,15 +43,14 @@ public final class StormBench implements Callable<Integer> {
     @Option(names = "--pass-threads", defaultValue = "1,8", split = ",", description = "passThreads values to drain with (same crashed state each; 0: leave the key out, for a build without it)")
     List<Integer> passThreads;
 
-    @Option(names = "--dir", description = "working directory (default: a temporary one, deleted after)")
-    Path dir;
+    @Mixin
+    WorkDir dir;
 
     @Override
     public Integer call() throws Exception {
-        boolean temp = dir == null;
-        Path d = temp ? Files.createTempDirectory("reconciler-bench-storm-") : dir;
         int expected = graphs * tables;
-        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(d.resolve("zk"), 0, 100)) {
+        try (WorkDir.Scope work = dir.open("storm"); EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(work.path().resolve("zk"), 0, 100)) {
+            Path d = work.path();
             Path farm = d.resolve("farm");
             List<String> roots = GraphFarm.make(farm, graphs, tables);
             double crash = crash(zk.connectString(), roots, expected);
@@ -101,10 +102,6 @@ public final class StormBench implements Callable<Integer> {
             }
             System.out.printf("drain: from the daemon's HTTP API up (its passes start just before) to the last sidecar gone; %d cores shared with"
                     + " other work (CPU pressure avg60 %s%%)%n", Runtime.getRuntime().availableProcessors(), StartupBench.cpuPressure());
-        } finally {
-            if (temp) {
-                org.apache.commons.io.FileUtils.deleteDirectory(d.toFile());
-            }
         }
         return 0;
     }
