@@ -29,7 +29,7 @@ import reconciler.bench.harness.WorkDir;
  * and the merge of a branch that changed 1 % of one table into main, on a graph shaped like the Debian one
  * (a package table of {@code --rows} rows and three more tables), median of {@code --reps} rounds.
  */
-@Command(name = "branches", mixinStandardHelpOptions = true, description = "graph branches: create, first-touch fork, merge of a 1 % change")
+@Command(name = "branches", mixinStandardHelpOptions = true, description = "graph branches: create, first-touch fork, merge of a 1 %% change")
 final class BranchBench implements Callable<Integer> {
 
     @Option(names = "--rows", defaultValue = "63000", description = "rows of node:Package (default ${DEFAULT-VALUE}, about the Debian archive)")

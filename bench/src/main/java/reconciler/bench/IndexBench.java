@@ -23,7 +23,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.lance.Dataset;
-import org.lance.ReadOptions;
 import org.lance.index.DistanceType;
 import org.lance.index.IndexOptions;
 import org.lance.index.IndexParams;
@@ -39,6 +38,7 @@ import reconciler.leases.LeaseSet;
 import reconciler.manifest.IndexSpec;
 import reconciler.manifest.Manifest;
 import reconciler.manifest.PinUpdate;
+import reconciler.storage.LanceTables;
 import reconciler.storage.TableKey;
 import reconciler.writer.DebianImport;
 import reconciler.graph.Failpoints;
@@ -217,7 +217,7 @@ public final class IndexBench {
     }
 
     private Dataset latest(Graph g) {
-        return Dataset.open(allocator, g.store().tableUri(TableKey.parse(PKG)), new ReadOptions.Builder().build());
+        return LanceTables.open(g.store(), allocator, TableKey.parse(PKG), null);
     }
 
     /** The four indexes with bare lance-java, each createIndex committing inline, with the catalog's parameters. */
@@ -488,7 +488,7 @@ public final class IndexBench {
                 status = (r.actions().isEmpty() ? "NOTHING" : r.actions().get(0).status().name())
                         + (im.worker() == null ? "" : "[worker:" + im.worker().lastPriority().replace(' ', '/') + "]");
             } else if (a[1].equals("bare")) {
-                try (Dataset ds = Dataset.open(alloc, g.store().tableUri(TableKey.parse(PKG)), new ReadOptions.Builder().build())) {
+                try (Dataset ds = LanceTables.open(g.store(), alloc, TableKey.parse(PKG), null)) {
                     bareBuild(ds, 50, 256);
                 }
                 status = "BUILT";
@@ -658,7 +658,7 @@ public final class IndexBench {
         try (LeaseSet lease = lm.acquire(m.graphId(), Graph.MAIN_BRANCH, List.of(PKG), Duration.ofSeconds(120))) {
             Manifest cur = g.manifests().require();
             long pin = cur.pin(PKG).version();
-            try (Dataset ds = Dataset.open(alloc, g.store().tableUri(TableKey.parse(PKG)), new ReadOptions.Builder().setVersion(pin).build())) {
+            try (Dataset ds = LanceTables.open(g.store(), alloc, TableKey.parse(PKG), pin)) {
                 bareBuild(ds, 50, 256);
             }
             long head = g.tables().headVersion(TableKey.parse(PKG));

@@ -17,7 +17,6 @@ import org.apache.arrow.vector.ipc.ArrowReader;
 import org.lance.Dataset;
 import org.lance.Fragment;
 import org.lance.FragmentMetadata;
-import org.lance.ReadOptions;
 import org.lance.ipc.LanceScanner;
 import org.lance.ipc.ScanOptions;
 import reconciler.cli.WriterLines;
@@ -25,6 +24,7 @@ import reconciler.core.AuditLog;
 import reconciler.core.AuditRecord;
 import reconciler.manifest.Manifest;
 import reconciler.manifest.TablePin;
+import reconciler.storage.LanceTables;
 import reconciler.storage.TableKey;
 import reconciler.graph.Graph;
 
@@ -244,8 +244,7 @@ final class Invariants implements AutoCloseable {
      */
     private Map<String, Long> opCounts(Graph g, String table, long version) {
         Map<String, Long> out = new HashMap<>();
-        ReadOptions ro = new ReadOptions.Builder().setStorageOptions(g.store().storageOptions()).setVersion(version).build();
-        try (Dataset ds = Dataset.open(allocator, g.store().tableUri(TableKey.parse(table)), ro)) {
+        try (Dataset ds = LanceTables.open(g.store(), allocator, TableKey.parse(table), version)) {
             for (Fragment f : ds.getFragments()) {
                 FragmentMetadata md = f.metadata();
                 boolean cacheable = md.getDeletionFile() == null && !md.getFiles().isEmpty();

@@ -27,7 +27,6 @@ import java.util.concurrent.Future;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.lance.Dataset;
-import org.lance.ReadOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -41,6 +40,7 @@ import reconciler.leases.LeaseManager;
 import reconciler.manifest.Manifest;
 import reconciler.manifest.TablePin;
 import reconciler.sidecar.Sidecar;
+import reconciler.storage.LanceTables;
 import reconciler.storage.TableKey;
 import reconciler.writer.DebianArchive;
 import reconciler.writer.DebianImport;
@@ -336,8 +336,7 @@ public final class ThreePhaseBench implements Callable<Integer> {
             pin = graph.manifests().require().pin(PACKAGE).version();
         }
         List<Workload.Measurement> ms = new ArrayList<>();
-        ReadOptions ro = new ReadOptions.Builder().setStorageOptions(graph.store().storageOptions()).setVersion(pin).build();
-        try (Dataset ds = Dataset.open(alloc, graph.store().tableUri(TableKey.parse(PACKAGE)), ro)) {
+        try (Dataset ds = LanceTables.open(graph.store(), alloc, TableKey.parse(PACKAGE), pin)) {
             Workload.Context ctx = new Workload.Context(ds, alloc, state, names, terms, queries, warmup, seed);
             for (Workload w : workloads) {
                 String skip = w.skipReason(state);
