@@ -85,7 +85,7 @@ public final class StartupBench implements Callable<Integer> {
                 System.out.printf("%-44s %12s %14s%n", "start-up, " + String.format("%,d", graphs) + " graphs x " + tables + " tables", "measured", "goal");
                 System.out.printf("%-44s %10.1f s %14s%n", "process start -> HTTP API up", http, "-");
                 System.out.printf("%-44s %10.1f s %14s%n", "process start -> /readyz ready (all checked)", ready,
-                        String.format("<= %.0f s%s", GOAL_SECONDS * graphs / 10_000.0, graphs == 10_000 ? "" : " (scaled)"));
+                        String.format("<= %.2f s%s", GOAL_SECONDS * graphs / 10_000.0, graphs == 10_000 ? "" : " (scaled)"));
                 System.out.printf("%-44s %10.1f s %14s%n", "daemon CPU until ready (user + system)", cpu, "-");
                 System.out.printf("%-44s %8.0f MiB %14s%n", "RSS when ready", rss, "<= 1024 MiB");
                 System.out.printf("passThreads %d, %d cores shared with other work (CPU pressure 'some' avg60 %s%%): wall time is"
