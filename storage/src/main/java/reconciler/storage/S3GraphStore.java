@@ -21,7 +21,6 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
@@ -33,8 +32,6 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.StandardRetryStrategy;
-import software.amazon.awssdk.retries.api.BackoffStrategy;
-import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -68,7 +65,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * </ul>
  *
  * <h2>Retries</h2>
- * The SDK's {@link StandardRetryStrategy} with this class's own predicate (no SDK defaults mixed
+ * The SDK's {@link StandardRetryStrategy} with our own predicate ({@link S3Retries}) (no SDK defaults mixed
  * in): retried are throttling (503 SlowDown, 429 and the S3 throttling error codes), other 5xx
  * except 501, 400 RequestTimeout, and client-side connection errors ({@link SdkClientException}
  * caused by an {@link IOException}: reset, refused, timeout). Never retried: 412 (a lost create
@@ -93,15 +90,6 @@ public final class S3GraphStore implements GraphStore {
 
     /** User-metadata key holding the per-call random token stamped by {@link #createIfAbsent}. */
     static final String CREATE_TOKEN = "reconciler-create-token";
-
-    /** Error codes that mean "throttled, slow down". */
-    private static final Set<String> THROTTLING_CODES = Set.of(
-            "SlowDown", "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled",
-            "RequestThrottledException", "TooManyRequestsException", "RequestLimitExceeded",
-            "ProvisionedThroughputExceededException", "BandwidthLimitExceeded", "EC2ThrottledException");
-    /** Other error codes worth retrying regardless of status. */
-    private static final Set<String> TRANSIENT_CODES = Set.of(
-            "RequestTimeout", "RequestTimeoutException", "InternalError", "ServiceUnavailable", "PriorRequestNotComplete");
 
     /** Connect timeout of the HTTP client. */
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -139,7 +127,7 @@ public final class S3GraphStore implements GraphStore {
                         .connectionTimeout(CONNECT_TIMEOUT)
                         .socketTimeout(SOCKET_TIMEOUT)
                         .maxConnections(64))
-                .overrideConfiguration(o -> o.retryStrategy(retryStrategy(st)));
+                .overrideConfiguration(o -> o.retryStrategy(S3Retries.strategy(st)));
         if (st.endpoint() != null) {
             // S3-compatible servers vary in their support of the newer default checksum trailers.
             b.endpointOverride(st.endpoint())
@@ -147,76 +135,6 @@ public final class S3GraphStore implements GraphStore {
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
         }
         return b.build();
-    }
-
-    /** The SDK retry strategy described in the class comment. */
-    static RetryStrategy retryStrategy(S3Settings st) {
-        Duration throttleBase = st.baseBackoff().multipliedBy(4);
-        if (throttleBase.compareTo(st.maxBackoff()) > 0) {
-            throttleBase = st.maxBackoff();
-        }
-        return StandardRetryStrategy.builder()
-                .maxAttempts(st.maxAttempts())
-                .retryOnException(S3GraphStore::isRetryable)
-                .treatAsThrottling(S3GraphStore::isThrottling)
-                .backoffStrategy(BackoffStrategy.exponentialDelay(st.baseBackoff(), st.maxBackoff()))
-                .throttlingBackoffStrategy(BackoffStrategy.exponentialDelay(throttleBase, st.maxBackoff()))
-                .circuitBreakerEnabled(false)
-                .build();
-    }
-
-    /**
-     * Whether an SDK failure is worth another attempt: throttling, 5xx other than 501, 400
-     * RequestTimeout, or a connection-level {@link IOException}. Never 412 or 409.
-     */
-    static boolean isRetryable(Throwable t) {
-        if (t instanceof SdkServiceException e) {
-            int status = e.statusCode();
-            if (status == 412 || status == 409) {
-                return false;
-            }
-            String code = errorCode(e);
-            if (code != null && (THROTTLING_CODES.contains(code) || TRANSIENT_CODES.contains(code))) {
-                return true;
-            }
-            return status == 429 || (status >= 500 && status != 501);
-        }
-        if (t instanceof AbortedException) {
-            return false;
-        }
-        if (t instanceof SdkClientException) {
-            return hasCause(t, IOException.class);
-        }
-        return t instanceof IOException;
-    }
-
-    /** Whether a failure is a throttling response (uses the longer throttling backoff). */
-    static boolean isThrottling(Throwable t) {
-        if (t instanceof SdkServiceException e) {
-            String code = errorCode(e);
-            return e.statusCode() == 429 || e.statusCode() == 503 || (code != null && THROTTLING_CODES.contains(code));
-        }
-        return false;
-    }
-
-    private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
-        for (Throwable c = t.getCause(); c != null && c != t; c = c.getCause()) {
-            if (type.isInstance(c)) {
-                return true;
-            }
-            if (c.getCause() == c) {
-                break;
-            }
-        }
-        return false;
-    }
-
-    private static String errorCode(SdkServiceException e) {
-        if (e instanceof AwsServiceException a) {
-            AwsErrorDetails d = a.awsErrorDetails();
-            return d == null ? null : d.errorCode();
-        }
-        return null;
     }
 
     private static Map<String, String> lanceOptions(S3Settings st) {
@@ -306,7 +224,7 @@ public final class S3GraphStore implements GraphStore {
     }
 
     private static boolean isNotFound(S3Exception e) {
-        return e.statusCode() == 404 && !"NoSuchBucket".equals(errorCode(e));
+        return e.statusCode() == 404 && !"NoSuchBucket".equals(S3Retries.errorCode(e));
     }
 
     /**
@@ -337,7 +255,7 @@ public final class S3GraphStore implements GraphStore {
                     }
                     return false;
                 }
-                if (e.statusCode() == 409 && "ConditionalRequestConflict".equals(errorCode(e))) {
+                if (e.statusCode() == 409 && "ConditionalRequestConflict".equals(S3Retries.errorCode(e))) {
                     Optional<Boolean> mine = createdBy(k, token);
                     if (mine.isPresent()) {
                         return mine.get();
@@ -555,7 +473,7 @@ public final class S3GraphStore implements GraphStore {
         String attempts = n == null ? "" : " (" + n + (n == 1 ? " attempt" : " attempts") + ")";
         String what;
         if (e instanceof SdkServiceException se) {
-            String code = errorCode(se);
+            String code = S3Retries.errorCode(se);
             String msg = se instanceof AwsServiceException a && a.awsErrorDetails() != null
                     ? a.awsErrorDetails().errorMessage() : null;
             what = "HTTP " + se.statusCode() + (code == null ? "" : " " + code) + (msg == null ? "" : ": " + msg);
@@ -567,7 +485,7 @@ public final class S3GraphStore implements GraphStore {
             what = root == e ? String.valueOf(e.getMessage()) : root.getClass().getSimpleName() + ": " + root.getMessage();
         }
         what = redact(what);
-        if (isRetryable(e)) {
+        if (S3Retries.isRetryable(e)) {
             return new TransientStorageException(describe(op, objectKey) + " failed, retries exhausted" + attempts + ": " + what, e);
         }
         return new PermanentStorageException(describe(op, objectKey) + " failed" + attempts + ": " + what, e);

@@ -71,21 +71,21 @@ class S3SettingsTest {
 
     @Test
     void retryClassification() {
-        assertFalse(S3GraphStore.isRetryable(s3(412, "PreconditionFailed")), "a lost create is final");
-        assertFalse(S3GraphStore.isRetryable(s3(409, "ConditionalRequestConflict")), "handled by createIfAbsent itself");
-        assertFalse(S3GraphStore.isRetryable(s3(403, "AccessDenied")));
-        assertFalse(S3GraphStore.isRetryable(s3(400, "InvalidArgument")));
-        assertFalse(S3GraphStore.isRetryable(s3(404, "NoSuchKey")));
-        assertFalse(S3GraphStore.isRetryable(s3(501, "NotImplemented")));
-        assertTrue(S3GraphStore.isRetryable(s3(503, "SlowDown")));
-        assertTrue(S3GraphStore.isThrottling(s3(503, "SlowDown")));
-        assertTrue(S3GraphStore.isRetryable(s3(500, "InternalError")));
-        assertTrue(S3GraphStore.isRetryable(s3(502, null)));
-        assertTrue(S3GraphStore.isRetryable(s3(429, null)));
-        assertTrue(S3GraphStore.isRetryable(s3(400, "RequestTimeout")));
-        assertFalse(S3GraphStore.isThrottling(s3(500, "InternalError")));
-        assertTrue(S3GraphStore.isRetryable(SdkClientException.create("io", new SocketException("Connection reset"))));
-        assertTrue(S3GraphStore.isRetryable(SdkClientException.create("io", new RuntimeException(new IOException("x")))));
-        assertFalse(S3GraphStore.isRetryable(SdkClientException.create("no region configured")));
+        assertFalse(S3Retries.isRetryable(s3(412, "PreconditionFailed")), "a lost create is final");
+        assertFalse(S3Retries.isRetryable(s3(409, "ConditionalRequestConflict")), "handled by createIfAbsent itself");
+        assertFalse(S3Retries.isRetryable(s3(403, "AccessDenied")));
+        assertFalse(S3Retries.isRetryable(s3(400, "InvalidArgument")));
+        assertFalse(S3Retries.isRetryable(s3(404, "NoSuchKey")));
+        assertFalse(S3Retries.isRetryable(s3(501, "NotImplemented")));
+        assertTrue(S3Retries.isRetryable(s3(503, "SlowDown")));
+        assertTrue(S3Retries.isThrottling(s3(503, "SlowDown")));
+        assertTrue(S3Retries.isRetryable(s3(500, "InternalError")));
+        assertTrue(S3Retries.isRetryable(s3(502, null)));
+        assertTrue(S3Retries.isRetryable(s3(429, null)));
+        assertTrue(S3Retries.isRetryable(s3(400, "RequestTimeout")));
+        assertFalse(S3Retries.isThrottling(s3(500, "InternalError")));
+        assertTrue(S3Retries.isRetryable(SdkClientException.create("io", new SocketException("Connection reset"))));
+        assertTrue(S3Retries.isRetryable(SdkClientException.create("io", new RuntimeException(new IOException("x")))));
+        assertFalse(S3Retries.isRetryable(SdkClientException.create("no region configured")));
     }
 }
