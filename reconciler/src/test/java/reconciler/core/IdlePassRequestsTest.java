@@ -9,14 +9,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.lance.Dataset;
 import reconciler.graph.Failpoints;
 import reconciler.graph.Graph;
-import reconciler.leases.EmbeddedZooKeeper;
+import reconciler.leases.ZooKeeperLeases;
 import reconciler.leases.LeaseManager;
 import reconciler.manifest.Manifest;
 import reconciler.sidecar.Sidecar;
@@ -39,22 +39,16 @@ class IdlePassRequestsTest {
 
     @TempDir
     static Path dir;
-    static EmbeddedZooKeeper zk;
+    @RegisterExtension
+    static final ZooKeeperLeases ZK = new ZooKeeperLeases(500);
     static LeaseManager leases;
     static ReconcilePass pass;
     static final String PKG = DebianImport.PACKAGE;
 
     @BeforeAll
     static void start() throws Exception {
-        zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 500);
-        leases = new LeaseManager(zk.connectString(), Duration.ofSeconds(4), Duration.ofSeconds(10));
+        leases = ZK.leases();
         pass = new ReconcilePass(new Recoverer(leases, new AuditLog(dir.resolve("audit.jsonl")), Duration.ofSeconds(5), Failpoints.none()));
-    }
-
-    @AfterAll
-    static void stop() {
-        leases.close();
-        zk.close();
     }
 
     static Map<String, Long> delta(Map<String, Long> before) {

@@ -11,16 +11,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import reconciler.indexer.CompactionReport;
 import reconciler.indexer.GraphCoverage;
 import reconciler.indexer.IndexFailpoints;
 import reconciler.indexer.IndexMaintenance;
 import reconciler.indexer.MaintenanceOptions;
-import reconciler.leases.EmbeddedZooKeeper;
+import reconciler.leases.ZooKeeperLeases;
 import reconciler.leases.LeaseManager;
 import reconciler.manifest.Manifest;
 import reconciler.sidecar.Sidecar;
@@ -41,22 +41,16 @@ class IndexerRecoveryTest {
 
     @TempDir
     static Path dir;
-    static EmbeddedZooKeeper zk;
+    @RegisterExtension
+    static final ZooKeeperLeases ZK = new ZooKeeperLeases(500);
     static LeaseManager leases;
     static Recoverer recoverer;
     static final String PKG = DebianImport.PACKAGE;
 
     @BeforeAll
     static void start() throws Exception {
-        zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 500);
-        leases = new LeaseManager(zk.connectString(), Duration.ofSeconds(4), Duration.ofSeconds(10));
+        leases = ZK.leases();
         recoverer = new Recoverer(leases, new AuditLog(dir.resolve("audit.jsonl")), Duration.ofSeconds(10), Failpoints.none());
-    }
-
-    @AfterAll
-    static void stop() {
-        leases.close();
-        zk.close();
     }
 
     static MaintenanceOptions opts(String failpoint) {

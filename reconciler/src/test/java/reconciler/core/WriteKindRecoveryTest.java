@@ -13,8 +13,8 @@ import java.util.TreeMap;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Schema;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -23,7 +23,7 @@ import reconciler.graph.GraphSession;
 import reconciler.graph.GraphSnapshot;
 import reconciler.graph.GraphTransaction;
 import reconciler.graph.ScanResult;
-import reconciler.leases.EmbeddedZooKeeper;
+import reconciler.leases.ZooKeeperLeases;
 import reconciler.leases.LeaseManager;
 import reconciler.sidecar.Sidecar;
 import reconciler.sidecar.SidecarEntry;
@@ -44,7 +44,8 @@ class WriteKindRecoveryTest {
 
     @TempDir
     static Path dir;
-    static EmbeddedZooKeeper zk;
+    @RegisterExtension
+    static final ZooKeeperLeases ZK = new ZooKeeperLeases(100);
     static LeaseManager leases;
     static Recoverer recoverer;
 
@@ -53,15 +54,8 @@ class WriteKindRecoveryTest {
 
     @BeforeAll
     static void start() throws Exception {
-        zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 100);
-        leases = new LeaseManager(zk.connectString(), Duration.ofSeconds(4), Duration.ofSeconds(10));
+        leases = ZK.leases();
         recoverer = new Recoverer(leases, new AuditLog(dir.resolve("audit.jsonl")), Duration.ofSeconds(10), Failpoints.none());
-    }
-
-    @AfterAll
-    static void stop() {
-        leases.close();
-        zk.close();
     }
 
     static ArrowReader data(GraphSession g, int from, int n, String tag) {
@@ -109,7 +103,7 @@ class WriteKindRecoveryTest {
     void aCrashedWriteOfEveryKindIsHealedToAllOrNothing(String kind, String failpoint, String outcome) throws Exception {
         Path root = dir.resolve(kind + "-" + failpoint.replace(':', '-'));
         Failpoints crash = Failpoints.throwing(failpoint, 2); // the second operation: the first seeds the table
-        try (GraphSession g = GraphSession.open(root.toString(), GraphSession.Options.defaults().withZookeeper(zk.connectString())
+        try (GraphSession g = GraphSession.open(root.toString(), GraphSession.Options.defaults().withZookeeper(ZK.connectString())
                 .withFailpoints(crash))) {
             g.init("kinds", Map.of("edge:Data", DATA, "node:Side", SIDE));
             try (GraphTransaction seed = g.begin("seed")) {

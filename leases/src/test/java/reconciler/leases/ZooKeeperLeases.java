@@ -1,0 +1,73 @@
+package reconciler.leases;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * One real embedded ZooKeeper server on 127.0.0.1 and one {@link LeaseManager} on it (4 s session,
+ * 10 s connect) for a test class, started before its {@code @BeforeAll} methods and closed after its
+ * {@code @AfterAll} methods, the server's data in a temporary directory of its own. Register it on
+ * a static field: {@code @RegisterExtension static final ZooKeeperLeases ZK = new ZooKeeperLeases(500);}.
+ */
+public final class ZooKeeperLeases implements BeforeAllCallback, AfterAllCallback {
+
+    public static final Duration SESSION = Duration.ofSeconds(4);
+    public static final Duration CONNECT = Duration.ofSeconds(10);
+
+    private final int tickTimeMs;
+    private Path dir;
+    private EmbeddedZooKeeper server;
+    private LeaseManager leases;
+
+    /** @param tickTimeMs the server's tick; it bounds the session timeouts (2 to 20 ticks) */
+    public ZooKeeperLeases(int tickTimeMs) {
+        this.tickTimeMs = tickTimeMs;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        dir = Files.createTempDirectory("zk-");
+        server = EmbeddedZooKeeper.start(dir, 0, tickTimeMs);
+        leases = new LeaseManager(server.connectString(), SESSION, CONNECT);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        try {
+            if (leases != null) {
+                leases.close();
+            }
+        } finally {
+            if (server != null) {
+                server.close();
+            }
+            if (dir != null) {
+                try (Stream<Path> s = Files.walk(dir)) {
+                    for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
+        }
+    }
+
+    public EmbeddedZooKeeper server() {
+        return server;
+    }
+
+    public String connectString() {
+        return server.connectString();
+    }
+
+    /** The class's lease manager; closed by the extension, not by the test. */
+    public LeaseManager leases() {
+        return leases;
+    }
+}
