@@ -20,13 +20,12 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import reconciler.leases.EmbeddedZooKeeper;
+import reconciler.leases.ZooKeeperLeases;
 import reconciler.manifest.Manifest;
 import reconciler.manifest.ManifestConflictException;
 import reconciler.storage.ArrowRows;
@@ -40,9 +39,8 @@ import reconciler.storage.TableKey;
  */
 class GraphSessionTest {
 
-    @TempDir
-    static Path zkDir;
-    static EmbeddedZooKeeper zk;
+    @RegisterExtension
+    static final ZooKeeperLeases ZK = new ZooKeeperLeases(100);
 
     @TempDir
     Path dir;
@@ -62,19 +60,9 @@ class GraphSessionTest {
         return new Schema(fields);
     }
 
-    @BeforeAll
-    static void startZk() throws Exception {
-        zk = EmbeddedZooKeeper.start(zkDir.resolve("zk"), 0, 100);
-    }
-
-    @AfterAll
-    static void stopZk() {
-        zk.close();
-    }
-
     @BeforeEach
     void open() throws Exception {
-        g = GraphSession.open(dir.resolve("social").toString(), GraphSession.Options.defaults().withZookeeper(zk.connectString()));
+        g = GraphSession.open(dir.resolve("social").toString(), GraphSession.Options.defaults().withZookeeper(ZK.connectString()));
         g.init("social", Map.of("node:Person", PERSON, "edge:Knows", KNOWS));
     }
 
