@@ -11,9 +11,10 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * One real embedded ZooKeeper server on 127.0.0.1 and one {@link LeaseManager} on it (4 s session,
- * 10 s connect) for a test class, started before its {@code @BeforeAll} methods and closed after its
- * {@code @AfterAll} methods, the server's data in a temporary directory of its own. Register it on
+ * One real embedded ZooKeeper server on 127.0.0.1 for a test class, started before its
+ * {@code @BeforeAll} methods and closed after its {@code @AfterAll} methods, the server's data in a
+ * temporary directory of its own; and, on first use, one {@link LeaseManager} on it (4 s session,
+ * 10 s connect), closed with it. Register it on
  * a static field: {@code @RegisterExtension static final ZooKeeperLeases ZK = new ZooKeeperLeases(500);}.
  */
 public final class ZooKeeperLeases implements BeforeAllCallback, AfterAllCallback {
@@ -35,11 +36,10 @@ public final class ZooKeeperLeases implements BeforeAllCallback, AfterAllCallbac
     public void beforeAll(ExtensionContext context) throws Exception {
         dir = Files.createTempDirectory("zk-");
         server = EmbeddedZooKeeper.start(dir, 0, tickTimeMs);
-        leases = new LeaseManager(server.connectString(), SESSION, CONNECT);
     }
 
     @Override
-    public void afterAll(ExtensionContext context) throws IOException {
+    public synchronized void afterAll(ExtensionContext context) throws IOException {
         try {
             if (leases != null) {
                 leases.close();
@@ -66,8 +66,11 @@ public final class ZooKeeperLeases implements BeforeAllCallback, AfterAllCallbac
         return server.connectString();
     }
 
-    /** The class's lease manager; closed by the extension, not by the test. */
-    public LeaseManager leases() {
+    /** The class's lease manager, opened on first use; closed by the extension, not by the test. */
+    public synchronized LeaseManager leases() throws LeaseException {
+        if (leases == null) {
+            leases = new LeaseManager(server.connectString(), SESSION, CONNECT);
+        }
         return leases;
     }
 }

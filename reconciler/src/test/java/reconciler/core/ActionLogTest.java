@@ -32,7 +32,7 @@ class ActionLogTest {
     static final ZooKeeperLeases ZK = new ZooKeeperLeases(500);
 
     @BeforeAll
-    static void start() {
+    static void start() throws Exception {
         RacingRecoverersTest.writerLeases = ZK.leases();
     }
 
