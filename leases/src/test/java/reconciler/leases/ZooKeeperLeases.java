@@ -33,23 +33,30 @@ public final class ZooKeeperLeases implements BeforeAllCallback, AfterAllCallbac
     }
 
     @Override
-    public void beforeAll(ExtensionContext context) throws Exception {
+    public synchronized void beforeAll(ExtensionContext context) throws Exception {
         dir = Files.createTempDirectory("zk-");
         server = EmbeddedZooKeeper.start(dir, 0, tickTimeMs);
     }
 
     @Override
     public synchronized void afterAll(ExtensionContext context) throws IOException {
+        // one instance may serve several test classes (a static field of a base class): forget this class's server
+        LeaseManager l = leases;
+        EmbeddedZooKeeper z = server;
+        Path d = dir;
+        leases = null;
+        server = null;
+        dir = null;
         try {
-            if (leases != null) {
-                leases.close();
+            if (l != null) {
+                l.close();
             }
         } finally {
-            if (server != null) {
-                server.close();
+            if (z != null) {
+                z.close();
             }
-            if (dir != null) {
-                try (Stream<Path> s = Files.walk(dir)) {
+            if (d != null) {
+                try (Stream<Path> s = Files.walk(d)) {
                     for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
                         Files.deleteIfExists(p);
                     }

@@ -4,17 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-import reconciler.leases.ZooKeeperLeases;
-import reconciler.leases.LeaseManager;
 import reconciler.manifest.Manifest;
 import reconciler.sidecar.Sidecar;
 import reconciler.sidecar.SidecarStore;
@@ -33,20 +28,13 @@ import reconciler.graph.RecoveryRequiredException;
  * the status, never recovered against main's tables, and they refuse writes (issue 10, holes 2 and 3).
  * Real Lance tables and a real ZooKeeper server.
  */
-class RefusedSidecarTest {
+class RefusedSidecarTest extends RecoveryTestBase {
 
-    @TempDir
-    static Path dir;
-    @RegisterExtension
-    static final ZooKeeperLeases ZK = new ZooKeeperLeases(500);
-    static LeaseManager leases;
     static ReconcilePass pass;
-    static final String PKG = DebianImport.PACKAGE;
 
     @BeforeAll
-    static void start() throws Exception {
-        leases = ZK.leases();
-        pass = new ReconcilePass(new Recoverer(leases, new AuditLog(dir.resolve("audit.jsonl")), Duration.ofSeconds(5), Failpoints.none()));
+    static void start() {
+        pass = new ReconcilePass(recoverer(Duration.ofSeconds(5)));
     }
 
     static Map<String, Object> pkg(String name) {
