@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,15 +12,11 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import reconciler.indexer.CompactionReport;
 import reconciler.indexer.GraphCoverage;
 import reconciler.indexer.IndexFailpoints;
 import reconciler.indexer.IndexMaintenance;
 import reconciler.indexer.MaintenanceOptions;
-import reconciler.leases.ZooKeeperLeases;
-import reconciler.leases.LeaseManager;
 import reconciler.manifest.Manifest;
 import reconciler.sidecar.Sidecar;
 import reconciler.sidecar.SidecarEntry;
@@ -37,20 +32,13 @@ import reconciler.writer.GraphWriter;
  * compaction between commit and publish rolls forward (for a compaction: its multi-version own
  * run), one before its commit aborts, one after its publish finishes.
  */
-class IndexerRecoveryTest {
+class IndexerRecoveryTest extends RecoveryTestBase {
 
-    @TempDir
-    static Path dir;
-    @RegisterExtension
-    static final ZooKeeperLeases ZK = new ZooKeeperLeases(500);
-    static LeaseManager leases;
     static Recoverer recoverer;
-    static final String PKG = DebianImport.PACKAGE;
 
     @BeforeAll
-    static void start() throws Exception {
-        leases = ZK.leases();
-        recoverer = new Recoverer(leases, new AuditLog(dir.resolve("audit.jsonl")), Duration.ofSeconds(10), Failpoints.none());
+    static void start() {
+        recoverer = recoverer(Duration.ofSeconds(10));
     }
 
     static MaintenanceOptions opts(String failpoint) {
@@ -80,6 +68,20 @@ class IndexerRecoveryTest {
         return g;
     }
 
+    /** One round of index convergence with {@code failpoint} armed: it crashes there. */
+    static void convergeCrashingAt(Graph g, String failpoint) {
+        try (IndexMaintenance im = new IndexMaintenance(opts(failpoint))) {
+            assertThrows(IndexFailpoints.Crash.class, () -> im.converge(g, leases));
+        }
+    }
+
+    /** One compaction with {@code failpoint} armed: it crashes there. */
+    static void compactCrashingAt(Graph g, String failpoint) {
+        try (IndexMaintenance im = new IndexMaintenance(opts(failpoint))) {
+            assertThrows(IndexFailpoints.Crash.class, () -> im.compact(g, leases));
+        }
+    }
+
     static Sidecar onlySidecar(Graph g) throws Exception {
         List<SidecarEntry> l = g.sidecars().list();
         assertEquals(1, l.size(), l.toString());
@@ -98,9 +100,7 @@ class IndexerRecoveryTest {
     void indexBuildCrashedBetweenCommitAndPublishRollsForward() throws Exception {
         Graph g = graph("build-commit", 2, 300);
         long pin = pin(g);
-        try (IndexMaintenance im = new IndexMaintenance(opts("index-build:after-commit"))) {
-            assertThrows(IndexFailpoints.Crash.class, () -> im.converge(g, leases));
-        }
+        convergeCrashingAt(g, "index-build:after-commit");
         Sidecar s = onlySidecar(g);
         assertEquals(IndexMaintenance.KIND_INDEX_BUILD, s.writerKind());
         assertEquals(pin + 1, head(g), "the CreateIndex landed");
@@ -122,9 +122,7 @@ class IndexerRecoveryTest {
     void indexBuildCrashedBeforeItsCommitAborts() throws Exception {
         Graph g = graph("build-sidecar", 1, 400);
         long pin = pin(g);
-        try (IndexMaintenance im = new IndexMaintenance(opts("index-build:after-sidecar"))) {
-            assertThrows(IndexFailpoints.Crash.class, () -> im.converge(g, leases));
-        }
+        convergeCrashingAt(g, "index-build:after-sidecar");
         Recoverer.Result r = recoverer.recover(g, onlySidecar(g));
         assertEquals(Classifier.Action.ABORT, r.action(), r.message());
         assertEquals(pin, pin(g));
@@ -137,9 +135,7 @@ class IndexerRecoveryTest {
     @Test
     void indexBuildCrashedAfterItsPublishIsFinished() throws Exception {
         Graph g = graph("build-publish", 1, 400);
-        try (IndexMaintenance im = new IndexMaintenance(opts("index-build:after-publish"))) {
-            assertThrows(IndexFailpoints.Crash.class, () -> im.converge(g, leases));
-        }
+        convergeCrashingAt(g, "index-build:after-publish");
         Recoverer.Result r = recoverer.recover(g, onlySidecar(g));
         assertEquals(Classifier.Action.FINISH, r.action(), r.message());
         assertTrue(g.sidecars().list().isEmpty());
@@ -155,9 +151,7 @@ class IndexerRecoveryTest {
             assertTrue(im.converge(g, leases).converged());
         }
         long pin = pin(g);
-        try (IndexMaintenance im = new IndexMaintenance(opts("compaction:after-commit"))) {
-            assertThrows(IndexFailpoints.Crash.class, () -> im.compact(g, leases));
-        }
+        compactCrashingAt(g, "compaction:after-commit");
         Sidecar s = onlySidecar(g);
         assertEquals(IndexMaintenance.KIND_COMPACTION, s.writerKind());
         assertEquals(pin + 3, head(g), "marker, ReserveFragments, Rewrite landed");
@@ -178,9 +172,7 @@ class IndexerRecoveryTest {
     void compactionCrashedAfterItsMarkerRollsTheMarkerForward() throws Exception {
         Graph g = graph("compact-marker", 5, 100);
         long pin = pin(g);
-        try (IndexMaintenance im = new IndexMaintenance(opts("compaction:after-marker"))) {
-            assertThrows(IndexFailpoints.Crash.class, () -> im.compact(g, leases));
-        }
+        compactCrashingAt(g, "compaction:after-marker");
         assertEquals(pin + 1, head(g));
         Recoverer.Result r = recoverer.recover(g, onlySidecar(g));
         assertEquals(Classifier.Action.ROLL_FORWARD, r.action(), r.message());
@@ -196,9 +188,7 @@ class IndexerRecoveryTest {
     @Test
     void statusShowsTheDecisionForAnIndexerSidecar() throws Exception {
         Graph g = graph("status", 6, 100);
-        try (IndexMaintenance im = new IndexMaintenance(opts("compaction:after-commit"))) {
-            assertThrows(IndexFailpoints.Crash.class, () -> im.compact(g, leases));
-        }
+        compactCrashingAt(g, "compaction:after-commit");
         GraphStatus st = GraphStatus.of(g);
         assertEquals(1, st.sidecars().size());
         assertEquals("ROLL_FORWARD", st.sidecars().get(0).decision(), st.sidecars().get(0).reason());
