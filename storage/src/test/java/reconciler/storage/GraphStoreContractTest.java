@@ -55,10 +55,7 @@ abstract class GraphStoreContractTest {
 
     @AfterEach
     void tearDownStore() throws Exception {
-        if (pool != null) {
-            pool.shutdownNow();
-            assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
-        }
+        Pools.stop(pool, 30);
         closeStore(store);
     }
 

@@ -65,10 +65,7 @@ class S3FaultInjectionTest {
     @AfterEach
     void tearDown() throws Exception {
         proxy.setFaultRates(0, 0, 0);
-        if (pool != null) {
-            pool.shutdownNow();
-            assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
-        }
+        Pools.stop(pool, 30);
         store.close();
     }
 
