@@ -7,16 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import reconciler.storage.ColumnSpec;
-import reconciler.storage.LocalGraphStore;
+import reconciler.storage.LocalStoreTestBase;
 
 /**
  * The manifest format compatibility rule (docs/protocol.md "Format compatibility"): this reader reads
@@ -24,19 +22,14 @@ import reconciler.storage.LocalGraphStore;
  * {@code manifest-formats/}, never edited), writes the lowest version that expresses the content, and
  * refuses a newer version or an unknown field naming the key.
  */
-class ManifestFormatTest {
+class ManifestFormatTest extends LocalStoreTestBase {
 
     static final List<ColumnSpec> PLAIN = List.of(new ColumnSpec("name", "utf8"), new ColumnSpec("size", "int64"));
 
-    @TempDir
-    Path dir;
-
-    LocalGraphStore store;
     ManifestStore manifests;
 
     @BeforeEach
     void setUp() {
-        store = new LocalGraphStore(dir);
         manifests = new ManifestStore(store);
     }
 

@@ -25,11 +25,12 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import reconciler.storage.ColumnSpec;
 import reconciler.storage.LocalGraphStore;
+import reconciler.storage.Pools;
+import reconciler.storage.LocalStoreTestBase;
 
-class ManifestStoreTest {
+class ManifestStoreTest extends LocalStoreTestBase {
 
     static final String PKG = "node:Package";
     static final String DEP = "edge:DependsOn";
@@ -37,25 +38,17 @@ class ManifestStoreTest {
     static final List<ColumnSpec> COLS = List.of(new ColumnSpec("name", "utf8"));
     static final String HINT = "_manifest/latest-hint";
 
-    @TempDir
-    Path dir;
-
-    LocalGraphStore store;
     ManifestStore manifests;
     ExecutorService pool;
 
     @BeforeEach
     void setUp() {
-        store = new LocalGraphStore(dir);
         manifests = new ManifestStore(store);
     }
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        if (pool != null) {
-            pool.shutdownNow();
-            assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
-        }
+        Pools.stop(pool, 10);
     }
 
     static SortedMap<String, TablePin> pins() {

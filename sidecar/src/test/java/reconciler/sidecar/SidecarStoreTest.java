@@ -17,20 +17,14 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import reconciler.storage.LocalGraphStore;
+import reconciler.storage.LocalStoreTestBase;
 
-class SidecarStoreTest {
+class SidecarStoreTest extends LocalStoreTestBase {
 
-    @TempDir
-    Path dir;
-
-    LocalGraphStore store;
     SidecarStore sidecars;
 
     @BeforeEach
     void setUp() {
-        store = new LocalGraphStore(dir);
         sidecars = new SidecarStore(store);
     }
 

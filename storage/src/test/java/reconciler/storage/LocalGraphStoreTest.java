@@ -11,46 +11,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class LocalGraphStoreTest {
+class LocalGraphStoreTest extends LocalStoreTestBase {
 
-    @TempDir
-    Path dir;
-
-    LocalGraphStore store;
     ExecutorService pool;
-
-    @BeforeEach
-    void setUp() {
-        store = new LocalGraphStore(dir);
-    }
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        if (pool != null) {
-            pool.shutdownNow();
-            assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
-        }
+        Pools.stop(pool, 10);
     }
 
     private String content(String key) throws Exception {
         return new String(store.read(key).orElseThrow(), UTF_8);
-    }
-
-    @Test
-    void readOfMissingKeyIsEmpty() throws Exception {
-        assertEquals(Optional.empty(), store.read("_manifest/nothing.json"));
     }
 
     @Test
@@ -92,22 +71,6 @@ class LocalGraphStoreTest {
     }
 
     @Test
-    void replaceOverwritesAnObjectMadeByCreateIfAbsent() throws Exception {
-        assertTrue(store.createIfAbsent("x/y", b("old")));
-        store.replace("x/y", b("new"));
-        assertEquals("new", content("x/y"));
-    }
-
-    @Test
-    void deleteIsIdempotent() throws Exception {
-        assertTrue(store.createIfAbsent("_recovery/a.json", b("x")));
-        assertTrue(store.delete("_recovery/a.json"));
-        assertFalse(store.delete("_recovery/a.json"));
-        assertEquals(Optional.empty(), store.read("_recovery/a.json"));
-        assertFalse(store.delete("never/existed.json"));
-    }
-
-    @Test
     void listIsSortedAndSkipsHiddenFilesAndDirectories() throws Exception {
         for (String n : List.of("c.json", "a.json", "B.json", "b.json")) {
             assertTrue(store.createIfAbsent("_recovery/" + n, b(n)));
@@ -119,12 +82,6 @@ class LocalGraphStoreTest {
         Files.createDirectories(d.resolve("a-dir.json"));
 
         assertEquals(List.of("B.json", "a.json", "b.json", "c.json"), store.list("_recovery"));
-    }
-
-    @Test
-    void listOfMissingPrefixIsEmpty() throws Exception {
-        assertEquals(List.of(), store.list("_recovery"));
-        assertEquals(List.of(), store.list("no/such/dir"));
     }
 
     @Test
