@@ -20,6 +20,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import reconciler.storage.FaultyHttpProxy.Fault;
 import reconciler.storage.FaultyHttpProxy.Request;
 
@@ -173,17 +175,6 @@ class S3FaultInjectionTest {
         assertEquals("mine", new String(store.read(key).orElseThrow(), UTF_8));
     }
 
-    /** A loser whose 412 is lost retries, gets 412 again, and still reports the loss. */
-    @Test
-    void loserWhoseResponseIsLostStillLoses() throws Exception {
-        String key = "_manifest/3.json";
-        createdByAnother(key);
-        failNextPut(key, Fault.RESET_AFTER);
-        assertFalse(store.createIfAbsent(key, b("mine")));
-        assertEquals(List.of("PUT", "PUT", "HEAD"), methodsFor(key));
-        assertEquals("theirs", new String(store.read(key).orElseThrow(), UTF_8));
-    }
-
     /** 409 ConditionalRequestConflict with the key still absent: check, then create again. */
     @Test
     void conflictWithKeyAbsentCreatesAgain() throws Exception {
@@ -194,14 +185,17 @@ class S3FaultInjectionTest {
         assertEquals("mine", new String(store.read(key).orElseThrow(), UTF_8));
     }
 
-    /** 409 ConditionalRequestConflict while another creator's object is there: a loss. */
-    @Test
-    void conflictWithKeyPresentIsALoss() throws Exception {
-        String key = "_manifest/8.json";
+    /**
+     * A loser still reports its loss: one whose 412 is lost retries and gets 412 again; one meeting
+     * 409 ConditionalRequestConflict while another creator's object is there checks and finds it.
+     */
+    @ParameterizedTest(name = "{1} on {0}")
+    @CsvSource({"_manifest/3.json, RESET_AFTER, PUT PUT HEAD", "_manifest/8.json, CONFLICT, PUT HEAD"})
+    void aLoserWhoseCreateMeetsAFaultStillLoses(String key, Fault fault, String methods) throws Exception {
         createdByAnother(key);
-        failNextPut(key, Fault.CONFLICT);
+        failNextPut(key, fault);
         assertFalse(store.createIfAbsent(key, b("mine")));
-        assertEquals(List.of("PUT", "HEAD"), methodsFor(key));
+        assertEquals(List.of(methods.split(" ")), methodsFor(key));
         assertEquals("theirs", new String(store.read(key).orElseThrow(), UTF_8));
     }
 
