@@ -38,6 +38,12 @@ class SidecarStoreTest extends LocalStoreTestBase {
         return UlidCreator.getMonotonicUlid().toString();
     }
 
+    /** Writes {@code s} to the store; its operation id. */
+    String written(Sidecar s) throws Exception {
+        sidecars.write(s);
+        return s.operationId();
+    }
+
     @Test
     void writeReadDelete() throws Exception {
         String op = ulid();
@@ -153,10 +159,8 @@ class SidecarStoreTest extends LocalStoreTestBase {
 
     @Test
     void aSidecarNamingATableTheManifestDoesNotHaveIsRefusedAndKept() throws Exception {
-        String ok = UlidCreator.getMonotonicUlid().toString();
-        String bad = UlidCreator.getMonotonicUlid().toString();
-        sidecars.write(sidecar(ok, "node:Package"));
-        sidecars.write(sidecar(bad, "node:Nope"));
+        String ok = written(sidecar(ulid(), "node:Package"));
+        String bad = written(sidecar(ulid(), "node:Nope"));
         List<SidecarEntry> listed = sidecars.list(manifest("node:Package", "edge:DependsOn"));
         assertEquals(2, listed.size());
         assertInstanceOf(SidecarEntry.Valid.class, listed.get(0));
@@ -169,12 +173,9 @@ class SidecarStoreTest extends LocalStoreTestBase {
 
     @Test
     void branchSidecarsAreListedOnlyForTheirBranchAndOrphansOnlyOnceTheBranchIsDeleted() throws Exception {
-        String onMain = UlidCreator.getMonotonicUlid().toString();
-        String onDev = UlidCreator.getMonotonicUlid().toString();
-        String onOld = UlidCreator.getMonotonicUlid().toString();
-        sidecars.write(onBranch(onMain, "main"));
-        sidecars.write(onBranch(onDev, "dev"));
-        sidecars.write(onBranch(onOld, "old"));
+        String onMain = written(onBranch(ulid(), "main"));
+        String onDev = written(onBranch(ulid(), "dev"));
+        String onOld = written(onBranch(ulid(), "old"));
         reconciler.manifest.Manifest plain = manifest("node:Package");
         java.util.TreeMap<String, reconciler.manifest.BranchRecord> listed = new java.util.TreeMap<>(java.util.Map.of("dev",
                 new reconciler.manifest.BranchRecord("01M8Z0000000000000000BRCH1", "main", 7, Instant.EPOCH)));
@@ -195,8 +196,7 @@ class SidecarStoreTest extends LocalStoreTestBase {
 
     @Test
     void aSidecarOnABranchOtherThanMainIsRefusedAndKept() throws Exception {
-        String op = UlidCreator.getMonotonicUlid().toString();
-        sidecars.write(onBranch(op, "dev"));
+        String op = written(onBranch(ulid(), "dev"));
         List<SidecarEntry> listed = sidecars.list(manifest("node:Package"));
         SidecarEntry.Corrupt c = assertInstanceOf(SidecarEntry.Corrupt.class, listed.get(0));
         assertTrue(c.reason().contains("branch 'dev'") && c.reason().contains("only branch main"), c.reason());
@@ -211,10 +211,8 @@ class SidecarStoreTest extends LocalStoreTestBase {
      */
     @Test
     void aSidecarThatVanishesBetweenListAndReadIsSkipped() throws Exception {
-        String gone = UlidCreator.getMonotonicUlid().toString();
-        String kept = UlidCreator.getMonotonicUlid().toString();
-        sidecars.write(sidecar(gone, "node:Package"));
-        sidecars.write(sidecar(kept, "node:Package"));
+        String gone = written(sidecar(ulid(), "node:Package"));
+        String kept = written(sidecar(ulid(), "node:Package"));
         reconciler.storage.GraphStore racing = new reconciler.storage.GraphStore() {
             public String root() { return store.root(); }
             public Optional<byte[]> read(String key) throws java.io.IOException { return store.read(key); }
