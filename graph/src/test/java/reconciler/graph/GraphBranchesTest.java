@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.arrow.vector.ipc.ArrowReader;
@@ -23,6 +22,7 @@ import reconciler.manifest.Manifest;
 import reconciler.manifest.ManifestConflictException;
 import reconciler.storage.ArrowRows;
 import reconciler.storage.TableKey;
+import reconciler.storage.TestRows;
 
 /**
  * Graph branches through the library on real Lance tables and a real ZooKeeper server: create, first-touch
@@ -57,11 +57,7 @@ class GraphBranchesTest {
     }
 
     ArrowReader people(int from, int n, String tag) {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (int i = from; i < from + n; i++) {
-            rows.add(Map.of("id", (long) i, "name", tag + i));
-        }
-        return ArrowRows.reader(g.graph().tables().allocator(), PERSON, rows, 100);
+        return ArrowRows.reader(g.graph().tables().allocator(), PERSON, TestRows.range(from, n, i -> Map.of("id", (long) i, "name", tag + i)), 100);
     }
 
     /** Commits {@code n} people from id {@code from} to {@code branch}, their names tagged with the branch. */

@@ -31,6 +31,7 @@ import reconciler.manifest.ManifestConflictException;
 import reconciler.storage.ArrowRows;
 import reconciler.storage.ArrowTypes;
 import reconciler.storage.TableKey;
+import reconciler.storage.TestRows;
 
 /**
  * The graph library end to end on real Lance tables and a real ZooKeeper server: tables from Arrow
@@ -72,8 +73,7 @@ class GraphSessionTest {
     }
 
     ArrowReader people(int from, int n, String tag) {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (int i = from; i < from + n; i++) {
+        List<Map<String, Object>> rows = TestRows.range(from, n, i -> {
             Map<String, Object> r = new HashMap<>();
             r.put("id", (long) i);
             r.put("name", tag + i);
@@ -82,8 +82,8 @@ class GraphSessionTest {
             r.put("seen", Instant.ofEpochSecond(1_700_000_000L + i));
             r.put("balance", new BigDecimal(i + ".25"));
             r.put("active", i % 2 == 0);
-            rows.add(r); // tags and address left null: map rows cannot fill lists and structs
-        }
+            return r; // tags and address left null: map rows cannot fill lists and structs
+        });
         return ArrowRows.reader(g.graph().tables().allocator(), PERSON, rows, 100);
     }
 

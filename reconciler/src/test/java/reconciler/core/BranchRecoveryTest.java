@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.arrow.vector.ipc.ArrowReader;
@@ -32,6 +31,7 @@ import reconciler.manifest.Manifest;
 import reconciler.storage.ArrowRows;
 import reconciler.storage.ArrowTypes;
 import reconciler.storage.TableKey;
+import reconciler.storage.TestRows;
 
 /**
  * Recovery on graph branches with the daemon's pass ({@link ReconcilePass}) on real Lance tables and a real
@@ -77,11 +77,7 @@ class BranchRecoveryTest {
     }
 
     ArrowReader data(int from, int n) {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (int i = from; i < from + n; i++) {
-            rows.add(Map.of("id", (long) i, "val", "v" + i));
-        }
-        return ArrowRows.reader(g.graph().tables().allocator(), DATA, rows, 100);
+        return ArrowRows.reader(g.graph().tables().allocator(), DATA, TestRows.range(from, n, i -> Map.of("id", (long) i, "val", "v" + i)), 100);
     }
 
     ArrowReader side(String note) {

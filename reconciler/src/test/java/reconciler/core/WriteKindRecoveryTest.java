@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -29,6 +28,7 @@ import reconciler.sidecar.Sidecar;
 import reconciler.sidecar.SidecarEntry;
 import reconciler.storage.ArrowRows;
 import reconciler.storage.ArrowTypes;
+import reconciler.storage.TestRows;
 
 /**
  * Every write kind of the graph library crashed at every failpoint of its commit window is healed
@@ -59,11 +59,7 @@ class WriteKindRecoveryTest {
     }
 
     static ArrowReader data(GraphSession g, int from, int n, String tag) {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (int i = from; i < from + n; i++) {
-            rows.add(Map.of("id", (long) i, "val", tag + i));
-        }
-        return ArrowRows.reader(g.graph().tables().allocator(), DATA, rows, 100);
+        return ArrowRows.reader(g.graph().tables().allocator(), DATA, TestRows.range(from, n, i -> Map.of("id", (long) i, "val", tag + i)), 100);
     }
 
     static Map<Long, String> content(GraphSnapshot s) throws Exception {
