@@ -26,26 +26,13 @@ class LocalLivenessHealIT {
 
     /** The daemon on {@code cfg}, once it says it started. */
     private static Child startedDaemon(Harness h, Path cfg) throws Exception {
-        Child d = Child.daemon(h, cfg, Map.of());
-        try {
-            d.awaitLine(l -> l.contains("started"), Duration.ofMinutes(1), "the daemon to start");
-            return d;
-        } catch (Throwable t) {
-            d.close();
-            throw t;
-        }
+        return Child.daemon(h, cfg, Map.of()).afterLine(l -> l.contains("started"), Duration.ofMinutes(1), "the daemon to start");
     }
 
     /** A writer of 60 packages paused between its two commits (leases held, sidecar written, node:Package committed) until {@code resume} exists. */
     private static Child writerPausedBetweenCommits(Harness h, Path cfg, Path resume) throws Exception {
-        Child w = Child.writer(h, cfg, 60, Map.of(Child.FAILPOINT, "after-commit:1", Child.PAUSE_UNTIL, resume.toString()));
-        try {
-            w.awaitLine(l -> l.startsWith("PAUSED after-commit:1"), Duration.ofMinutes(2), "the writer paused between its commits");
-            return w;
-        } catch (Throwable t) {
-            w.close();
-            throw t;
-        }
+        return Child.writer(h, cfg, 60, Map.of(Child.FAILPOINT, "after-commit:1", Child.PAUSE_UNTIL, resume.toString()))
+                .afterLine(l -> l.startsWith("PAUSED after-commit:1"), Duration.ofMinutes(2), "the writer paused between its commits");
     }
 
     @Test
