@@ -2,7 +2,6 @@ package reconciler.storage;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static reconciler.storage.GraphStoreContractTest.b;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -60,15 +59,6 @@ class LocalGraphStoreTest extends LocalStoreTestBase {
         }
     }
 
-    @Test
-    void replaceIsWholeObject() throws Exception {
-        store.replace("_manifest/latest-hint", b("a much longer first value"));
-        assertEquals("a much longer first value", content("_manifest/latest-hint"));
-        store.replace("_manifest/latest-hint", b("7"));
-        assertEquals("7", content("_manifest/latest-hint"), "shorter replacement leaves no tail of the old bytes");
-        assertArrayEquals(b("7"), Files.readAllBytes(dir.resolve("_manifest/latest-hint")));
-        assertEquals(List.of("latest-hint"), store.list("_manifest"), "no temp files left behind");
-    }
 
     @Test
     void listIsSortedAndSkipsHiddenFilesAndDirectories() throws Exception {
