@@ -187,11 +187,22 @@ class ManifestStoreTest extends LocalStoreTestBase {
         return out;
     }
 
+    /** The graph root of race {@code name}, round {@code round}. */
+    private Path raceRoot(String name, int round) {
+        return dir.resolve(name + "-" + round);
+    }
+
+    /** The latest manifest of race {@code name}, round {@code round}, read by a fresh store. */
+    private Manifest latestOfRace(String name, int round) throws Exception {
+        return new ManifestStore(new LocalGraphStore(raceRoot(name, round))).require();
+    }
+
     /**
-     * Initialises a graph at {@code root}, then publishes {@code forA} and {@code forB} at once through two
+     * Initialises a graph at {@link #raceRoot}, then publishes {@code forA} and {@code forB} at once through two
      * independent stores (as in two processes) over that root; the futures in that order.
      */
-    private List<Future<Manifest>> racePublishers(Path root, int round, PinUpdate forA, PinUpdate forB) throws Exception {
+    private List<Future<Manifest>> racePublishers(String name, int round, PinUpdate forA, PinUpdate forB) throws Exception {
+        Path root = raceRoot(name, round);
         new ManifestStore(new LocalGraphStore(root)).init("g" + round, pins());
         ManifestStore a = new ManifestStore(new LocalGraphStore(root));
         ManifestStore b = new ManifestStore(new LocalGraphStore(root));
@@ -206,8 +217,7 @@ class ManifestStoreTest extends LocalStoreTestBase {
     void racingPublishersOfDisjointTablesBothSucceed() throws Exception {
         pool = Executors.newFixedThreadPool(2);
         for (int round = 0; round < 20; round++) {
-            Path root = dir.resolve("disjoint-" + round);
-            List<Future<Manifest>> f = racePublishers(root, round, new PinUpdate(PKG, 1, 2, 3), new PinUpdate(DEP, 1, 5, 4));
+            List<Future<Manifest>> f = racePublishers("disjoint", round, new PinUpdate(PKG, 1, 2, 3), new PinUpdate(DEP, 1, 5, 4));
             Manifest ma = f.get(0).get(30, TimeUnit.SECONDS);
             Manifest mb = f.get(1).get(30, TimeUnit.SECONDS);
 
@@ -217,7 +227,7 @@ class ManifestStoreTest extends LocalStoreTestBase {
             Manifest earlier = later == ma ? mb : ma;
             assertEquals(earlier.version(), later.previousVersion(), "the loser rebased onto the winner");
 
-            Manifest latest = new ManifestStore(new LocalGraphStore(root)).require();
+            Manifest latest = latestOfRace("disjoint", round);
             assertEquals(3, latest.version());
             assertEquals(new TablePin(2, 3, COLS), latest.pin(PKG), "round " + round);
             assertEquals(new TablePin(5, 4, COLS), latest.pin(DEP), "round " + round);
@@ -230,8 +240,7 @@ class ManifestStoreTest extends LocalStoreTestBase {
     void racingPublishersOfTheSameTableFromTheSamePinHaveOneWinner() throws Exception {
         pool = Executors.newFixedThreadPool(2);
         for (int round = 0; round < 20; round++) {
-            Path root = dir.resolve("same-" + round);
-            List<Future<Manifest>> f = racePublishers(root, round, new PinUpdate(PKG, 1, 2, 3), new PinUpdate(PKG, 1, 3, 3));
+            List<Future<Manifest>> f = racePublishers("same", round, new PinUpdate(PKG, 1, 2, 3), new PinUpdate(PKG, 1, 3, 3));
 
             List<Manifest> won = new ArrayList<>();
             List<Throwable> lost = new ArrayList<>();
@@ -249,7 +258,7 @@ class ManifestStoreTest extends LocalStoreTestBase {
             assertEquals(1, c.expectedVersion());
             assertEquals(won.get(0).pin(PKG).version(), c.foundVersion());
 
-            Manifest latest = new ManifestStore(new LocalGraphStore(root)).require();
+            Manifest latest = latestOfRace("same", round);
             assertEquals(2, latest.version(), "round " + round + ": only the winner published");
             assertEquals(won.get(0), latest);
         }
