@@ -18,6 +18,25 @@ import reconciler.core.AuditRecord;
  */
 class FencingIT {
 
+    /** A harness (20 s lease wait) whose graph holds a first import of 60 packages. */
+    static Harness seeded(Path dir) throws Exception {
+        Harness h = new Harness(dir, "20s");
+        try {
+            assertEquals(0, h.importDebian(0, 60, 60, "all", Map.of()).exitCode());
+            return h;
+        } catch (Throwable t) {
+            h.close();
+            throw t;
+        }
+    }
+
+    /** The paused writer resumes and refuses (exit 3), never acknowledging its operation. */
+    static void assertZombieRefuses(PausedWriter z) throws Exception {
+        int rc = z.resume();
+        assertEquals(3, rc, "the zombie must refuse, not acknowledge: " + z.output());
+        assertFalse(z.output().contains("ACK op=" + z.operationId), z.output());
+    }
+
     /** A reconciler pass ({@code run --once}) that exits 0. */
     static void assertPassSucceeds(Harness h) throws Exception {
         Harness.Run pass = h.runOnce(Map.of());
@@ -37,8 +56,7 @@ class FencingIT {
 
     @Test
     void zombieCommitAfterRollBackIsRevertedAndNeverVisible(@TempDir Path dir) throws Exception {
-        try (Harness h = new Harness(dir, "20s")) {
-            assertEquals(0, h.importDebian(0, 60, 60, "all", Map.of()).exitCode());
+        try (Harness h = seeded(dir)) {
             // committed edge:DependsOn, passed its lease check for node:Package, then stalls
             PausedWriter z = new PausedWriter(h, "before-commit:2", 60);
 
@@ -47,9 +65,7 @@ class FencingIT {
 
             assertOtherWriterPublishes(h);
 
-            int rc = z.resume();
-            assertEquals(3, rc, "the zombie must refuse, not acknowledge: " + z.output());
-            assertFalse(z.output().contains("ACK op=" + z.operationId), z.output());
+            assertZombieRefuses(z);
             assertFalse(h.visibleOps().contains(z.operationId), "nothing of the zombie is published");
             assertTrue(h.status().tables().stream().anyMatch(t -> t.drift() > 0), "the zombie's late commit landed in Lance");
 
@@ -62,8 +78,7 @@ class FencingIT {
 
     @Test
     void zombiePublishAfterRollForwardIsFencedOff(@TempDir Path dir) throws Exception {
-        try (Harness h = new Harness(dir, "20s")) {
-            assertEquals(0, h.importDebian(0, 60, 60, "all", Map.of()).exitCode());
+        try (Harness h = seeded(dir)) {
             // committed both tables, passed its last lease check, stalls right before the publish
             PausedWriter z = new PausedWriter(h, "before-publish", 60);
 
@@ -92,16 +107,13 @@ class FencingIT {
      */
     @Test
     void zombieSidecarWrittenAfterTheLeaseWasLostIsAborted(@TempDir Path dir) throws Exception {
-        try (Harness h = new Harness(dir, "20s")) {
-            assertEquals(0, h.importDebian(0, 60, 60, "all", Map.of()).exitCode());
+        try (Harness h = seeded(dir)) {
             PausedWriter z = new PausedWriter(h, "before-sidecar", 60);
 
             // waits until the zombie's session expired (its leases vanish), then publishes the same tables
             assertOtherWriterPublishes(h);
 
-            int rc = z.resume();
-            assertEquals(3, rc, "the zombie must refuse, not acknowledge: " + z.output());
-            assertFalse(z.output().contains("ACK op=" + z.operationId), z.output());
+            assertZombieRefuses(z);
             assertTrue(h.sidecarExists(z.operationId), "the zombie wrote its stale sidecar after losing its leases");
 
             assertPassSucceeds(h);
@@ -121,8 +133,7 @@ class FencingIT {
      */
     @Test
     void zombieCommitInterleavedWithALiveWritersOperationIsRolledBack(@TempDir Path dir) throws Exception {
-        try (Harness h = new Harness(dir, "20s")) {
-            assertEquals(0, h.importDebian(0, 60, 60, "all", Map.of()).exitCode());
+        try (Harness h = seeded(dir)) {
             PausedWriter zombie = new PausedWriter(h, "before-commit:1", 60);
             assertPassSucceeds(h); // the zombie's session expires; its sidecar is aborted
 
