@@ -14,8 +14,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * One real embedded ZooKeeper server on 127.0.0.1 for a test class, started before its
  * {@code @BeforeAll} methods and closed after its {@code @AfterAll} methods, the server's data in a
  * temporary directory of its own; and, on first use, one {@link LeaseManager} on it (4 s session,
- * 10 s connect), closed with it. Register it on
- * a static field: {@code @RegisterExtension static final ZooKeeperLeases ZK = new ZooKeeperLeases(500);}.
+ * 10 s connect), closed with it. Register it on a static field:
+ * {@code @RegisterExtension static final ZooKeeperLeases ZK = new ZooKeeperLeases(500);}.
  */
 public final class ZooKeeperLeases implements BeforeAllCallback, AfterAllCallback {
 

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 import reconciler.graph.Failpoints;
 import reconciler.graph.Graph;
-import reconciler.leases.ZooKeeperLeases;
 import reconciler.leases.LeaseManager;
+import reconciler.leases.ZooKeeperLeases;
 import reconciler.writer.DebianImport;
 
 /** A recovery's action line carries key/value fields (graph, operationId, outcome) that the JSON layout emits. */
