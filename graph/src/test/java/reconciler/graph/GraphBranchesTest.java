@@ -7,23 +7,22 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Schema;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import reconciler.leases.EmbeddedZooKeeper;
+import reconciler.leases.ZooKeeperLeases;
 import reconciler.manifest.BranchRecord;
 import reconciler.manifest.Manifest;
 import reconciler.manifest.ManifestConflictException;
 import reconciler.storage.ArrowRows;
 import reconciler.storage.TableKey;
+import reconciler.storage.TestRows;
 
 /**
  * Graph branches through the library on real Lance tables and a real ZooKeeper server: create, first-touch
@@ -32,9 +31,8 @@ import reconciler.storage.TableKey;
  */
 class GraphBranchesTest {
 
-    @TempDir
-    static Path zkDir;
-    static EmbeddedZooKeeper zk;
+    @RegisterExtension
+    static final ZooKeeperLeases ZK = new ZooKeeperLeases(100);
 
     @TempDir
     Path dir;
@@ -43,19 +41,9 @@ class GraphBranchesTest {
     static final Schema PERSON = GraphSessionTest.schema("id: int64 not null", "name: utf8");
     static final Schema KNOWS = GraphSessionTest.schema("src: int64", "dst: int64");
 
-    @BeforeAll
-    static void startZk() throws Exception {
-        zk = EmbeddedZooKeeper.start(zkDir.resolve("zk"), 0, 100);
-    }
-
-    @AfterAll
-    static void stopZk() {
-        zk.close();
-    }
-
     @BeforeEach
     void open() throws Exception {
-        g = GraphSession.open(dir.resolve("g").toString(), GraphSession.Options.defaults().withZookeeper(zk.connectString()));
+        g = GraphSession.open(dir.resolve("g").toString(), GraphSession.Options.defaults().withZookeeper(ZK.connectString()));
         g.init("g", Map.of("node:Person", PERSON, "edge:Knows", KNOWS));
         try (GraphTransaction tx = g.begin("test")) {
             tx.append("node:Person", people(0, 3, "main"));
@@ -69,11 +57,15 @@ class GraphBranchesTest {
     }
 
     ArrowReader people(int from, int n, String tag) {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (int i = from; i < from + n; i++) {
-            rows.add(Map.of("id", (long) i, "name", tag + i));
+        return ArrowRows.reader(g.graph().tables().allocator(), PERSON, TestRows.range(from, n, i -> Map.of("id", (long) i, "name", tag + i)), 100);
+    }
+
+    /** Commits {@code n} people from id {@code from} to {@code branch}, their names tagged with the branch. */
+    void appendPeople(String branch, int from, int n) throws Exception {
+        try (GraphTransaction tx = g.begin("test", branch)) {
+            tx.append("node:Person", people(from, n, branch));
+            tx.commit();
         }
-        return ArrowRows.reader(g.graph().tables().allocator(), PERSON, rows, 100);
     }
 
     long count(String branch, String table) throws Exception {
@@ -99,10 +91,7 @@ class GraphBranchesTest {
         } catch (IllegalArgumentException expected) {
             // one write per table per transaction
         }
-        try (GraphTransaction tx = g.begin("test", "dev")) {
-            tx.append("node:Person", people(10, 2, "dev"));
-            tx.commit();
-        }
+        appendPeople("dev", 10, 2);
         Graph view = g.graph().onBranch("dev");
         Manifest b = view.manifests().require();
         assertEquals(dev.lanceBranch("dev"), b.pin("node:Person").lanceBranch(), "the written table is pinned on the branch's fork");
@@ -130,10 +119,7 @@ class GraphBranchesTest {
     @Test
     void aMergeWhereBothSidesChangedATableIsRefusedNamingIt() throws Exception {
         g.branches().create("dev", "main", null);
-        try (GraphTransaction tx = g.begin("test", "dev")) {
-            tx.append("node:Person", people(10, 1, "dev"));
-            tx.commit();
-        }
+        appendPeople("dev", 10, 1);
         try (GraphTransaction tx = g.begin("test")) {
             tx.append("node:Person", people(20, 1, "main"));
             tx.commit();
@@ -151,10 +137,7 @@ class GraphBranchesTest {
         g.branches().create("old", "main", 1L);
         assertEquals(0, count("old", "node:Person"), "created at main's version 1, before the append");
         g.branches().create("dev", "main", null);
-        try (GraphTransaction tx = g.begin("test", "dev")) {
-            tx.append("node:Person", people(10, 1, "dev"));
-            tx.commit();
-        }
+        appendPeople("dev", 10, 1);
         g.branches().create("sub", "dev", null);
         assertEquals(4, count("sub", "node:Person"));
         try (GraphTransaction tx = g.begin("test", "sub")) {
@@ -172,10 +155,7 @@ class GraphBranchesTest {
     @Test
     void deleteRefusesPendingSidecarsUnlessToldAndReclaimsTheForks() throws Exception {
         g.branches().create("dev", "main", null);
-        try (GraphTransaction tx = g.begin("test", "dev")) {
-            tx.append("node:Person", people(10, 1, "dev"));
-            tx.commit();
-        }
+        appendPeople("dev", 10, 1);
         String fork = g.branches().list().get("dev").lanceBranch("dev");
         GraphSession crashing = GraphSession.over(g.graph(), g.leases(), GraphSession.Options.defaults()
                 .withFailpoints(Failpoints.throwing("after-commit:1", 1)));

@@ -20,18 +20,18 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import reconciler.leases.EmbeddedZooKeeper;
+import reconciler.leases.ZooKeeperLeases;
 import reconciler.manifest.Manifest;
 import reconciler.manifest.ManifestConflictException;
 import reconciler.storage.ArrowRows;
 import reconciler.storage.ArrowTypes;
 import reconciler.storage.TableKey;
+import reconciler.storage.TestRows;
 
 /**
  * The graph library end to end on real Lance tables and a real ZooKeeper server: tables from Arrow
@@ -40,9 +40,8 @@ import reconciler.storage.TableKey;
  */
 class GraphSessionTest {
 
-    @TempDir
-    static Path zkDir;
-    static EmbeddedZooKeeper zk;
+    @RegisterExtension
+    static final ZooKeeperLeases ZK = new ZooKeeperLeases(100);
 
     @TempDir
     Path dir;
@@ -62,19 +61,9 @@ class GraphSessionTest {
         return new Schema(fields);
     }
 
-    @BeforeAll
-    static void startZk() throws Exception {
-        zk = EmbeddedZooKeeper.start(zkDir.resolve("zk"), 0, 100);
-    }
-
-    @AfterAll
-    static void stopZk() {
-        zk.close();
-    }
-
     @BeforeEach
     void open() throws Exception {
-        g = GraphSession.open(dir.resolve("social").toString(), GraphSession.Options.defaults().withZookeeper(zk.connectString()));
+        g = GraphSession.open(dir.resolve("social").toString(), GraphSession.Options.defaults().withZookeeper(ZK.connectString()));
         g.init("social", Map.of("node:Person", PERSON, "edge:Knows", KNOWS));
     }
 
@@ -84,8 +73,7 @@ class GraphSessionTest {
     }
 
     ArrowReader people(int from, int n, String tag) {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (int i = from; i < from + n; i++) {
+        List<Map<String, Object>> rows = TestRows.range(from, n, i -> {
             Map<String, Object> r = new HashMap<>();
             r.put("id", (long) i);
             r.put("name", tag + i);
@@ -94,8 +82,8 @@ class GraphSessionTest {
             r.put("seen", Instant.ofEpochSecond(1_700_000_000L + i));
             r.put("balance", new BigDecimal(i + ".25"));
             r.put("active", i % 2 == 0);
-            rows.add(r); // tags and address left null: map rows cannot fill lists and structs
-        }
+            return r; // tags and address left null: map rows cannot fill lists and structs
+        });
         return ArrowRows.reader(g.graph().tables().allocator(), PERSON, rows, 100);
     }
 

@@ -42,8 +42,7 @@ class CatalogTest extends FixtureTest {
 
     @Test
     void addPublishesACatalogOnlyVersionUnderTheLease() throws Exception {
-        Graph g = fx.graph(dir.resolve("add"));
-        fx.write(g, 300);
+        Graph g = fx.graph(dir.resolve("add"), 1, 300);
         try (IndexMaintenance im = new IndexMaintenance(fast())) {
             long pin = fx.pin(g, Fixture.PKG);
             long tokenBefore = g.manifests().require().pin(Fixture.PKG).fencingToken();
@@ -98,8 +97,7 @@ class CatalogTest extends FixtureTest {
 
     @Test
     void dropRemovesTheDeclarationAndTheLanceIndex() throws Exception {
-        Graph g = fx.graph(dir.resolve("drop"));
-        fx.write(g, 400);
+        Graph g = fx.graph(dir.resolve("drop"), 1, 400);
         try (IndexMaintenance im = new IndexMaintenance(fast())) {
             assertTrue(im.converge(g, fx.leases).converged());
             long pin = fx.pin(g, Fixture.PKG);

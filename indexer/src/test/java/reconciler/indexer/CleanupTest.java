@@ -41,8 +41,7 @@ class CleanupTest extends FixtureTest {
 
     @Test
     void cleanupKeepsWhatBranchesReadAtTheirForkPoints() throws Exception {
-        Graph g = fx.graph(dir.resolve("branches"));
-        fx.write(g, 100);
+        Graph g = fx.graph(dir.resolve("branches"), 1, 100);
         reconciler.graph.GraphBranches branches = new reconciler.graph.GraphBranches(g, fx.leases, Duration.ofSeconds(30),
                 reconciler.graph.Failpoints.none());
         branches.create("reader", "main", null); // reads node:Package on main's Lance branch at the fork point, never forks
@@ -157,9 +156,7 @@ class CleanupTest extends FixtureTest {
 
     @Test
     void cleanupSkipsATableWhileASidecarCoversIt() throws Exception {
-        Graph g = fx.graph(dir.resolve("pending"));
-        fx.write(g, 300);
-        fx.write(g, 300);
+        Graph g = fx.graph(dir.resolve("pending"), 2, 300);
         try (IndexMaintenance crashing = new IndexMaintenance(opts(1).failpoints(IndexFailpoints.throwing("index-build:after-sidecar")))) {
             assertThrows(IndexFailpoints.Crash.class, () -> crashing.converge(g, fx.leases));
         }

@@ -20,10 +20,7 @@ class CompactionTest extends FixtureTest {
 
     @Test
     void compactionKeepsIndexesValidAndRemapped() throws Exception {
-        Graph g = fx.graph(dir.resolve("compact"));
-        for (int i = 0; i < 6; i++) {
-            fx.write(g, 200);
-        }
+        Graph g = fx.graph(dir.resolve("compact"), 6, 200);
         try (IndexMaintenance im = new IndexMaintenance(opts())) {
             assertTrue(im.converge(g, fx.leases).converged());
             fx.write(g, 200);
@@ -78,10 +75,7 @@ class CompactionTest extends FixtureTest {
 
     @Test
     void compactionOfUnindexedSmallFragmentsAlsoWorks() throws Exception {
-        Graph g = fx.graph(dir.resolve("plain"));
-        for (int i = 0; i < 5; i++) {
-            fx.write(g, 50);
-        }
+        Graph g = fx.graph(dir.resolve("plain"), 5, 50);
         try (IndexMaintenance im = new IndexMaintenance(opts())) {
             CompactionReport r = im.compact(g, fx.leases);
             CompactionReport.TableCompaction t = r.tables().stream().filter(x -> x.table().equals(Fixture.PKG)).findFirst().orElseThrow();

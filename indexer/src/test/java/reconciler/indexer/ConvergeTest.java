@@ -36,10 +36,7 @@ class ConvergeTest extends FixtureTest {
 
     @Test
     void convergeBuildsAllFourIndexTypesToFullCoverageAtThePin() throws Exception {
-        Graph g = fx.graph(dir.resolve("all4"));
-        for (int i = 0; i < 4; i++) {
-            fx.write(g, 500);
-        }
+        Graph g = fx.graph(dir.resolve("all4"), 4, 500);
         try (IndexMaintenance im = new IndexMaintenance(fast())) {
             GraphCoverage before = im.coverage(g);
             assertFalse(before.converged());
@@ -96,8 +93,7 @@ class ConvergeTest extends FixtureTest {
 
     @Test
     void appendsAreCoveredIncrementallyWithOneMoreSegment() throws Exception {
-        Graph g = fx.graph(dir.resolve("incr"));
-        fx.write(g, 1000);
+        Graph g = fx.graph(dir.resolve("incr"), 1, 1000);
         try (IndexMaintenance im = new IndexMaintenance(fast())) {
             assertTrue(im.converge(g, fx.leases).converged());
             fx.write(g, 500);
@@ -127,8 +123,7 @@ class ConvergeTest extends FixtureTest {
 
     @Test
     void stagedBuildDoesNotBlockAConcurrentWriter() throws Exception {
-        Graph g = fx.graph(dir.resolve("concurrent"));
-        fx.write(g, 1000);
+        Graph g = fx.graph(dir.resolve("concurrent"), 1, 1000);
         CountDownLatch reached = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         IndexFailpoints hold = (kind, point, op) -> {
@@ -184,9 +179,7 @@ class ConvergeTest extends FixtureTest {
 
     @Test
     void driftedIndexesAreRebuiltAndTheirOldSegmentsRemoved() throws Exception {
-        Graph g = fx.graph(dir.resolve("drift"));
-        fx.write(g, 600);
-        fx.write(g, 600);
+        Graph g = fx.graph(dir.resolve("drift"), 2, 600);
         try (IndexMaintenance im = new IndexMaintenance(fast())) {
             assertTrue(im.converge(g, fx.leases).converged());
             fx.write(g, 300);
@@ -222,8 +215,7 @@ class ConvergeTest extends FixtureTest {
 
     @Test
     void vectorIndexWaitsForEnoughRowsToTrain() throws Exception {
-        Graph g = fx.graph(dir.resolve("small"));
-        fx.write(g, 100);
+        Graph g = fx.graph(dir.resolve("small"), 1, 100);
         try (IndexMaintenance im = new IndexMaintenance(fast())) {
             ConvergeReport r = im.converge(g, fx.leases);
             assertEquals(3, r.actions().size(), r.actions().toString());

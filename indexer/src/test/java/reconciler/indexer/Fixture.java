@@ -52,6 +52,15 @@ final class Fixture implements AutoCloseable {
         return g;
     }
 
+    /** A new graph (as {@link #graph(Path)}) with {@code writes} committed writes of {@code rows} packages each. */
+    Graph graph(Path root, int writes, int rows) throws Exception {
+        Graph g = graph(root);
+        for (int i = 0; i < writes; i++) {
+            write(g, rows);
+        }
+        return g;
+    }
+
     /** Synthetic package rows: unique names, 20 sections, 8-word descriptions, their embeddings. */
     List<Map<String, Object>> packages(int n) {
         return packages(0, n);

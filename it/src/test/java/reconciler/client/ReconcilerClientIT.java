@@ -15,10 +15,11 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import reconciler.daemon.Config;
 import reconciler.daemon.Daemon;
-import reconciler.leases.EmbeddedZooKeeper;
+import reconciler.leases.ZooKeeperLeases;
 import reconciler.manifest.Manifest;
 import reconciler.sidecar.Sidecar;
 import reconciler.writer.DebianImport;
@@ -32,14 +33,14 @@ class ReconcilerClientIT {
 
     @TempDir
     static Path dir;
-    static EmbeddedZooKeeper zk;
+    @RegisterExtension
+    static final ZooKeeperLeases ZK = new ZooKeeperLeases(500);
     static Daemon daemon;
     static Path root;
     static ReconcilerClient client;
 
     @BeforeAll
     static void start() throws Exception {
-        zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 500);
         root = dir.resolve("debian");
         try (Graph g = Graph.local(root)) {
             g.init("debian", DebianImport.schema());
@@ -50,7 +51,7 @@ class ReconcilerClientIT {
         cfg.auditLog = dir.resolve("audit.jsonl").toString();
         cfg.pollInterval = Duration.ofSeconds(1); // background maintenance heals on its own
         cfg.leaseWait = Duration.ofSeconds(5);
-        cfg.zookeeper.connect = zk.connectString();
+        cfg.zookeeper.connect = ZK.connectString();
         cfg.zookeeper.sessionTimeout = Duration.ofSeconds(2);
         cfg.http.enabled = true;
         cfg.http.port = 0;
@@ -66,9 +67,6 @@ class ReconcilerClientIT {
     static void stop() {
         if (daemon != null) {
             daemon.close();
-        }
-        if (zk != null) {
-            zk.close();
         }
     }
 

@@ -85,6 +85,17 @@ final class Child implements AutoCloseable {
         }
     }
 
+    /** Waits as {@link #awaitLine} and returns this child, closing it if the line does not come. */
+    Child afterLine(Predicate<String> p, Duration timeout, String what) throws InterruptedException {
+        try {
+            awaitLine(p, timeout, what);
+            return this;
+        } catch (Throwable t) {
+            close();
+            throw t;
+        }
+    }
+
     /** Whether a line containing {@code s} was printed. */
     boolean printed(String s) {
         synchronized (out) {

@@ -3,11 +3,6 @@ package reconciler.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +21,7 @@ import reconciler.manifest.Manifest;
 import reconciler.storage.TableKey;
 import reconciler.writer.DebianImport;
 import reconciler.graph.Graph;
+import reconciler.leases.Ensembles;
 
 /**
  * A recovery storm on a real 3-node ZooKeeper ensemble (Curator's {@link TestingCluster}, tick
@@ -38,25 +34,6 @@ import reconciler.graph.Graph;
 class EnsembleStormIT {
 
     static final int GRAPHS = 3;
-
-    static boolean isLeader(InstanceSpec spec) {
-        try (Socket s = new Socket("127.0.0.1", spec.getPort())) {
-            s.setSoTimeout(2000);
-            PrintWriter w = new PrintWriter(s.getOutputStream(), true, StandardCharsets.US_ASCII);
-            w.print("srvr");
-            w.flush();
-            BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (line.startsWith("Mode: leader")) {
-                    return true;
-                }
-            }
-        } catch (Exception e) {
-            return false;
-        }
-        return false;
-    }
 
     static int pendingSidecars(List<Path> roots) throws Exception {
         int n = 0;
@@ -113,7 +90,7 @@ class EnsembleStormIT {
             int pendingAtKill;
             try (Child d = Child.daemon(h, cfg, Map.of(Child.FAILPOINT, "recovery-after-restore", Child.PAUSE_UNTIL, resume.toString()))) {
                 d.awaitLine(l -> l.startsWith("PAUSED recovery-after-restore"), Duration.ofMinutes(2), "the daemon's first Restore");
-                InstanceSpec leader = cluster.getInstances().stream().filter(EnsembleStormIT::isLeader).findFirst().orElseThrow();
+                InstanceSpec leader = cluster.getInstances().stream().filter(Ensembles::isLeader).findFirst().orElseThrow();
                 pendingAtKill = pendingSidecars(roots);
                 assertTrue(cluster.killServer(leader), "killed the leader");
                 long killedAt = System.nanoTime();
@@ -126,7 +103,7 @@ class EnsembleStormIT {
                 }
                 System.out.println("EnsembleStormIT: " + pendingAtKill + " of " + 2 * GRAPHS + " sidecars pending when the leader was killed; all healed "
                         + (System.nanoTime() - killedAt) / 1_000_000 + " ms later");
-                Harness.await(() -> cluster.getInstances().stream().anyMatch(s -> s != leader && isLeader(s)), Duration.ofSeconds(60),
+                Harness.await(() -> cluster.getInstances().stream().anyMatch(s -> s != leader && Ensembles.isLeader(s)), Duration.ofSeconds(60),
                         "a new leader");
                 Harness.signal(d.process, "TERM");
                 assertEquals(143, d.waitFor(Duration.ofMinutes(1)), d.text());

@@ -18,29 +18,58 @@ import reconciler.core.AuditRecord;
  */
 class FencingIT {
 
+    /** A harness (20 s lease wait) whose graph holds a first import of 60 packages. */
+    static Harness seeded(Path dir) throws Exception {
+        Harness h = new Harness(dir, "20s");
+        try {
+            assertEquals(0, h.importDebian(0, 60, 60, "all", Map.of()).exitCode());
+            return h;
+        } catch (Throwable t) {
+            h.close();
+            throw t;
+        }
+    }
+
+    /** The paused writer resumes and refuses (exit 3), never acknowledging its operation. */
+    static void assertZombieRefuses(PausedWriter z) throws Exception {
+        int rc = z.resume();
+        assertEquals(3, rc, "the zombie must refuse, not acknowledge: " + z.output());
+        assertFalse(z.output().contains("ACK op=" + z.operationId), z.output());
+    }
+
+    /** A reconciler pass ({@code run --once}) that exits 0. */
+    static void assertPassSucceeds(Harness h) throws Exception {
+        Harness.Run pass = h.runOnce(Map.of());
+        assertEquals(0, pass.exitCode(), pass.text());
+    }
+
+    /** Another writer imports packages over the same tables and publishes (exit 0). */
+    static void assertOtherWriterPublishes(Harness h) throws Exception {
+        Harness.Run other = h.importDebian(120, 60, 60, "packages", Map.of());
+        assertEquals(0, other.exitCode(), other.text());
+    }
+
+    /** The audit outcomes recorded for the paused writer's operation, in order. */
+    static List<String> outcomesOf(Harness h, PausedWriter w) throws Exception {
+        return h.audit().stream().filter(r -> r.operationId().equals(w.operationId)).map(AuditRecord::outcome).toList();
+    }
+
     @Test
     void zombieCommitAfterRollBackIsRevertedAndNeverVisible(@TempDir Path dir) throws Exception {
-        try (Harness h = new Harness(dir, "20s")) {
-            assertEquals(0, h.importDebian(0, 60, 60, "all", Map.of()).exitCode());
+        try (Harness h = seeded(dir)) {
             // committed edge:DependsOn, passed its lease check for node:Package, then stalls
             PausedWriter z = new PausedWriter(h, "before-commit:2", 60);
 
-            Harness.Run heal = h.runOnce(Map.of()); // waits for the zombie's session to expire
-            assertEquals(0, heal.exitCode(), heal.text());
-            assertEquals(AuditRecord.ROLLED_BACK, h.audit().stream().filter(r -> r.operationId().equals(z.operationId))
-                    .findFirst().orElseThrow().outcome());
+            assertPassSucceeds(h); // waits for the zombie's session to expire
+            assertEquals(AuditRecord.ROLLED_BACK, outcomesOf(h, z).get(0));
 
-            Harness.Run other = h.importDebian(120, 60, 60, "packages", Map.of());
-            assertEquals(0, other.exitCode(), other.text());
+            assertOtherWriterPublishes(h);
 
-            int rc = z.resume();
-            assertEquals(3, rc, "the zombie must refuse, not acknowledge: " + z.output());
-            assertFalse(z.output().contains("ACK op=" + z.operationId), z.output());
+            assertZombieRefuses(z);
             assertFalse(h.visibleOps().contains(z.operationId), "nothing of the zombie is published");
             assertTrue(h.status().tables().stream().anyMatch(t -> t.drift() > 0), "the zombie's late commit landed in Lance");
 
-            Harness.Run repair = h.runOnce(Map.of());
-            assertEquals(0, repair.exitCode(), repair.text());
+            assertPassSucceeds(h);
             h.assertConsistent();
             assertEquals(1, h.audit().stream().filter(r -> r.outcome().equals(AuditRecord.REVERTED_FENCED)).count(), h.audit().toString());
             assertEquals(0, h.runOnce(Map.of()).exitCode());
@@ -49,19 +78,15 @@ class FencingIT {
 
     @Test
     void zombiePublishAfterRollForwardIsFencedOff(@TempDir Path dir) throws Exception {
-        try (Harness h = new Harness(dir, "20s")) {
-            assertEquals(0, h.importDebian(0, 60, 60, "all", Map.of()).exitCode());
+        try (Harness h = seeded(dir)) {
             // committed both tables, passed its last lease check, stalls right before the publish
             PausedWriter z = new PausedWriter(h, "before-publish", 60);
 
-            Harness.Run heal = h.runOnce(Map.of());
-            assertEquals(0, heal.exitCode(), heal.text());
-            assertEquals(AuditRecord.ROLLED_FORWARD, h.audit().stream().filter(r -> r.operationId().equals(z.operationId))
-                    .findFirst().orElseThrow().outcome());
+            assertPassSucceeds(h);
+            assertEquals(AuditRecord.ROLLED_FORWARD, outcomesOf(h, z).get(0));
             long version = h.status().manifestVersion();
 
-            Harness.Run other = h.importDebian(120, 60, 60, "packages", Map.of());
-            assertEquals(0, other.exitCode(), other.text());
+            assertOtherWriterPublishes(h);
 
             int rc = z.resume();
             assertEquals(3, rc, z.output());
@@ -82,25 +107,19 @@ class FencingIT {
      */
     @Test
     void zombieSidecarWrittenAfterTheLeaseWasLostIsAborted(@TempDir Path dir) throws Exception {
-        try (Harness h = new Harness(dir, "20s")) {
-            assertEquals(0, h.importDebian(0, 60, 60, "all", Map.of()).exitCode());
+        try (Harness h = seeded(dir)) {
             PausedWriter z = new PausedWriter(h, "before-sidecar", 60);
 
             // waits until the zombie's session expired (its leases vanish), then publishes the same tables
-            Harness.Run other = h.importDebian(120, 60, 60, "packages", Map.of());
-            assertEquals(0, other.exitCode(), other.text());
+            assertOtherWriterPublishes(h);
 
-            int rc = z.resume();
-            assertEquals(3, rc, "the zombie must refuse, not acknowledge: " + z.output());
-            assertFalse(z.output().contains("ACK op=" + z.operationId), z.output());
+            assertZombieRefuses(z);
             assertTrue(h.sidecarExists(z.operationId), "the zombie wrote its stale sidecar after losing its leases");
 
-            Harness.Run heal = h.runOnce(Map.of());
-            assertEquals(0, heal.exitCode(), heal.text());
+            assertPassSucceeds(h);
             h.assertConsistent();
             assertFalse(h.visibleOps().contains(z.operationId), "nothing of the zombie is published");
-            assertEquals(List.of(AuditRecord.ABORTED), h.audit().stream().filter(r -> r.operationId().equals(z.operationId))
-                    .map(AuditRecord::outcome).toList());
+            assertEquals(List.of(AuditRecord.ABORTED), outcomesOf(h, z));
             assertEquals(0, h.runOnce(Map.of()).exitCode());
         }
     }
@@ -114,24 +133,20 @@ class FencingIT {
      */
     @Test
     void zombieCommitInterleavedWithALiveWritersOperationIsRolledBack(@TempDir Path dir) throws Exception {
-        try (Harness h = new Harness(dir, "20s")) {
-            assertEquals(0, h.importDebian(0, 60, 60, "all", Map.of()).exitCode());
+        try (Harness h = seeded(dir)) {
             PausedWriter zombie = new PausedWriter(h, "before-commit:1", 60);
-            Harness.Run heal = h.runOnce(Map.of()); // the zombie's session expires; its sidecar is aborted
-            assertEquals(0, heal.exitCode(), heal.text());
+            assertPassSucceeds(h); // the zombie's session expires; its sidecar is aborted
 
             PausedWriter live = new PausedWriter(h, "after-sidecar", 120, false); // leases taken, drift checked, sidecar written
             assertEquals(3, zombie.resume(), "the zombie commits, then is refused: " + zombie.output());
             assertEquals(3, live.resume(), "its commit is rebased past the zombie's: " + live.output());
             assertTrue(h.sidecarExists(live.operationId), live.output());
 
-            Harness.Run repair = h.runOnce(Map.of());
-            assertEquals(0, repair.exitCode(), repair.text());
+            assertPassSucceeds(h);
             h.assertConsistent();
             assertFalse(h.visibleOps().contains(zombie.operationId));
             assertFalse(h.visibleOps().contains(live.operationId));
-            assertEquals(List.of(AuditRecord.ROLLED_BACK), h.audit().stream().filter(r -> r.operationId().equals(live.operationId))
-                    .map(AuditRecord::outcome).toList());
+            assertEquals(List.of(AuditRecord.ROLLED_BACK), outcomesOf(h, live));
             assertEquals(0, h.runOnce(Map.of()).exitCode());
         }
     }

@@ -24,18 +24,26 @@ class LocalLivenessHealIT {
         return h.configWith("liveness.yaml", Map.of("  sessionTimeout: 2s", "  sessionTimeout: 30s"));
     }
 
+    /** The daemon on {@code cfg}, once it says it started. */
+    private static Child startedDaemon(Harness h, Path cfg) throws Exception {
+        return Child.daemon(h, cfg, Map.of()).afterLine(l -> l.contains("started"), Duration.ofMinutes(1), "the daemon to start");
+    }
+
+    /** A writer of 60 packages paused between its two commits (leases held, sidecar written, node:Package committed) until {@code resume} exists. */
+    private static Child writerPausedBetweenCommits(Harness h, Path cfg, Path resume) throws Exception {
+        return Child.writer(h, cfg, 60, Map.of(Child.FAILPOINT, "after-commit:1", Child.PAUSE_UNTIL, resume.toString()))
+                .afterLine(l -> l.startsWith("PAUSED after-commit:1"), Duration.ofMinutes(2), "the writer paused between its commits");
+    }
+
     @Test
     void sigkilledAndHaltedWritersAreHealedLongBeforeTheirSessionExpires(@TempDir Path dir) throws Exception {
         try (Harness h = new Harness(dir, "20s")) {
             Path cfg = config(h);
-            try (Child d = Child.daemon(h, cfg, Map.of())) {
+            try (Child d = startedDaemon(h, cfg)) {
                 d.awaitLine(l -> l.contains("local liveness proof on"), Duration.ofMinutes(1), "the daemon's liveness proof");
-                d.awaitLine(l -> l.contains("started"), Duration.ofMinutes(1), "the daemon to start");
                 // 1. SIGKILL between the two commits (leases held, sidecar written, node:Package committed)
                 long pid;
-                try (Child w = Child.writer(h, cfg, 60, Map.of(Child.FAILPOINT, "after-commit:1", Child.PAUSE_UNTIL,
-                        dir.resolve("never").toString()))) {
-                    w.awaitLine(l -> l.startsWith("PAUSED after-commit:1"), Duration.ofMinutes(2), "the writer paused between its commits");
+                try (Child w = writerPausedBetweenCommits(h, cfg, dir.resolve("never"))) {
                     assertEquals(1, h.sidecars().size());
                     pid = w.process.pid();
                     w.process.destroyForcibly();
@@ -65,11 +73,9 @@ class LocalLivenessHealIT {
     void stoppedWriterIsAliveAndKeepsItsLease(@TempDir Path dir) throws Exception {
         try (Harness h = new Harness(dir, "20s")) {
             Path cfg = config(h);
-            try (Child d = Child.daemon(h, cfg, Map.of())) {
-                d.awaitLine(l -> l.contains("started"), Duration.ofMinutes(1), "the daemon to start");
+            try (Child d = startedDaemon(h, cfg)) {
                 Path resume = dir.resolve("resume");
-                try (Child w = Child.writer(h, cfg, 60, Map.of(Child.FAILPOINT, "after-commit:1", Child.PAUSE_UNTIL, resume.toString()))) {
-                    w.awaitLine(l -> l.startsWith("PAUSED after-commit:1"), Duration.ofMinutes(2), "the writer paused between its commits");
+                try (Child w = writerPausedBetweenCommits(h, cfg, resume)) {
                     Harness.signal(w.process, "STOP");
                     try {
                         // nothing can wake the daemon's proof: the stopped writer holds its local lock. A bounded look.

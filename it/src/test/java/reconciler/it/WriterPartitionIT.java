@@ -38,10 +38,9 @@ class WriterPartitionIT {
 
     /** Starts a writer through {@code proxy}, paused right after its first table commit. */
     static Child pausedWriter(Harness h, TcpFaultProxy proxy, Path resume) throws Exception {
-        Child w = Child.writer(h, childConfig(h, "writer.yaml", proxy.address(), "4s"), 60,
-                Map.of(Child.FAILPOINT, "after-commit:1", Child.PAUSE_UNTIL, resume.toString()));
-        w.awaitLine(l -> l.startsWith("PAUSED after-commit:1"), Duration.ofMinutes(2), "the writer paused after its first commit");
-        return w;
+        return Child.writer(h, childConfig(h, "writer.yaml", proxy.address(), "4s"), 60,
+                Map.of(Child.FAILPOINT, "after-commit:1", Child.PAUSE_UNTIL, resume.toString()))
+                .afterLine(l -> l.startsWith("PAUSED after-commit:1"), Duration.ofMinutes(2), "the writer paused after its first commit");
     }
 
     /** A {@link #pausedWriter} whose ZooKeeper connection is then cut until it logs {@code is <state>}. */
@@ -77,47 +76,54 @@ class WriterPartitionIT {
         h.assertConsistent();
     }
 
-    @Test
-    void suspendedWriterStopsBeforeItsNextCommitAndTheDaemonHealsIt(@TempDir Path dir) throws Exception {
+    /** What a test does with its {@link #partitionedWriter} until the writer has refused its write. */
+    interface Refusal {
+        void drive(Child w, TcpFaultProxy proxy, Path resume, String op) throws Exception;
+    }
+
+    /**
+     * A writer partitioned from ZooKeeper until it logs {@code is <state>}, driven by {@code refusal}
+     * until it refused (never an ACK); then it is stopped after its first commit and the daemon heals
+     * it by roll back.
+     */
+    static void assertRefusedAndHealed(Path dir, String state, Duration within, Refusal refusal) throws Exception {
         try (Harness h = new Harness(dir, "20s"); TcpFaultProxy proxy = new TcpFaultProxy(h.zk.port(), TcpFaultProxy.Mode.FORWARD)) {
             GraphStatus before = h.status();
             Path resume = dir.resolve("resume");
             String op;
-            try (Child w = partitionedWriter(h, proxy, resume, "SUSPENDED", Duration.ofSeconds(30))) {
+            try (Child w = partitionedWriter(h, proxy, resume, state, within)) {
                 op = w.plannedOp();
-                Files.createFile(resume); // its next step, the commit of node:Package, starts while SUSPENDED
-                String refused = w.awaitLine(l -> l.startsWith("REFUSED op=" + op), Duration.ofSeconds(30), "REFUSED");
-                assertTrue(refused.contains("connection SUSPENDED"), "refused because of the SUSPENDED connection: " + refused);
-                // REFUSED is printed after the leases are closed: while SUSPENDED their release is queued in the
-                // background (LeaseSet), it no longer blocks on Curator's retries (~20 s per lease before).
-                proxy.heal();
-                assertEquals(3, w.waitFor(Duration.ofMinutes(2)), "refused (exit 3): " + w.text());
+                refusal.drive(w, proxy, resume, op);
                 assertFalse(w.printed("ACK op="), w.text());
             }
             assertStoppedAfterFirstCommit(h, op, before);
-            // the writer has exited, but its session lives on the server until it expires: run --once waits for the leases
+            // the writer has exited, but its session may live on the server until it expires: run --once waits for the leases
             assertHealedByRollBack(h, op);
         }
     }
 
     @Test
+    void suspendedWriterStopsBeforeItsNextCommitAndTheDaemonHealsIt(@TempDir Path dir) throws Exception {
+        assertRefusedAndHealed(dir, "SUSPENDED", Duration.ofSeconds(30), (w, proxy, resume, op) -> {
+            Files.createFile(resume); // its next step, the commit of node:Package, starts while SUSPENDED
+            String refused = w.awaitLine(l -> l.startsWith("REFUSED op=" + op), Duration.ofSeconds(30), "REFUSED");
+            assertTrue(refused.contains("connection SUSPENDED"), "refused because of the SUSPENDED connection: " + refused);
+            // REFUSED is printed after the leases are closed: while SUSPENDED their release is queued in the
+            // background (LeaseSet), it no longer blocks on Curator's retries (~20 s per lease before).
+            proxy.heal();
+            assertEquals(3, w.waitFor(Duration.ofMinutes(2)), "refused (exit 3): " + w.text());
+        });
+    }
+
+    @Test
     void writerWhoseSessionIsLostMidCommitRefusesAndTheDaemonHealsIt(@TempDir Path dir) throws Exception {
-        try (Harness h = new Harness(dir, "20s"); TcpFaultProxy proxy = new TcpFaultProxy(h.zk.port(), TcpFaultProxy.Mode.FORWARD)) {
-            GraphStatus before = h.status();
-            Path resume = dir.resolve("resume");
-            String op;
-            try (Child w = partitionedWriter(h, proxy, resume, "LOST", Duration.ofSeconds(60))) {
-                op = w.plannedOp();
-                proxy.heal(); // the session is gone for good: reconnecting cannot make the leases valid again
-                Files.createFile(resume);
-                assertEquals(3, w.waitFor(Duration.ofMinutes(1)), "refused (exit 3): " + w.text());
-                String refused = w.awaitLine(l -> l.startsWith("REFUSED op=" + op), Duration.ZERO, "REFUSED");
-                assertTrue(refused.contains("LOST"), "refused because the session was lost: " + refused);
-                assertFalse(w.printed("ACK op="), w.text());
-            }
-            assertStoppedAfterFirstCommit(h, op, before);
-            assertHealedByRollBack(h, op);
-        }
+        assertRefusedAndHealed(dir, "LOST", Duration.ofSeconds(60), (w, proxy, resume, op) -> {
+            proxy.heal(); // the session is gone for good: reconnecting cannot make the leases valid again
+            Files.createFile(resume);
+            assertEquals(3, w.waitFor(Duration.ofMinutes(1)), "refused (exit 3): " + w.text());
+            String refused = w.awaitLine(l -> l.startsWith("REFUSED op=" + op), Duration.ZERO, "REFUSED");
+            assertTrue(refused.contains("LOST"), "refused because the session was lost: " + refused);
+        });
     }
 
     @Test

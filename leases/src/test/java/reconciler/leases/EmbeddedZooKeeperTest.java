@@ -57,15 +57,19 @@ class EmbeddedZooKeeperTest {
         }
     }
 
+    /** Starting a server on {@code port}, which something else holds, fails within 5 s naming the port. */
+    static void assertStartFailsFastOnBusyPort(Path dataDir, int port) {
+        long t0 = System.nanoTime();
+        IOException e = assertThrows(IOException.class, () -> EmbeddedZooKeeper.start(dataDir, port, 500));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms < 5_000, "took " + ms + " ms");
+        assertTrue(e.getMessage().contains(Integer.toString(port)), e.getMessage());
+    }
+
     @Test
     void startOnPortUsedByAnotherZooKeeperFailsFast() throws Exception {
         try (EmbeddedZooKeeper first = EmbeddedZooKeeper.start(tmp.resolve("a"), 0, 500)) {
-            long t0 = System.nanoTime();
-            IOException e = assertThrows(IOException.class,
-                    () -> EmbeddedZooKeeper.start(tmp.resolve("b"), first.port(), 500));
-            long ms = (System.nanoTime() - t0) / 1_000_000;
-            assertTrue(ms < 5_000, "took " + ms + " ms");
-            assertTrue(e.getMessage().contains(Integer.toString(first.port())), e.getMessage());
+            assertStartFailsFastOnBusyPort(tmp.resolve("b"), first.port());
             // the first server is unaffected
             assertTrue(EmbeddedZooKeeper.isServing(first.connectString(), Duration.ofSeconds(1)));
         }
@@ -74,12 +78,7 @@ class EmbeddedZooKeeperTest {
     @Test
     void startOnPortUsedByPlainSocketFailsFast() throws Exception {
         try (ServerSocket busy = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
-            long t0 = System.nanoTime();
-            IOException e = assertThrows(IOException.class,
-                    () -> EmbeddedZooKeeper.start(tmp.resolve("c"), busy.getLocalPort(), 500));
-            long ms = (System.nanoTime() - t0) / 1_000_000;
-            assertTrue(ms < 5_000, "took " + ms + " ms");
-            assertTrue(e.getMessage().contains(Integer.toString(busy.getLocalPort())), e.getMessage());
+            assertStartFailsFastOnBusyPort(tmp.resolve("c"), busy.getLocalPort());
         }
     }
 

@@ -3,11 +3,6 @@ package reconciler.leases;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.apache.curator.test.InstanceSpec;
@@ -34,25 +29,6 @@ class EnsembleTest {
         cluster.close();
     }
 
-    private static boolean isLeader(InstanceSpec spec) {
-        try (Socket s = new Socket("127.0.0.1", spec.getPort())) {
-            s.setSoTimeout(2000);
-            PrintWriter w = new PrintWriter(s.getOutputStream(), true, StandardCharsets.US_ASCII);
-            w.print("srvr");
-            w.flush();
-            BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (line.startsWith("Mode: leader")) {
-                    return true;
-                }
-            }
-        } catch (Exception e) {
-            return false;
-        }
-        return false;
-    }
-
     static void await(java.util.concurrent.Callable<Boolean> c, Duration timeout, String what) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!c.call()) {
@@ -71,18 +47,18 @@ class EnsembleTest {
             LeaseSet held = m.acquire("ens", "main", List.of("node:A"), Duration.ofSeconds(10));
             long t1 = held.fencingToken("node:A");
 
-            await(() -> cluster.getInstances().stream().filter(EnsembleTest::isLeader).count() == 1, Duration.ofSeconds(60),
+            await(() -> cluster.getInstances().stream().filter(Ensembles::isLeader).count() == 1, Duration.ofSeconds(60),
                     "exactly one leader answering");
-            InstanceSpec follower = cluster.getInstances().stream().filter(s -> !isLeader(s)).findFirst().orElseThrow();
+            InstanceSpec follower = cluster.getInstances().stream().filter(s -> !Ensembles.isLeader(s)).findFirst().orElseThrow();
             assertTrue(cluster.killServer(follower));
             await(() -> m.isConnected() && held.isValid(), Duration.ofSeconds(30), "lease valid after a follower died");
             try (LeaseSet other = m.acquire("ens", "main", List.of("node:B"), Duration.ofSeconds(10))) {
                 assertTrue(other.fencingToken("node:B") >= 1);
             }
 
-            await(() -> cluster.getInstances().stream().anyMatch(s -> s != follower && isLeader(s)), Duration.ofSeconds(60),
+            await(() -> cluster.getInstances().stream().anyMatch(s -> s != follower && Ensembles.isLeader(s)), Duration.ofSeconds(60),
                     "a leader among the two left");
-            InstanceSpec leader = cluster.getInstances().stream().filter(s -> s != follower && isLeader(s)).findFirst().orElseThrow();
+            InstanceSpec leader = cluster.getInstances().stream().filter(s -> s != follower && Ensembles.isLeader(s)).findFirst().orElseThrow();
             assertTrue(cluster.killServer(leader));
             // with one of three servers left there is no quorum: the lease must not be valid
             await(() -> !held.isValid(), Duration.ofSeconds(30), "lease invalid without a quorum");

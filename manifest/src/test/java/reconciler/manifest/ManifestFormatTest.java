@@ -7,16 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import reconciler.storage.ColumnSpec;
-import reconciler.storage.LocalGraphStore;
+import reconciler.storage.LocalStoreTestBase;
 
 /**
  * The manifest format compatibility rule (docs/protocol.md "Format compatibility"): this reader reads
@@ -24,19 +22,14 @@ import reconciler.storage.LocalGraphStore;
  * {@code manifest-formats/}, never edited), writes the lowest version that expresses the content, and
  * refuses a newer version or an unknown field naming the key.
  */
-class ManifestFormatTest {
+class ManifestFormatTest extends LocalStoreTestBase {
 
     static final List<ColumnSpec> PLAIN = List.of(new ColumnSpec("name", "utf8"), new ColumnSpec("size", "int64"));
 
-    @TempDir
-    Path dir;
-
-    LocalGraphStore store;
     ManifestStore manifests;
 
     @BeforeEach
     void setUp() {
-        store = new LocalGraphStore(dir);
         manifests = new ManifestStore(store);
     }
 
@@ -163,22 +156,24 @@ class ManifestFormatTest {
         assertEquals(2, manifests.read(2).orElseThrow().formatVersion());
     }
 
+    /** The format-2 catalog fixture with {@code from} replaced by {@code to}, planted as version 19: its read is refused. */
+    ManifestCorruptException refusedEditOfFormat2Catalog(String from, String to) throws Exception {
+        String edited = new String(getClass().getResourceAsStream("/manifest-formats/format2-catalog.json").readAllBytes(), UTF_8)
+                .replace(from, to);
+        assertTrue(store.createIfAbsent(ManifestStore.key(19), edited.getBytes(UTF_8)));
+        return assertThrows(ManifestCorruptException.class, () -> manifests.read(19));
+    }
+
     @Test
     void aNewerFormatIsRefusedNamingTheKeyAndBothVersions() throws Exception {
-        String three = new String(getClass().getResourceAsStream("/manifest-formats/format2-catalog.json").readAllBytes(), UTF_8)
-                .replace("\"formatVersion\" : 2", "\"formatVersion\" : 4");
-        assertTrue(store.createIfAbsent(ManifestStore.key(19), three.getBytes(UTF_8)));
-        ManifestCorruptException e = assertThrows(ManifestCorruptException.class, () -> manifests.read(19));
+        ManifestCorruptException e = refusedEditOfFormat2Catalog("\"formatVersion\" : 2", "\"formatVersion\" : 4");
         assertTrue(e.getMessage().contains(ManifestStore.key(19)) && e.getMessage().contains("formatVersion 4")
                 && e.getMessage().contains("1 to 3"), e.getMessage());
     }
 
     @Test
     void anUnknownFieldIsRefusedNamingTheKey() throws Exception {
-        String extra = new String(getClass().getResourceAsStream("/manifest-formats/format2-catalog.json").readAllBytes(), UTF_8)
-                .replace("\"fencingToken\" : 12,", "\"fencingToken\" : 12, \"ttl\" : 3,");
-        assertTrue(store.createIfAbsent(ManifestStore.key(19), extra.getBytes(UTF_8)));
-        ManifestCorruptException e = assertThrows(ManifestCorruptException.class, () -> manifests.read(19));
+        ManifestCorruptException e = refusedEditOfFormat2Catalog("\"fencingToken\" : 12,", "\"fencingToken\" : 12, \"ttl\" : 3,");
         assertTrue(e.getMessage().contains(ManifestStore.key(19)) && e.getMessage().contains("ttl"), e.getMessage());
     }
 }

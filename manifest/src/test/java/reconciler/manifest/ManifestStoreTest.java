@@ -25,11 +25,12 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import reconciler.storage.ColumnSpec;
 import reconciler.storage.LocalGraphStore;
+import reconciler.storage.Pools;
+import reconciler.storage.LocalStoreTestBase;
 
-class ManifestStoreTest {
+class ManifestStoreTest extends LocalStoreTestBase {
 
     static final String PKG = "node:Package";
     static final String DEP = "edge:DependsOn";
@@ -37,25 +38,17 @@ class ManifestStoreTest {
     static final List<ColumnSpec> COLS = List.of(new ColumnSpec("name", "utf8"));
     static final String HINT = "_manifest/latest-hint";
 
-    @TempDir
-    Path dir;
-
-    LocalGraphStore store;
     ManifestStore manifests;
     ExecutorService pool;
 
     @BeforeEach
     void setUp() {
-        store = new LocalGraphStore(dir);
         manifests = new ManifestStore(store);
     }
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        if (pool != null) {
-            pool.shutdownNow();
-            assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
-        }
+        Pools.stop(pool, 10);
     }
 
     static SortedMap<String, TablePin> pins() {
@@ -194,11 +187,22 @@ class ManifestStoreTest {
         return out;
     }
 
+    /** The graph root of race {@code name}, round {@code round}. */
+    private Path raceRoot(String name, int round) {
+        return dir.resolve(name + "-" + round);
+    }
+
+    /** The latest manifest of race {@code name}, round {@code round}, read by a fresh store. */
+    private Manifest latestOfRace(String name, int round) throws Exception {
+        return new ManifestStore(new LocalGraphStore(raceRoot(name, round))).require();
+    }
+
     /**
-     * Initialises a graph at {@code root}, then publishes {@code forA} and {@code forB} at once through two
+     * Initialises a graph at {@link #raceRoot}, then publishes {@code forA} and {@code forB} at once through two
      * independent stores (as in two processes) over that root; the futures in that order.
      */
-    private List<Future<Manifest>> racePublishers(Path root, int round, PinUpdate forA, PinUpdate forB) throws Exception {
+    private List<Future<Manifest>> racePublishers(String name, int round, PinUpdate forA, PinUpdate forB) throws Exception {
+        Path root = raceRoot(name, round);
         new ManifestStore(new LocalGraphStore(root)).init("g" + round, pins());
         ManifestStore a = new ManifestStore(new LocalGraphStore(root));
         ManifestStore b = new ManifestStore(new LocalGraphStore(root));
@@ -213,8 +217,7 @@ class ManifestStoreTest {
     void racingPublishersOfDisjointTablesBothSucceed() throws Exception {
         pool = Executors.newFixedThreadPool(2);
         for (int round = 0; round < 20; round++) {
-            Path root = dir.resolve("disjoint-" + round);
-            List<Future<Manifest>> f = racePublishers(root, round, new PinUpdate(PKG, 1, 2, 3), new PinUpdate(DEP, 1, 5, 4));
+            List<Future<Manifest>> f = racePublishers("disjoint", round, new PinUpdate(PKG, 1, 2, 3), new PinUpdate(DEP, 1, 5, 4));
             Manifest ma = f.get(0).get(30, TimeUnit.SECONDS);
             Manifest mb = f.get(1).get(30, TimeUnit.SECONDS);
 
@@ -224,7 +227,7 @@ class ManifestStoreTest {
             Manifest earlier = later == ma ? mb : ma;
             assertEquals(earlier.version(), later.previousVersion(), "the loser rebased onto the winner");
 
-            Manifest latest = new ManifestStore(new LocalGraphStore(root)).require();
+            Manifest latest = latestOfRace("disjoint", round);
             assertEquals(3, latest.version());
             assertEquals(new TablePin(2, 3, COLS), latest.pin(PKG), "round " + round);
             assertEquals(new TablePin(5, 4, COLS), latest.pin(DEP), "round " + round);
@@ -237,8 +240,7 @@ class ManifestStoreTest {
     void racingPublishersOfTheSameTableFromTheSamePinHaveOneWinner() throws Exception {
         pool = Executors.newFixedThreadPool(2);
         for (int round = 0; round < 20; round++) {
-            Path root = dir.resolve("same-" + round);
-            List<Future<Manifest>> f = racePublishers(root, round, new PinUpdate(PKG, 1, 2, 3), new PinUpdate(PKG, 1, 3, 3));
+            List<Future<Manifest>> f = racePublishers("same", round, new PinUpdate(PKG, 1, 2, 3), new PinUpdate(PKG, 1, 3, 3));
 
             List<Manifest> won = new ArrayList<>();
             List<Throwable> lost = new ArrayList<>();
@@ -256,7 +258,7 @@ class ManifestStoreTest {
             assertEquals(1, c.expectedVersion());
             assertEquals(won.get(0).pin(PKG).version(), c.foundVersion());
 
-            Manifest latest = new ManifestStore(new LocalGraphStore(root)).require();
+            Manifest latest = latestOfRace("same", round);
             assertEquals(2, latest.version(), "round " + round + ": only the winner published");
             assertEquals(won.get(0), latest);
         }

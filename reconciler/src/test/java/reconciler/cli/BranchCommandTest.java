@@ -3,12 +3,8 @@ package reconciler.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -61,32 +57,14 @@ class BranchCommandTest {
         zk.close();
     }
 
-    record Run(int code, String out, String err) {
-    }
-
-    static Run run(String... args) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            List<String> a = new ArrayList<>(List.of(args));
-            a.addAll(List.of("--config", config.toString()));
-            code = Main.run(a.toArray(String[]::new));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    static CliRun run(String... args) {
+        return CliRun.withConfig(config, args);
     }
 
     @Test
     void createListMergeDeleteWithTheirRefusals() throws Exception {
         String g = root.toString();
-        Run created = run("graph", "branch", "create", g, "dev");
+        CliRun created = run("graph", "branch", "create", g, "dev");
         assertEquals(0, created.code(), created.err());
         assertTrue(created.out().startsWith("CREATED dev id="), created.out());
         assertEquals(3, run("graph", "branch", "create", g, "dev").code(), "exists already");
@@ -94,7 +72,7 @@ class BranchCommandTest {
         assertEquals(2, run("graph", "branch", "create", g, "x", "--from", "nope").code(), "unknown --from");
         assertEquals(2, run("graph", "branch", "create", g, "x", "--at", "99").code(), "unknown --at version");
         assertEquals(0, run("graph", "branch", "create", g, "old", "--at", "1").code());
-        Run list = run("graph", "branch", "list", g);
+        CliRun list = run("graph", "branch", "list", g);
         assertEquals(List.of("main", "dev", "old"), list.out().lines().map(l -> l.split(" ")[0]).toList());
 
         try (GraphSession s = session()) {
@@ -102,10 +80,10 @@ class BranchCommandTest {
             write(s, "old", "node:Item", 20);
             write(s, "main", "node:Tag", 30);
         }
-        Run merged = run("graph", "branch", "merge", g, "dev", "--into", "main");
+        CliRun merged = run("graph", "branch", "merge", g, "dev", "--into", "main");
         assertEquals(0, merged.code(), merged.err() + merged.out());
         assertTrue(merged.out().startsWith("MERGED dev tables=[node:Item]"), merged.out());
-        Run conflict = run("graph", "branch", "merge", g, "old");
+        CliRun conflict = run("graph", "branch", "merge", g, "old");
         assertEquals(3, conflict.code(), conflict.err());
         assertTrue(conflict.out().contains("REFUSED") && conflict.out().contains("node:Item"), conflict.out());
 
@@ -116,13 +94,13 @@ class BranchCommandTest {
         } catch (Failpoints.Crash expected) {
             // a crashed writer's sidecar on branch old
         }
-        Run listed = run("sidecars", g);
+        CliRun listed = run("sidecars", g);
         assertEquals(1, listed.code(), "a branch's pending sidecar is pending for the graph");
         assertTrue(listed.out().contains(", branch old): would ROLL_FORWARD"), listed.out());
-        Run pending = run("graph", "branch", "delete", g, "old");
+        CliRun pending = run("graph", "branch", "delete", g, "old");
         assertEquals(3, pending.code());
         assertTrue(pending.out().contains("pending sidecars") && pending.out().contains("heal them first"), pending.out());
-        Run deleted = run("graph", "branch", "delete", g, "old", "--discard-pending");
+        CliRun deleted = run("graph", "branch", "delete", g, "old", "--discard-pending");
         assertEquals(0, deleted.code(), deleted.err());
         assertTrue(deleted.out().startsWith("DELETED old") && deleted.out().contains("forksReclaimed=1"), deleted.out());
         assertEquals(List.of("main", "dev"), run("graph", "branch", "list", g).out().lines().map(l -> l.split(" ")[0]).toList());

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -65,28 +62,14 @@ class GraphReadCommandsTest {
     }
 
     static Run run(String... args) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            List<String> a = new ArrayList<>(List.of(args));
-            a.addAll(List.of("--config", config.toString()));
-            code = Main.run(a.toArray(String[]::new));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+        CliRun r = CliRun.withConfig(config, args);
         List<JsonNode> lines = new ArrayList<>();
-        for (String l : out.toString(StandardCharsets.UTF_8).split("\n")) {
+        for (String l : r.out().split("\n")) {
             if (!l.isBlank()) {
                 lines.add(Json.MAPPER.readTree(l));
             }
         }
-        return new Run(code, lines, err.toString(StandardCharsets.UTF_8));
+        return new Run(r.code(), lines, r.err());
     }
 
     @Test

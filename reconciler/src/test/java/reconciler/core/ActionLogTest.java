@@ -12,15 +12,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 import reconciler.graph.Failpoints;
 import reconciler.graph.Graph;
-import reconciler.leases.EmbeddedZooKeeper;
 import reconciler.leases.LeaseManager;
+import reconciler.leases.ZooKeeperLeases;
 import reconciler.writer.DebianImport;
 
 /** A recovery's action line carries key/value fields (graph, operationId, outcome) that the JSON layout emits. */
@@ -28,19 +28,12 @@ class ActionLogTest {
 
     @TempDir
     static Path dir;
-    static EmbeddedZooKeeper zk;
+    @RegisterExtension
+    static final ZooKeeperLeases ZK = new ZooKeeperLeases(500);
 
     @BeforeAll
     static void start() throws Exception {
-        zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 500);
-        RacingRecoverersTest.zk = zk;
-        RacingRecoverersTest.writerLeases = new LeaseManager(zk.connectString(), Duration.ofSeconds(4), Duration.ofSeconds(10));
-    }
-
-    @AfterAll
-    static void stop() {
-        RacingRecoverersTest.writerLeases.close();
-        zk.close();
+        RacingRecoverersTest.writerLeases = ZK.leases();
     }
 
     @Test
@@ -51,7 +44,7 @@ class ActionLogTest {
         logger.addAppender(events);
         ch.qos.logback.classic.Level level = logger.getLevel();
         logger.setLevel(ch.qos.logback.classic.Level.INFO);
-        try (Graph g = Graph.local(dir.resolve("g")); LeaseManager lm = new LeaseManager(zk.connectString(), Duration.ofSeconds(4),
+        try (Graph g = Graph.local(dir.resolve("g")); LeaseManager lm = new LeaseManager(ZK.connectString(), Duration.ofSeconds(4),
                 Duration.ofSeconds(10))) {
             g.init("logged", DebianImport.schema());
             String op = RacingRecoverersTest.crashedWriter(g);

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reconciler.storage.Json;
 import reconciler.storage.LocalGraphStore;
+import reconciler.storage.Pools;
 
 class AuditLogTest {
 
@@ -43,10 +44,7 @@ class AuditLogTest {
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        if (pool != null) {
-            pool.shutdownNow();
-            assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
-        }
+        Pools.stop(pool, 10);
     }
 
     static AuditRecord record(String op, String outcome, String recoveredBy) {

@@ -7,16 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Schema;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -25,13 +24,14 @@ import reconciler.graph.Graph;
 import reconciler.graph.GraphSession;
 import reconciler.graph.GraphSnapshot;
 import reconciler.graph.GraphTransaction;
-import reconciler.leases.EmbeddedZooKeeper;
 import reconciler.leases.LeaseManager;
+import reconciler.leases.ZooKeeperLeases;
 import reconciler.manifest.BranchRecord;
 import reconciler.manifest.Manifest;
 import reconciler.storage.ArrowRows;
 import reconciler.storage.ArrowTypes;
 import reconciler.storage.TableKey;
+import reconciler.storage.TestRows;
 
 /**
  * Recovery on graph branches with the daemon's pass ({@link ReconcilePass}) on real Lance tables and a real
@@ -42,9 +42,8 @@ import reconciler.storage.TableKey;
  */
 class BranchRecoveryTest {
 
-    @TempDir
-    static Path zkDir;
-    static EmbeddedZooKeeper zk;
+    @RegisterExtension
+    static final ZooKeeperLeases ZK = new ZooKeeperLeases(100);
     static LeaseManager leases;
 
     @TempDir
@@ -57,14 +56,7 @@ class BranchRecoveryTest {
 
     @BeforeAll
     static void start() throws Exception {
-        zk = EmbeddedZooKeeper.start(zkDir.resolve("zk"), 0, 100);
-        leases = new LeaseManager(zk.connectString(), Duration.ofSeconds(4), Duration.ofSeconds(10));
-    }
-
-    @AfterAll
-    static void stop() {
-        leases.close();
-        zk.close();
+        leases = ZK.leases();
     }
 
     @BeforeEach
@@ -85,11 +77,7 @@ class BranchRecoveryTest {
     }
 
     ArrowReader data(int from, int n) {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (int i = from; i < from + n; i++) {
-            rows.add(Map.of("id", (long) i, "val", "v" + i));
-        }
-        return ArrowRows.reader(g.graph().tables().allocator(), DATA, rows, 100);
+        return ArrowRows.reader(g.graph().tables().allocator(), DATA, TestRows.range(from, n, i -> Map.of("id", (long) i, "val", "v" + i)), 100);
     }
 
     ArrowReader side(String note) {

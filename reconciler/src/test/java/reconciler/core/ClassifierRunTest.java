@@ -54,62 +54,61 @@ class ClassifierRunTest {
         return Classifier.classify(s, Optional.empty(), m);
     }
 
+    /** Classifies the single-table compaction sidecar against {@code pkg}, asserts the action (the reason as the message), returns the decision. */
+    static Decision assertCompaction(Action expected, TableObservation pkg) {
+        Decision d = classify(compaction(), pkg);
+        assertEquals(expected, d.action(), d.reason());
+        return d;
+    }
+
     static TableObservation pkg(long head, CommitInfo... commits) {
         return new TableObservation(PKG, 10, TOKEN, head, List.of(commits));
     }
 
     @Test
     void compactionRunOfMarkerReserveRewriteRollsForward() {
-        Decision d = classify(compaction(), pkg(13, marker(11), unlabelled(12, "ReserveFragments"), unlabelled(13, "Rewrite")));
-        assertEquals(Action.ROLL_FORWARD, d.action(), d.reason());
+        Decision d = assertCompaction(Action.ROLL_FORWARD, pkg(13, marker(11), unlabelled(12, "ReserveFragments"), unlabelled(13, "Rewrite")));
         assertEquals(TableState.OWN_COMMIT, d.tables().get(0).state());
         assertEquals(13, d.tables().get(0).head());
     }
 
     @Test
     void rewriteThatLanceCannotDecodeStillBelongsToTheRun() {
-        Decision d = classify(compaction(), pkg(13, marker(11), unlabelled(12, "ReserveFragments"), unlabelled(13, CommitInfo.UNREADABLE)));
-        assertEquals(Action.ROLL_FORWARD, d.action(), d.reason());
+        assertCompaction(Action.ROLL_FORWARD, pkg(13, marker(11), unlabelled(12, "ReserveFragments"), unlabelled(13, CommitInfo.UNREADABLE)));
     }
 
     @Test
     void crashAfterReserveFragmentsRollsTheContentPreservingPrefixForward() {
-        Decision d = classify(compaction(), pkg(12, marker(11), unlabelled(12, "ReserveFragments")));
-        assertEquals(Action.ROLL_FORWARD, d.action(), d.reason());
+        assertCompaction(Action.ROLL_FORWARD, pkg(12, marker(11), unlabelled(12, "ReserveFragments")));
     }
 
     @Test
     void markerAloneIsAnOwnCommit() {
-        Decision d = classify(compaction(), pkg(11, marker(11)));
-        assertEquals(Action.ROLL_FORWARD, d.action(), d.reason());
+        assertCompaction(Action.ROLL_FORWARD, pkg(11, marker(11)));
     }
 
     @Test
     void runWithoutTheOwnMarkerIsForeign() {
-        Decision d = classify(compaction(), pkg(12, unlabelled(11, "ReserveFragments"), unlabelled(12, "Rewrite")));
-        assertEquals(Action.DEFER, d.action(), d.reason());
+        Decision d = assertCompaction(Action.DEFER, pkg(12, unlabelled(11, "ReserveFragments"), unlabelled(12, "Rewrite")));
         assertEquals(TableState.FOREIGN, d.tables().get(0).state());
     }
 
     @Test
     void labelledForeignCommitInsideTheRunIsForeign() {
         CommitInfo foreign = new CommitInfo(12, "Append", 11, CommitProperties.of(OTHER_OP, TOKEN + 1, CommitProperties.ROLE_WRITER));
-        Decision d = classify(compaction(), pkg(13, marker(11), foreign, unlabelled(13, "Rewrite")));
-        assertEquals(Action.DEFER, d.action(), d.reason());
+        Decision d = assertCompaction(Action.DEFER, pkg(13, marker(11), foreign, unlabelled(13, "Rewrite")));
         assertTrue(d.reason().contains("foreign Append"), d.reason());
     }
 
     @Test
     void unlabelledContentChangingOperationInsideTheRunIsForeign() {
-        Decision d = classify(compaction(), pkg(12, marker(11), unlabelled(12, "Delete")));
-        assertEquals(Action.DEFER, d.action(), d.reason());
+        assertCompaction(Action.DEFER, pkg(12, marker(11), unlabelled(12, "Delete")));
     }
 
     @Test
     void runLongerThanTheLimitIsForeign() {
-        Decision d = classify(compaction(), pkg(15, marker(11), unlabelled(12, "ReserveFragments"), unlabelled(13, "Rewrite"),
+        Decision d = assertCompaction(Action.DEFER, pkg(15, marker(11), unlabelled(12, "ReserveFragments"), unlabelled(13, "Rewrite"),
                 unlabelled(14, "ReserveFragments")));
-        assertEquals(Action.DEFER, d.action(), d.reason());
         assertEquals(TableState.FOREIGN, d.tables().get(0).state());
     }
 
@@ -117,8 +116,7 @@ class ClassifierRunTest {
     void fencedOffMarkerIsForeign() {
         TableObservation o = new TableObservation(PKG, 10, TOKEN + 1, 13, List.of(marker(11), unlabelled(12, "ReserveFragments"),
                 unlabelled(13, "Rewrite")));
-        Decision d = classify(compaction(), o);
-        assertEquals(Action.DEFER, d.action(), d.reason());
+        Decision d = assertCompaction(Action.DEFER, o);
         assertTrue(d.reason().contains("fenced off"), d.reason());
     }
 

@@ -11,7 +11,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import reconciler.core.Classifier.Action;
 import reconciler.core.Classifier.Decision;
 import reconciler.core.Classifier.TableObservation;
@@ -345,22 +349,18 @@ class ClassifierTest {
         assertEquals(java.util.Optional.empty(), Classifier.driftNotRevertible(5, 9, 7, java.util.List.of(zombie(6, 3), zombie(7, 8))));
     }
 
-    @Test
-    void driftWithATokenNotBelowTheRecordedTokenIsLeftAlone() {
-        var why = Classifier.driftNotRevertible(5, 9, 6, java.util.List.of(zombie(6, 9)));
-        assertTrue(why.isPresent() && why.get().contains("live lease holder"), why.toString());
+    static Stream<Arguments> driftLeftAlone() {
+        return Stream.of(
+                Arguments.of("a token not below the recorded token", 6L, List.of(zombie(6, 9)), "live lease holder"),
+                Arguments.of("no fencing token", 6L, List.of(commit(6, "Append", Map.of())), "outside the protocol"),
+                Arguments.of("an unreadable version", 7L, List.of(zombie(6, 1)), "version 7"));
     }
 
-    @Test
-    void driftWithoutAFencingTokenIsLeftAlone() {
-        var why = Classifier.driftNotRevertible(5, 9, 6, java.util.List.of(commit(6, "Append", Map.of())));
-        assertTrue(why.isPresent() && why.get().contains("outside the protocol"), why.toString());
-    }
-
-    @Test
-    void driftWithAnUnreadableVersionIsLeftAlone() {
-        var why = Classifier.driftNotRevertible(5, 9, 7, java.util.List.of(zombie(6, 1)));
-        assertTrue(why.isPresent() && why.get().contains("version 7"), why.toString());
+    @ParameterizedTest(name = "drift with {0} is left alone")
+    @MethodSource("driftLeftAlone")
+    void driftThatIsNotProvablyFencedOffIsLeftAlone(String what, long head, List<CommitInfo> commits, String reason) {
+        var why = Classifier.driftNotRevertible(5, 9, head, commits);
+        assertTrue(why.isPresent() && why.get().contains(reason), why.toString());
     }
 
     @Test

@@ -4,20 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.lance.Dataset;
-import reconciler.graph.Failpoints;
 import reconciler.graph.Graph;
-import reconciler.leases.EmbeddedZooKeeper;
-import reconciler.leases.LeaseManager;
 import reconciler.manifest.Manifest;
 import reconciler.sidecar.Sidecar;
 import reconciler.storage.CommitProperties;
@@ -35,26 +29,13 @@ import reconciler.writer.GraphWriter;
  * it still sees every case: uncovered drift (a commit without a sidecar) and a pending sidecar.
  * Real Lance tables and a real ZooKeeper server.
  */
-class IdlePassRequestsTest {
+class IdlePassRequestsTest extends RecoveryTestBase {
 
-    @TempDir
-    static Path dir;
-    static EmbeddedZooKeeper zk;
-    static LeaseManager leases;
     static ReconcilePass pass;
-    static final String PKG = DebianImport.PACKAGE;
 
     @BeforeAll
-    static void start() throws Exception {
-        zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 500);
-        leases = new LeaseManager(zk.connectString(), Duration.ofSeconds(4), Duration.ofSeconds(10));
-        pass = new ReconcilePass(new Recoverer(leases, new AuditLog(dir.resolve("audit.jsonl")), Duration.ofSeconds(5), Failpoints.none()));
-    }
-
-    @AfterAll
-    static void stop() {
-        leases.close();
-        zk.close();
+    static void start() {
+        pass = new ReconcilePass(recoverer(Duration.ofSeconds(5)));
     }
 
     static Map<String, Long> delta(Map<String, Long> before) {

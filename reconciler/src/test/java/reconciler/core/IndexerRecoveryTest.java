@@ -4,24 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import reconciler.indexer.CompactionReport;
 import reconciler.indexer.GraphCoverage;
 import reconciler.indexer.IndexFailpoints;
 import reconciler.indexer.IndexMaintenance;
 import reconciler.indexer.MaintenanceOptions;
-import reconciler.leases.EmbeddedZooKeeper;
-import reconciler.leases.LeaseManager;
 import reconciler.manifest.Manifest;
 import reconciler.sidecar.Sidecar;
 import reconciler.sidecar.SidecarEntry;
@@ -37,26 +32,13 @@ import reconciler.writer.GraphWriter;
  * compaction between commit and publish rolls forward (for a compaction: its multi-version own
  * run), one before its commit aborts, one after its publish finishes.
  */
-class IndexerRecoveryTest {
+class IndexerRecoveryTest extends RecoveryTestBase {
 
-    @TempDir
-    static Path dir;
-    static EmbeddedZooKeeper zk;
-    static LeaseManager leases;
     static Recoverer recoverer;
-    static final String PKG = DebianImport.PACKAGE;
 
     @BeforeAll
-    static void start() throws Exception {
-        zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 500);
-        leases = new LeaseManager(zk.connectString(), Duration.ofSeconds(4), Duration.ofSeconds(10));
-        recoverer = new Recoverer(leases, new AuditLog(dir.resolve("audit.jsonl")), Duration.ofSeconds(10), Failpoints.none());
-    }
-
-    @AfterAll
-    static void stop() {
-        leases.close();
-        zk.close();
+    static void start() {
+        recoverer = recoverer(Duration.ofSeconds(10));
     }
 
     static MaintenanceOptions opts(String failpoint) {
@@ -86,6 +68,20 @@ class IndexerRecoveryTest {
         return g;
     }
 
+    /** One round of index convergence with {@code failpoint} armed: it crashes there. */
+    static void convergeCrashingAt(Graph g, String failpoint) {
+        try (IndexMaintenance im = new IndexMaintenance(opts(failpoint))) {
+            assertThrows(IndexFailpoints.Crash.class, () -> im.converge(g, leases));
+        }
+    }
+
+    /** One compaction with {@code failpoint} armed: it crashes there. */
+    static void compactCrashingAt(Graph g, String failpoint) {
+        try (IndexMaintenance im = new IndexMaintenance(opts(failpoint))) {
+            assertThrows(IndexFailpoints.Crash.class, () -> im.compact(g, leases));
+        }
+    }
+
     static Sidecar onlySidecar(Graph g) throws Exception {
         List<SidecarEntry> l = g.sidecars().list();
         assertEquals(1, l.size(), l.toString());
@@ -104,9 +100,7 @@ class IndexerRecoveryTest {
     void indexBuildCrashedBetweenCommitAndPublishRollsForward() throws Exception {
         Graph g = graph("build-commit", 2, 300);
         long pin = pin(g);
-        try (IndexMaintenance im = new IndexMaintenance(opts("index-build:after-commit"))) {
-            assertThrows(IndexFailpoints.Crash.class, () -> im.converge(g, leases));
-        }
+        convergeCrashingAt(g, "index-build:after-commit");
         Sidecar s = onlySidecar(g);
         assertEquals(IndexMaintenance.KIND_INDEX_BUILD, s.writerKind());
         assertEquals(pin + 1, head(g), "the CreateIndex landed");
@@ -128,9 +122,7 @@ class IndexerRecoveryTest {
     void indexBuildCrashedBeforeItsCommitAborts() throws Exception {
         Graph g = graph("build-sidecar", 1, 400);
         long pin = pin(g);
-        try (IndexMaintenance im = new IndexMaintenance(opts("index-build:after-sidecar"))) {
-            assertThrows(IndexFailpoints.Crash.class, () -> im.converge(g, leases));
-        }
+        convergeCrashingAt(g, "index-build:after-sidecar");
         Recoverer.Result r = recoverer.recover(g, onlySidecar(g));
         assertEquals(Classifier.Action.ABORT, r.action(), r.message());
         assertEquals(pin, pin(g));
@@ -143,9 +135,7 @@ class IndexerRecoveryTest {
     @Test
     void indexBuildCrashedAfterItsPublishIsFinished() throws Exception {
         Graph g = graph("build-publish", 1, 400);
-        try (IndexMaintenance im = new IndexMaintenance(opts("index-build:after-publish"))) {
-            assertThrows(IndexFailpoints.Crash.class, () -> im.converge(g, leases));
-        }
+        convergeCrashingAt(g, "index-build:after-publish");
         Recoverer.Result r = recoverer.recover(g, onlySidecar(g));
         assertEquals(Classifier.Action.FINISH, r.action(), r.message());
         assertTrue(g.sidecars().list().isEmpty());
@@ -161,9 +151,7 @@ class IndexerRecoveryTest {
             assertTrue(im.converge(g, leases).converged());
         }
         long pin = pin(g);
-        try (IndexMaintenance im = new IndexMaintenance(opts("compaction:after-commit"))) {
-            assertThrows(IndexFailpoints.Crash.class, () -> im.compact(g, leases));
-        }
+        compactCrashingAt(g, "compaction:after-commit");
         Sidecar s = onlySidecar(g);
         assertEquals(IndexMaintenance.KIND_COMPACTION, s.writerKind());
         assertEquals(pin + 3, head(g), "marker, ReserveFragments, Rewrite landed");
@@ -184,9 +172,7 @@ class IndexerRecoveryTest {
     void compactionCrashedAfterItsMarkerRollsTheMarkerForward() throws Exception {
         Graph g = graph("compact-marker", 5, 100);
         long pin = pin(g);
-        try (IndexMaintenance im = new IndexMaintenance(opts("compaction:after-marker"))) {
-            assertThrows(IndexFailpoints.Crash.class, () -> im.compact(g, leases));
-        }
+        compactCrashingAt(g, "compaction:after-marker");
         assertEquals(pin + 1, head(g));
         Recoverer.Result r = recoverer.recover(g, onlySidecar(g));
         assertEquals(Classifier.Action.ROLL_FORWARD, r.action(), r.message());
@@ -202,9 +188,7 @@ class IndexerRecoveryTest {
     @Test
     void statusShowsTheDecisionForAnIndexerSidecar() throws Exception {
         Graph g = graph("status", 6, 100);
-        try (IndexMaintenance im = new IndexMaintenance(opts("compaction:after-commit"))) {
-            assertThrows(IndexFailpoints.Crash.class, () -> im.compact(g, leases));
-        }
+        compactCrashingAt(g, "compaction:after-commit");
         GraphStatus st = GraphStatus.of(g);
         assertEquals(1, st.sidecars().size());
         assertEquals("ROLL_FORWARD", st.sidecars().get(0).decision(), st.sidecars().get(0).reason());

@@ -13,13 +13,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import reconciler.leases.EmbeddedZooKeeper;
 import reconciler.leases.LeaseManager;
 import reconciler.leases.LeaseSet;
+import reconciler.leases.ZooKeeperLeases;
 import reconciler.manifest.Manifest;
 import reconciler.sidecar.Sidecar;
 import reconciler.storage.CommitProperties;
@@ -40,21 +40,15 @@ class RacingRecoverersTest {
 
     @TempDir
     static Path dir;
-    static EmbeddedZooKeeper zk;
+    @RegisterExtension
+    static final ZooKeeperLeases ZK = new ZooKeeperLeases(500);
     static LeaseManager writerLeases;
     static final String PKG = DebianImport.PACKAGE;
     static final String DEP = DebianImport.DEPENDS_ON;
 
     @BeforeAll
     static void start() throws Exception {
-        zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 500);
-        writerLeases = new LeaseManager(zk.connectString(), Duration.ofSeconds(4), Duration.ofSeconds(10));
-    }
-
-    @AfterAll
-    static void stop() {
-        writerLeases.close();
-        zk.close();
+        writerLeases = ZK.leases();
     }
 
     /** A writer that committed both tables and died before its publish: rolls forward. */
@@ -89,7 +83,7 @@ class RacingRecoverersTest {
             CyclicBarrier start = new CyclicBarrier(2);
             List<Future<Recoverer.Result>> results = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
-                LeaseManager lm = new LeaseManager(zk.connectString(), Duration.ofSeconds(4), Duration.ofSeconds(10));
+                LeaseManager lm = new LeaseManager(ZK.connectString(), Duration.ofSeconds(4), Duration.ofSeconds(10));
                 sessions.add(lm);
                 Recoverer r = new Recoverer(lm, new AuditLog(dir.resolve("audit-" + rep.getCurrentRepetition() + "-" + i + ".jsonl")),
                         Duration.ofSeconds(30), Failpoints.none());

@@ -4,17 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import reconciler.leases.EmbeddedZooKeeper;
-import reconciler.leases.LeaseManager;
 import reconciler.manifest.Manifest;
 import reconciler.sidecar.Sidecar;
 import reconciler.sidecar.SidecarStore;
@@ -33,26 +28,13 @@ import reconciler.graph.RecoveryRequiredException;
  * the status, never recovered against main's tables, and they refuse writes (issue 10, holes 2 and 3).
  * Real Lance tables and a real ZooKeeper server.
  */
-class RefusedSidecarTest {
+class RefusedSidecarTest extends RecoveryTestBase {
 
-    @TempDir
-    static Path dir;
-    static EmbeddedZooKeeper zk;
-    static LeaseManager leases;
     static ReconcilePass pass;
-    static final String PKG = DebianImport.PACKAGE;
 
     @BeforeAll
-    static void start() throws Exception {
-        zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 500);
-        leases = new LeaseManager(zk.connectString(), Duration.ofSeconds(4), Duration.ofSeconds(10));
-        pass = new ReconcilePass(new Recoverer(leases, new AuditLog(dir.resolve("audit.jsonl")), Duration.ofSeconds(5), Failpoints.none()));
-    }
-
-    @AfterAll
-    static void stop() {
-        leases.close();
-        zk.close();
+    static void start() {
+        pass = new ReconcilePass(recoverer(Duration.ofSeconds(5)));
     }
 
     static Map<String, Object> pkg(String name) {

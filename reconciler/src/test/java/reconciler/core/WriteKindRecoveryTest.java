@@ -6,15 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Schema;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -23,12 +22,13 @@ import reconciler.graph.GraphSession;
 import reconciler.graph.GraphSnapshot;
 import reconciler.graph.GraphTransaction;
 import reconciler.graph.ScanResult;
-import reconciler.leases.EmbeddedZooKeeper;
 import reconciler.leases.LeaseManager;
+import reconciler.leases.ZooKeeperLeases;
 import reconciler.sidecar.Sidecar;
 import reconciler.sidecar.SidecarEntry;
 import reconciler.storage.ArrowRows;
 import reconciler.storage.ArrowTypes;
+import reconciler.storage.TestRows;
 
 /**
  * Every write kind of the graph library crashed at every failpoint of its commit window is healed
@@ -44,7 +44,8 @@ class WriteKindRecoveryTest {
 
     @TempDir
     static Path dir;
-    static EmbeddedZooKeeper zk;
+    @RegisterExtension
+    static final ZooKeeperLeases ZK = new ZooKeeperLeases(100);
     static LeaseManager leases;
     static Recoverer recoverer;
 
@@ -53,23 +54,12 @@ class WriteKindRecoveryTest {
 
     @BeforeAll
     static void start() throws Exception {
-        zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 100);
-        leases = new LeaseManager(zk.connectString(), Duration.ofSeconds(4), Duration.ofSeconds(10));
+        leases = ZK.leases();
         recoverer = new Recoverer(leases, new AuditLog(dir.resolve("audit.jsonl")), Duration.ofSeconds(10), Failpoints.none());
     }
 
-    @AfterAll
-    static void stop() {
-        leases.close();
-        zk.close();
-    }
-
     static ArrowReader data(GraphSession g, int from, int n, String tag) {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (int i = from; i < from + n; i++) {
-            rows.add(Map.of("id", (long) i, "val", tag + i));
-        }
-        return ArrowRows.reader(g.graph().tables().allocator(), DATA, rows, 100);
+        return ArrowRows.reader(g.graph().tables().allocator(), DATA, TestRows.range(from, n, i -> Map.of("id", (long) i, "val", tag + i)), 100);
     }
 
     static Map<Long, String> content(GraphSnapshot s) throws Exception {
@@ -109,7 +99,7 @@ class WriteKindRecoveryTest {
     void aCrashedWriteOfEveryKindIsHealedToAllOrNothing(String kind, String failpoint, String outcome) throws Exception {
         Path root = dir.resolve(kind + "-" + failpoint.replace(':', '-'));
         Failpoints crash = Failpoints.throwing(failpoint, 2); // the second operation: the first seeds the table
-        try (GraphSession g = GraphSession.open(root.toString(), GraphSession.Options.defaults().withZookeeper(zk.connectString())
+        try (GraphSession g = GraphSession.open(root.toString(), GraphSession.Options.defaults().withZookeeper(ZK.connectString())
                 .withFailpoints(crash))) {
             g.init("kinds", Map.of("edge:Data", DATA, "node:Side", SIDE));
             try (GraphTransaction seed = g.begin("seed")) {

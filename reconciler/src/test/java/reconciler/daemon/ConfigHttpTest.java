@@ -11,23 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The {@code http:} section and {@code shutdownTimeout} (issue #5): defaults, parsing, errors naming key and line. */
-class ConfigHttpTest {
-
-    @TempDir
-    Path dir;
-
-    private Path write(String name, String text) throws Exception {
-        Path f = dir.resolve(name);
-        Files.writeString(f, text);
-        return f;
-    }
+class ConfigHttpTest extends ConfigFileTestBase {
 
     private String error(String text) throws Exception {
-        Path f = write("bad.yaml", text);
-        return assertThrows(Config.ConfigException.class, () -> Config.load(f)).getMessage();
+        return fails(write("bad.yaml", text)).getMessage();
     }
 
     @Test

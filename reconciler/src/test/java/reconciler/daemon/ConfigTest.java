@@ -11,25 +11,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import reconciler.daemon.Config.ConfigException;
 
-class ConfigTest {
-
-    @TempDir
-    Path dir;
-
-    private Path write(String name, String yaml) throws Exception {
-        Path f = dir.resolve(name);
-        Files.writeString(f, yaml);
-        return f;
-    }
-
-    private ConfigException fails(Path f) {
-        return assertThrows(ConfigException.class, () -> Config.load(f));
-    }
+class ConfigTest extends ConfigFileTestBase {
 
     private static void assertMentions(ConfigException e, String... parts) {
         for (String p : parts) {

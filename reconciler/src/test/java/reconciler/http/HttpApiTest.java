@@ -33,13 +33,14 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import reconciler.cli.Main;
 import reconciler.daemon.Config;
 import reconciler.daemon.Daemon;
-import reconciler.leases.EmbeddedZooKeeper;
+import reconciler.leases.ZooKeeperLeases;
 import reconciler.maintenance.HangupReload;
 import reconciler.manifest.Manifest;
 import reconciler.sidecar.Sidecar;
@@ -59,7 +60,8 @@ class HttpApiTest {
 
     @TempDir
     static Path dir;
-    static EmbeddedZooKeeper zk;
+    @RegisterExtension
+    static final ZooKeeperLeases ZK = new ZooKeeperLeases(500);
     static Daemon daemon;
     static Path root;
     static Path configFile;
@@ -69,7 +71,6 @@ class HttpApiTest {
 
     @BeforeAll
     static void start() throws Exception {
-        zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 500);
         root = dir.resolve("debian");
         try (Graph g = Graph.local(root)) {
             g.init("debian", DebianImport.schema());
@@ -92,7 +93,7 @@ class HttpApiTest {
         sb.append("stateDir: ").append(dir.resolve("state")).append('\n')
                 .append("auditLog: ").append(dir.resolve("audit.jsonl")).append('\n')
                 .append("pollInterval: 1h\nleaseWait: 5s\nshutdownTimeout: 20s\n")
-                .append("zookeeper:\n  connect: ").append(zk.connectString()).append("\n  sessionTimeout: 2s\n")
+                .append("zookeeper:\n  connect: ").append(ZK.connectString()).append("\n  sessionTimeout: 2s\n")
                 .append("http:\n  enabled: true\n  port: 0\n  threads: 3\n");
         Files.writeString(configFile, sb.toString());
     }
@@ -101,9 +102,6 @@ class HttpApiTest {
     static void stop() {
         if (daemon != null) {
             daemon.close();
-        }
-        if (zk != null) {
-            zk.close();
         }
     }
 

@@ -19,11 +19,12 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import reconciler.daemon.Config;
 import reconciler.daemon.Daemon;
 import reconciler.graph.Graph;
-import reconciler.leases.EmbeddedZooKeeper;
+import reconciler.leases.ZooKeeperLeases;
 import reconciler.writer.DebianImport;
 
 /** The HTTP surface survives what clients send: half-open requests, large bodies, HEAD, very long URLs. */
@@ -34,20 +35,20 @@ class HttpHardeningTest {
 
     @TempDir
     static Path dir;
-    static EmbeddedZooKeeper zk;
+    @RegisterExtension
+    static final ZooKeeperLeases ZK = new ZooKeeperLeases(100);
     static Daemon daemon;
     static URI base;
 
     @BeforeAll
     static void start() throws Exception {
-        zk = EmbeddedZooKeeper.start(dir.resolve("zk"), 0, 100);
         Path root = dir.resolve("debian");
         try (Graph g = Graph.local(root)) {
             g.init("debian", DebianImport.schema());
         }
         Path cfg = dir.resolve("reconciler.yaml");
         Files.writeString(cfg, "graphs: [" + root + "]\nstateDir: " + dir.resolve("state") + "\nauditLog: " + dir.resolve("audit.jsonl")
-                + "\npollInterval: 1h\nzookeeper:\n  connect: " + zk.connectString() + "\nhttp:\n  enabled: true\n  port: 0\n  threads: 3\n");
+                + "\npollInterval: 1h\nzookeeper:\n  connect: " + ZK.connectString() + "\nhttp:\n  enabled: true\n  port: 0\n  threads: 3\n");
         daemon = new Daemon(Config.load(cfg).withHttpToken("hardening-test-token-0123456789"));
         daemon.start();
         base = URI.create("http://127.0.0.1:" + daemon.httpPort());
@@ -57,9 +58,6 @@ class HttpHardeningTest {
     static void stop() {
         if (daemon != null) {
             daemon.close();
-        }
-        if (zk != null) {
-            zk.close();
         }
     }
 

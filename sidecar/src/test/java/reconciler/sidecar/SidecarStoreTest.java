@@ -17,20 +17,14 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import reconciler.storage.LocalGraphStore;
+import reconciler.storage.LocalStoreTestBase;
 
-class SidecarStoreTest {
+class SidecarStoreTest extends LocalStoreTestBase {
 
-    @TempDir
-    Path dir;
-
-    LocalGraphStore store;
     SidecarStore sidecars;
 
     @BeforeEach
     void setUp() {
-        store = new LocalGraphStore(dir);
         sidecars = new SidecarStore(store);
     }
 
@@ -42,6 +36,12 @@ class SidecarStoreTest {
 
     static String ulid() {
         return UlidCreator.getMonotonicUlid().toString();
+    }
+
+    /** Writes {@code s} to the store; its operation id. */
+    String written(Sidecar s) throws Exception {
+        sidecars.write(s);
+        return s.operationId();
     }
 
     @Test
@@ -159,10 +159,8 @@ class SidecarStoreTest {
 
     @Test
     void aSidecarNamingATableTheManifestDoesNotHaveIsRefusedAndKept() throws Exception {
-        String ok = UlidCreator.getMonotonicUlid().toString();
-        String bad = UlidCreator.getMonotonicUlid().toString();
-        sidecars.write(sidecar(ok, "node:Package"));
-        sidecars.write(sidecar(bad, "node:Nope"));
+        String ok = written(sidecar(ulid(), "node:Package"));
+        String bad = written(sidecar(ulid(), "node:Nope"));
         List<SidecarEntry> listed = sidecars.list(manifest("node:Package", "edge:DependsOn"));
         assertEquals(2, listed.size());
         assertInstanceOf(SidecarEntry.Valid.class, listed.get(0));
@@ -175,12 +173,9 @@ class SidecarStoreTest {
 
     @Test
     void branchSidecarsAreListedOnlyForTheirBranchAndOrphansOnlyOnceTheBranchIsDeleted() throws Exception {
-        String onMain = UlidCreator.getMonotonicUlid().toString();
-        String onDev = UlidCreator.getMonotonicUlid().toString();
-        String onOld = UlidCreator.getMonotonicUlid().toString();
-        sidecars.write(onBranch(onMain, "main"));
-        sidecars.write(onBranch(onDev, "dev"));
-        sidecars.write(onBranch(onOld, "old"));
+        String onMain = written(onBranch(ulid(), "main"));
+        String onDev = written(onBranch(ulid(), "dev"));
+        String onOld = written(onBranch(ulid(), "old"));
         reconciler.manifest.Manifest plain = manifest("node:Package");
         java.util.TreeMap<String, reconciler.manifest.BranchRecord> listed = new java.util.TreeMap<>(java.util.Map.of("dev",
                 new reconciler.manifest.BranchRecord("01M8Z0000000000000000BRCH1", "main", 7, Instant.EPOCH)));
@@ -201,8 +196,7 @@ class SidecarStoreTest {
 
     @Test
     void aSidecarOnABranchOtherThanMainIsRefusedAndKept() throws Exception {
-        String op = UlidCreator.getMonotonicUlid().toString();
-        sidecars.write(onBranch(op, "dev"));
+        String op = written(onBranch(ulid(), "dev"));
         List<SidecarEntry> listed = sidecars.list(manifest("node:Package"));
         SidecarEntry.Corrupt c = assertInstanceOf(SidecarEntry.Corrupt.class, listed.get(0));
         assertTrue(c.reason().contains("branch 'dev'") && c.reason().contains("only branch main"), c.reason());
@@ -217,10 +211,8 @@ class SidecarStoreTest {
      */
     @Test
     void aSidecarThatVanishesBetweenListAndReadIsSkipped() throws Exception {
-        String gone = UlidCreator.getMonotonicUlid().toString();
-        String kept = UlidCreator.getMonotonicUlid().toString();
-        sidecars.write(sidecar(gone, "node:Package"));
-        sidecars.write(sidecar(kept, "node:Package"));
+        String gone = written(sidecar(ulid(), "node:Package"));
+        String kept = written(sidecar(ulid(), "node:Package"));
         reconciler.storage.GraphStore racing = new reconciler.storage.GraphStore() {
             public String root() { return store.root(); }
             public Optional<byte[]> read(String key) throws java.io.IOException { return store.read(key); }

@@ -44,6 +44,9 @@ abstract class GraphStoreContractTest {
     /** Writes an object under the store's root bypassing the store (e.g. a hidden temp file). */
     abstract void plantRaw(String key, byte[] data) throws Exception;
 
+    /** Reads an object under the store's root bypassing the store (what the backend really holds). */
+    abstract byte[] readRaw(String key) throws Exception;
+
     /** Releases what {@link #newStore()} made (default: nothing). */
     void closeStore(GraphStore s) throws Exception {
     }
@@ -55,10 +58,7 @@ abstract class GraphStoreContractTest {
 
     @AfterEach
     void tearDownStore() throws Exception {
-        if (pool != null) {
-            pool.shutdownNow();
-            assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
-        }
+        Pools.stop(pool, 30);
         closeStore(store);
     }
 
@@ -212,6 +212,7 @@ abstract class GraphStoreContractTest {
         assertEquals("a much longer first value", content("_manifest/latest-hint"));
         store.replace("_manifest/latest-hint", b("7"));
         assertEquals("7", content("_manifest/latest-hint"), "a shorter replacement leaves no tail of the old bytes");
+        assertArrayEquals(b("7"), readRaw("_manifest/latest-hint"), "the backend holds exactly the new bytes");
         assertEquals(List.of("latest-hint"), store.list("_manifest"), "nothing else left behind");
         assertTrue(store.createIfAbsent("x/y", b("old")));
         store.replace("x/y", b("new"));

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,24 +12,18 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.lance.FragmentMetadata;
 
-class LanceTablesTest {
+class LanceTablesTest extends LocalStoreTestBase {
 
     static final TableKey PKG = TableKey.parse("node:Package");
     static final List<ColumnSpec> COLS = List.of(new ColumnSpec("name", "utf8"), new ColumnSpec("size", "int64"));
     static final String OP = "01JABCDEFGHJKMNPQRSTVWXYZ0";
 
-    @TempDir
-    Path dir;
-
-    LocalGraphStore store;
     LanceTables tables;
 
     @BeforeEach
     void setUp() {
-        store = new LocalGraphStore(dir);
         tables = new LanceTables(store);
     }
 

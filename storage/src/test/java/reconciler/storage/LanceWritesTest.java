@@ -55,15 +55,14 @@ class LanceWritesTest {
     }
 
     ArrowReader reader(int from, int n, String tag) {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (int i = from; i < from + n; i++) {
+        List<Map<String, Object>> rows = TestRows.range(from, n, i -> {
             Map<String, Object> r = new java.util.HashMap<>();
             r.put("id", (long) i);
             r.put("name", tag + i);
             r.put("score", i / 2.0);
             r.put("seen", Instant.ofEpochSecond(1_700_000_000L + i, 123_000));
-            rows.add(r);
-        }
+            return r;
+        });
         return ArrowRows.reader(tables.allocator(), SCHEMA, rows, 4);
     }
 

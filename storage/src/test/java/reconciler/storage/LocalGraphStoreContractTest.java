@@ -21,6 +21,11 @@ class LocalGraphStoreContractTest extends GraphStoreContractTest {
     }
 
     @Override
+    byte[] readRaw(String key) throws Exception {
+        return Files.readAllBytes(dir.resolve("graph").resolve(key));
+    }
+
+    @Override
     void plantRaw(String key, byte[] data) throws Exception {
         Path p = dir.resolve("graph").resolve(key);
         Files.createDirectories(p.getParent());

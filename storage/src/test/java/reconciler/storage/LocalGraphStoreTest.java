@@ -2,7 +2,6 @@ package reconciler.storage;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static reconciler.storage.GraphStoreContractTest.b;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,46 +10,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class LocalGraphStoreTest {
+class LocalGraphStoreTest extends LocalStoreTestBase {
 
-    @TempDir
-    Path dir;
-
-    LocalGraphStore store;
     ExecutorService pool;
-
-    @BeforeEach
-    void setUp() {
-        store = new LocalGraphStore(dir);
-    }
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        if (pool != null) {
-            pool.shutdownNow();
-            assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
-        }
+        Pools.stop(pool, 10);
     }
 
     private String content(String key) throws Exception {
         return new String(store.read(key).orElseThrow(), UTF_8);
-    }
-
-    @Test
-    void readOfMissingKeyIsEmpty() throws Exception {
-        assertEquals(Optional.empty(), store.read("_manifest/nothing.json"));
     }
 
     @Test
@@ -81,31 +59,6 @@ class LocalGraphStoreTest {
         }
     }
 
-    @Test
-    void replaceIsWholeObject() throws Exception {
-        store.replace("_manifest/latest-hint", b("a much longer first value"));
-        assertEquals("a much longer first value", content("_manifest/latest-hint"));
-        store.replace("_manifest/latest-hint", b("7"));
-        assertEquals("7", content("_manifest/latest-hint"), "shorter replacement leaves no tail of the old bytes");
-        assertArrayEquals(b("7"), Files.readAllBytes(dir.resolve("_manifest/latest-hint")));
-        assertEquals(List.of("latest-hint"), store.list("_manifest"), "no temp files left behind");
-    }
-
-    @Test
-    void replaceOverwritesAnObjectMadeByCreateIfAbsent() throws Exception {
-        assertTrue(store.createIfAbsent("x/y", b("old")));
-        store.replace("x/y", b("new"));
-        assertEquals("new", content("x/y"));
-    }
-
-    @Test
-    void deleteIsIdempotent() throws Exception {
-        assertTrue(store.createIfAbsent("_recovery/a.json", b("x")));
-        assertTrue(store.delete("_recovery/a.json"));
-        assertFalse(store.delete("_recovery/a.json"));
-        assertEquals(Optional.empty(), store.read("_recovery/a.json"));
-        assertFalse(store.delete("never/existed.json"));
-    }
 
     @Test
     void listIsSortedAndSkipsHiddenFilesAndDirectories() throws Exception {
@@ -119,12 +72,6 @@ class LocalGraphStoreTest {
         Files.createDirectories(d.resolve("a-dir.json"));
 
         assertEquals(List.of("B.json", "a.json", "b.json", "c.json"), store.list("_recovery"));
-    }
-
-    @Test
-    void listOfMissingPrefixIsEmpty() throws Exception {
-        assertEquals(List.of(), store.list("_recovery"));
-        assertEquals(List.of(), store.list("no/such/dir"));
     }
 
     @Test

@@ -19,6 +19,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import reconciler.storage.FaultyHttpProxy.Fault;
 import reconciler.storage.FaultyHttpProxy.Request;
 
@@ -32,7 +35,8 @@ class S3FaultInjectionTest {
 
     static final int ATTEMPTS = 10;
 
-    static S3TestServer server;
+    @RegisterExtension
+    static final S3TestServer.PerClass S3 = S3TestServer.perClass(() -> S3TestServer.startTransient("graphs"));
     static FaultyHttpProxy proxy;
     String prefix;
     S3GraphStore store;
@@ -40,18 +44,12 @@ class S3FaultInjectionTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = S3TestServer.startTransient("graphs");
-        proxy = new FaultyHttpProxy(server.port());
+        proxy = new FaultyHttpProxy(S3.server().port());
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+        Closeables.closeAll(proxy);
     }
 
     @BeforeEach
@@ -69,10 +67,7 @@ class S3FaultInjectionTest {
     @AfterEach
     void tearDown() throws Exception {
         proxy.setFaultRates(0, 0, 0);
-        if (pool != null) {
-            pool.shutdownNow();
-            assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
-        }
+        Pools.stop(pool, 30);
         store.close();
     }
 
@@ -86,6 +81,23 @@ class S3FaultInjectionTest {
 
     private List<Request> requestsFor(String key) {
         return proxy.requests().stream().filter(r -> r.target().startsWith(objectPath(key))).toList();
+    }
+
+    private List<String> methodsFor(String key) {
+        return requestsFor(key).stream().map(Request::method).toList();
+    }
+
+    /** The next PUT of {@code key} through the proxy meets {@code fault}. */
+    private void failNextPut(String key, Fault fault) {
+        proxy.failNext(r -> r.method().equals("PUT") && r.target().startsWith(objectPath(key)), fault);
+    }
+
+    /** Another store creates {@code key} ("theirs") first; the proxy's counters start after it. */
+    private void createdByAnother(String key) throws Exception {
+        try (S3GraphStore other = newStore()) {
+            assertTrue(other.createIfAbsent(key, b("theirs")));
+        }
+        proxy.resetCounters();
     }
 
     /** A mixed workload with ~15% of requests faulted: all operations succeed, nothing is lost. */
@@ -154,50 +166,36 @@ class S3FaultInjectionTest {
     @Test
     void createWhoseSuccessResponseIsLostStillReportsItsWin() throws Exception {
         String key = "_manifest/2.json";
-        proxy.failNext(r -> r.method().equals("PUT") && r.target().startsWith(objectPath(key)), Fault.RESET_AFTER);
+        failNextPut(key, Fault.RESET_AFTER);
         assertTrue(store.createIfAbsent(key, b("mine")));
-        assertEquals(List.of("PUT", "PUT", "HEAD"), requestsFor(key).stream().map(Request::method).toList(),
+        assertEquals(List.of("PUT", "PUT", "HEAD"), methodsFor(key),
                 "lost response, retry answered 412, ownership check: " + requestsFor(key));
         assertEquals(Fault.RESET_AFTER, requestsFor(key).get(0).fault());
         assertFalse(store.createIfAbsent(key, b("other")));
         assertEquals("mine", new String(store.read(key).orElseThrow(), UTF_8));
     }
 
-    /** A loser whose 412 is lost retries, gets 412 again, and still reports the loss. */
-    @Test
-    void loserWhoseResponseIsLostStillLoses() throws Exception {
-        String key = "_manifest/3.json";
-        try (S3GraphStore other = newStore()) {
-            assertTrue(other.createIfAbsent(key, b("theirs")));
-        }
-        proxy.resetCounters();
-        proxy.failNext(r -> r.method().equals("PUT") && r.target().startsWith(objectPath(key)), Fault.RESET_AFTER);
-        assertFalse(store.createIfAbsent(key, b("mine")));
-        assertEquals(List.of("PUT", "PUT", "HEAD"), requestsFor(key).stream().map(Request::method).toList());
-        assertEquals("theirs", new String(store.read(key).orElseThrow(), UTF_8));
-    }
-
     /** 409 ConditionalRequestConflict with the key still absent: check, then create again. */
     @Test
     void conflictWithKeyAbsentCreatesAgain() throws Exception {
         String key = "_manifest/7.json";
-        proxy.failNext(r -> r.method().equals("PUT") && r.target().startsWith(objectPath(key)), Fault.CONFLICT);
+        failNextPut(key, Fault.CONFLICT);
         assertTrue(store.createIfAbsent(key, b("mine")));
-        assertEquals(List.of("PUT", "HEAD", "PUT"), requestsFor(key).stream().map(Request::method).toList());
+        assertEquals(List.of("PUT", "HEAD", "PUT"), methodsFor(key));
         assertEquals("mine", new String(store.read(key).orElseThrow(), UTF_8));
     }
 
-    /** 409 ConditionalRequestConflict while another creator's object is there: a loss. */
-    @Test
-    void conflictWithKeyPresentIsALoss() throws Exception {
-        String key = "_manifest/8.json";
-        try (S3GraphStore other = newStore()) {
-            assertTrue(other.createIfAbsent(key, b("theirs")));
-        }
-        proxy.resetCounters();
-        proxy.failNext(r -> r.method().equals("PUT") && r.target().startsWith(objectPath(key)), Fault.CONFLICT);
+    /**
+     * A loser still reports its loss: one whose 412 is lost retries and gets 412 again; one meeting
+     * 409 ConditionalRequestConflict while another creator's object is there checks and finds it.
+     */
+    @ParameterizedTest(name = "{1} on {0}")
+    @CsvSource({"_manifest/3.json, RESET_AFTER, PUT PUT HEAD", "_manifest/8.json, CONFLICT, PUT HEAD"})
+    void aLoserWhoseCreateMeetsAFaultStillLoses(String key, Fault fault, String methods) throws Exception {
+        createdByAnother(key);
+        failNextPut(key, fault);
         assertFalse(store.createIfAbsent(key, b("mine")));
-        assertEquals(List.of("PUT", "HEAD"), requestsFor(key).stream().map(Request::method).toList());
+        assertEquals(List.of(methods.split(" ")), methodsFor(key));
         assertEquals("theirs", new String(store.read(key).orElseThrow(), UTF_8));
     }
 

@@ -48,6 +48,11 @@ class S3GraphStoreContractTest extends GraphStoreContractTest {
     }
 
     @Override
+    byte[] readRaw(String key) {
+        return server.raw().getObjectAsBytes(r -> r.bucket("graphs").key(prefix + "/" + key)).asByteArray();
+    }
+
+    @Override
     void plantRaw(String key, byte[] data) {
         server.putRaw(prefix + "/" + key, data);
     }

@@ -9,6 +9,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.lance.FragmentMetadata;
 
 /**
@@ -22,28 +23,20 @@ class S3LanceTablesTest {
     static final List<ColumnSpec> COLS = List.of(new ColumnSpec("name", "utf8"), new ColumnSpec("size", "int64"));
     static final String OP = "01JABCDEFGHJKMNPQRSTVWXYZ0";
 
-    static S3TestServer server;
+    @RegisterExtension
+    static final S3TestServer.PerClass S3 = S3TestServer.perClass(() -> S3TestServer.startTransient("lance"));
     static S3GraphStore store;
     static LanceTables tables;
 
     @BeforeAll
-    static void start() throws Exception {
-        server = S3TestServer.startTransient("lance");
-        store = server.store("graph-1");
+    static void start() {
+        store = S3.server().store("graph-1");
         tables = new LanceTables(store);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (tables != null) {
-            tables.close();
-        }
-        if (store != null) {
-            store.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+        Closeables.closeAll(tables, store);
     }
 
     @Test
@@ -68,7 +61,7 @@ class S3LanceTablesTest {
         assertEquals(5, CommitProperties.fencingToken(c));
 
         // The dataset really lives in the bucket under the graph prefix.
-        List<String> versions = server.raw().listObjectsV2(r -> r.bucket("lance").prefix("graph-1/tables/node-Package.lance/_versions/"))
+        List<String> versions = S3.server().raw().listObjectsV2(r -> r.bucket("lance").prefix("graph-1/tables/node-Package.lance/_versions/"))
                 .contents().stream().map(o -> o.key()).toList();
         assertEquals(2, versions.size(), versions.toString());
         // Protocol state and tables share the root without interfering.

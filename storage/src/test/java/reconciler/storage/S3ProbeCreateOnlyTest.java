@@ -10,6 +10,7 @@ import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link S3GraphStore#probeCreateOnly} refuses a server that ignores {@code If-None-Match: *}.
@@ -23,25 +24,21 @@ import org.junit.jupiter.api.Test;
  */
 class S3ProbeCreateOnlyTest {
 
-    static S3TestServer server;
+    @RegisterExtension
+    static final S3TestServer.PerClass S3 = S3TestServer.perClass(() -> S3TestServer.startTransientWithoutAuth("graphs"));
     static FaultyHttpProxy stripping;
     static FaultyHttpProxy faithful;
 
     @BeforeAll
     static void start() throws Exception {
-        server = S3TestServer.startTransientWithoutAuth("graphs");
-        stripping = new FaultyHttpProxy(server.port());
+        stripping = new FaultyHttpProxy(S3.server().port());
         stripping.stripIfNoneMatch(true);
-        faithful = new FaultyHttpProxy(server.port());
+        faithful = new FaultyHttpProxy(S3.server().port());
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {stripping, faithful, server}) {
-            if (c != null) {
-                c.close();
-            }
-        }
+        Closeables.closeAll(stripping, faithful);
     }
 
     @Test

@@ -6,6 +6,9 @@ import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -49,6 +52,46 @@ final class S3TestServer implements AutoCloseable {
     /** s3proxy that checks no signatures (needed when a proxy in front rewrites signed headers). */
     static S3TestServer startTransientWithoutAuth(String bucket) throws Exception {
         return start(new TransientNio2BlobStore(), AuthenticationType.NONE, bucket);
+    }
+
+    /** How a {@link PerClass} starts its server, e.g. {@code () -> S3TestServer.startTransient("graphs")}. */
+    interface Starter {
+        S3TestServer start() throws Exception;
+    }
+
+    /**
+     * One server per test class, on a static {@code @RegisterExtension} field: started before the
+     * class's {@code @BeforeAll} methods, closed after its {@code @AfterAll} methods.
+     */
+    static final class PerClass implements BeforeAllCallback, AfterAllCallback {
+        private final Starter starter;
+        private S3TestServer server;
+
+        PerClass(Starter starter) {
+            this.starter = starter;
+        }
+
+        @Override
+        public void beforeAll(ExtensionContext context) throws Exception {
+            server = starter.start();
+        }
+
+        @Override
+        public void afterAll(ExtensionContext context) throws Exception {
+            S3TestServer s = server;
+            server = null;
+            if (s != null) {
+                s.close();
+            }
+        }
+
+        S3TestServer server() {
+            return server;
+        }
+    }
+
+    static PerClass perClass(Starter starter) {
+        return new PerClass(starter);
     }
 
     private static S3TestServer start(org.gaul.s3proxy.blobstore.BlobStore store, AuthenticationType auth, String bucket)
