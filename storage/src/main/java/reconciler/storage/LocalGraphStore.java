@@ -92,14 +92,16 @@ public final class LocalGraphStore implements GraphStore {
 
     /**
      * Writes {@code data} to a fsynced temporary file beside {@code target}, installs it, fsyncs the
-     * directory and removes the temporary name. @return what {@code install} returned
+     * directory if it was installed, and removes the temporary name. @return what {@code install} returned
      */
     private boolean viaTemp(String op, Path target, byte[] data, Install install) throws IOException {
         try {
             Path tmp = writeTemp(target, data);
             try {
                 boolean installed = install.from(tmp, target);
-                fsyncDir(target.getParent());
+                if (installed) {
+                    fsyncDir(target.getParent()); // a lost create changed nothing: no directory to sync
+                }
                 return installed;
             } finally {
                 Files.deleteIfExists(tmp);
