@@ -248,8 +248,9 @@ public final class Recoverer {
         List<PinUpdate> updates = new ArrayList<>();
         List<AuditRecord.TableOutcome> outcomes = new ArrayList<>();
         for (Classifier.TablePlan p : d.tables()) {
-            updates.add(new PinUpdate(p.tableKey(), p.pin(), target.applyAsLong(p), lease.fencingToken(p.tableKey())));
-            outcomes.add(new AuditRecord.TableOutcome(p.tableKey(), p.pin(), target.applyAsLong(p), p.state().name()));
+            long to = target.applyAsLong(p);
+            updates.add(new PinUpdate(p.tableKey(), p.pin(), to, lease.fencingToken(p.tableKey())));
+            outcomes.add(new AuditRecord.TableOutcome(p.tableKey(), p.pin(), to, p.state().name()));
         }
         lease.checkValid();
         Manifest pub = graph.manifests().publish(s.operationId(), manifestKind, updates);
@@ -285,16 +286,12 @@ public final class Recoverer {
     private long restore(Graph graph, LeaseSet lease, String operationId, Classifier.TablePlan p, long token, long expected)
             throws reconciler.leases.LeaseLostException {
         lease.checkValid();
-        long restoredAt = graph.tables().restore(TableKey.parse(p.tableKey()), p.pin(), restoreProperties(operationId, token, p.pin()));
+        long restoredAt = graph.tables().restore(TableKey.parse(p.tableKey()), p.pin(), CommitLabel.rollBack(operationId, token, p.pin()).properties());
         if (restoredAt != expected) {
             throw new IllegalStateException("restore of " + p.tableKey() + " landed at " + restoredAt + ", expected " + expected);
         }
         failpoints.hit("recovery-after-restore", operationId);
         return restoredAt;
-    }
-
-    private static Map<String, String> restoreProperties(String operationId, long token, long pin) {
-        return CommitLabel.rollBack(operationId, token, pin).properties();
     }
 
     /**
@@ -332,7 +329,7 @@ public final class Recoverer {
             }
             long token = lease.fencingToken(tableKey);
             lease.checkValid();
-            long restored = graph.tables().restore(key, pin.version(), restoreProperties(repairId, token, pin.version()));
+            long restored = graph.tables().restore(key, pin.version(), CommitLabel.rollBack(repairId, token, pin.version()).properties());
             lease.checkValid();
             Manifest pub = graph.manifests().publish(repairId, Manifest.KIND_REPAIR,
                     List.of(new PinUpdate(tableKey, pin.version(), restored, token)));
