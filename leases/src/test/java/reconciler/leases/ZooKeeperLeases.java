@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -56,11 +54,7 @@ public final class ZooKeeperLeases implements BeforeAllCallback, AfterAllCallbac
                 z.close();
             }
             if (d != null) {
-                try (Stream<Path> s = Files.walk(d)) {
-                    for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.deleteIfExists(p);
-                    }
-                }
+                org.apache.commons.io.FileUtils.deleteDirectory(d.toFile());
             }
         }
     }

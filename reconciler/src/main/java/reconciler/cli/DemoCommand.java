@@ -9,13 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import reconciler.core.GraphStatus;
@@ -77,7 +75,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private int runDemo(Path marker) throws Exception {
-        deleteRecursively(dir);
+        org.apache.commons.io.FileUtils.deleteDirectory(dir.toFile()); // nothing when absent
         Files.createDirectories(dir);
         Files.createFile(marker);
         Path root = dir.resolve("debian");
@@ -329,17 +327,6 @@ final class DemoCommand implements Callable<Integer> {
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
-        }
-    }
-
-    private static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
         }
     }
 }
